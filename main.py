@@ -1,0 +1,8 @@
+"""Starts Epistola: ``python main.py [FILE|FOLDER] [--dump|--check|--index ...]``."""
+
+import sys
+
+from viewer.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""The command line: a public contract archivists script against.
+
+``--dump``, ``--check`` and ``--index`` never import Qt; with none of them the
+window opens (``--select`` and ``--screenshot`` steer it). Keys of the JSON
+output may be added, never renamed or removed. Exit codes: 0 success, 1 a
+check found errors, 2 a file could not be read or parsed (one line on
+stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from viewer import __version__
+from viewer.errors import EpistolaError
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+Epistola shows letters encoded in TEI XML with their named entities highlighted
+and the sending organisation's letterhead beside them.
+
+With no option it opens the viewer: on FILE or FOLDER when given, otherwise on
+the letters shipped with Epistola."""
+
+EPILOG = """\
+JSON output (--dump):
+  {"file", "title", "date": {"when", "text", "notBefore", "notAfter"} | null,
+   "sender": [{"name", "entities": [id]}], "recipient": [...], "places": [...],
+   "source", "reading", "text",
+   "entities": [{"id", "kind", "name", "variants", "authority", "register"}],
+   "mentions": [{"start", "end", "kind", "entities", "unresolved", "implied",
+                 "inNote", "line"}],
+   "lineReferences": [...], "letterhead": [{"title", "members": [{"name", "kind",
+   "entities", "role", "affiliation": {"name", "entities"} | null}]}],
+   "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}]}
+  text[start:end] is each mention's text. Kinds: person, organisation, place,
+  date, treaty, work, event, other.
+
+JSON output (--index):
+  {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
+   "entities": [{"id", "kind", "name", "letters": [file], "mentions"}],
+   "errors": [{"file", "message"}]}
+
+Exit codes: 0 success; 1 --check found an error; 2 a file could not be read or
+parsed (one line on stderr naming the file and the problem)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="epistola",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="FILE_OR_FOLDER", help="letters to open")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--dump", metavar="FILE", help="print the parsed letter as JSON on stdout and exit"
+    )
+    action.add_argument(
+        "--check",
+        metavar="FILE",
+        help="print the letter's diagnostics, one per line; exit 1 if any is an error",
+    )
+    action.add_argument(
+        "--index",
+        metavar="DIR",
+        help="print the collection of letters under DIR as JSON and exit",
+    )
+    parser.add_argument(
+        "--reading",
+        choices=("normalised", "diplomatic"),
+        default="normalised",
+        help="which side of sic/corr, orig/reg and abbr/expan the text shows (default: normalised)",
+    )
+    parser.add_argument(
+        "--registers",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder of register files to resolve references against (repeatable)",
+    )
+    parser.add_argument(
+        "--select",
+        metavar="ENTITY_ID",
+        action="append",
+        default=[],
+        help="open the viewer with this entity selected (repeatable)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="render the window (after any --select) to a PNG file and exit",
+    )
+    parser.add_argument("--version", action="version", version=f"Epistola {__version__}")
+    return parser
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"epistola: {message}\n")
+    return EXIT_BAD_INPUT
+
+
+def _write_json(payload: object) -> None:
+    data = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    sys.stdout.buffer.write(data.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def _read(path: str, reading: str, register_dirs: Sequence[str]):
+    from viewer.tei import read_letter
+    from viewer.tei.catalog import RegisterCatalog
+
+    catalog = RegisterCatalog(extra_folders=register_dirs)
+    return read_letter(path, reading=reading, registers=catalog.for_letter(path))
+
+
+def dump(path: str, reading: str = "normalised", register_dirs: Sequence[str] = ()) -> int:
+    from viewer.model import letter_to_json
+
+    try:
+        letter = _read(path, reading, register_dirs)
+    except EpistolaError as error:
+        return _fail(str(error))
+    _write_json(letter_to_json(letter))
+    return EXIT_OK
+
+
+def check(path: str, reading: str = "normalised", register_dirs: Sequence[str] = ()) -> int:
+    try:
+        letter = _read(path, reading, register_dirs)
+    except EpistolaError as error:
+        return _fail(str(error))
+    lines = []
+    for diagnostic in letter.diagnostics:
+        where = f"{path}:{diagnostic.line}" if diagnostic.line is not None else path
+        lines.append(f"{where}: {diagnostic.severity}: {diagnostic.code}: {diagnostic.message}")
+    errors = sum(d.severity == "error" for d in letter.diagnostics)
+    warnings = sum(d.severity == "warning" for d in letter.diagnostics)
+    lines.append(
+        f"{path}: {errors} error(s), {warnings} warning(s), "
+        f"{len(letter.diagnostics) - errors - warnings} note(s)"
+    )
+    sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
+    return EXIT_CHECK_FAILED if errors else EXIT_OK
+
+
+def index(folder: str, register_dirs: Sequence[str] = ()) -> int:
+    from viewer.collection import index_folder
+
+    if not Path(folder).is_dir():
+        return _fail(f"{folder}: is not a folder")
+    try:
+        result = index_folder(folder, register_dirs=register_dirs)
+    except EpistolaError as error:
+        return _fail(str(error))
+    _write_json(result.to_json())
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.dump:
+            return dump(args.dump, args.reading, args.registers)
+        if args.check:
+            return check(args.check, args.reading, args.registers)
+        if args.index:
+            return index(args.index, args.registers)
+        from viewer.gui.app import run
+
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

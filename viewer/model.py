@@ -1,0 +1,282 @@
+"""The domain model: plain frozen dataclasses describing one parsed letter.
+
+Nothing here knows about XML or Qt. ``viewer.tei`` produces these objects;
+the command line serialises them with :func:`letter_to_json`; the window
+shows them. Offsets (``start``/``end``) always index ``Letter.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENTITY_KINDS = ("person", "organisation", "place", "date", "treaty", "work", "event", "other")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entry of the entity register (in the letter or in a register file)."""
+
+    id: str
+    kind: str
+    name: str
+    variants: tuple[str, ...] = ()
+    authority: tuple[str, ...] = ()
+    source: str | None = None  # register file the entry came from; None: the letter itself
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of the reading text that names one or more entities."""
+
+    start: int
+    end: int
+    kind: str
+    entities: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()  # references that matched no register entry
+    implied: bool = False  # TEI subtype="implied": an indirect reference ("the play")
+    line: int | None = None  # source line of the tagging element
+    in_note: bool = False  # the mention sits inside an editorial note, not the letter text
+
+
+@dataclass(frozen=True)
+class LineReference:
+    """An entity attached to a printed line rather than tagged inline (Jean Paul)."""
+
+    start: int  # offset of the line's start in the reading text
+    end: int  # offset of the line's end
+    line_id: str
+    entities: tuple[str, ...]
+    unresolved: tuple[str, ...] = ()
+    label: str = ""  # the name as the note gives it
+    uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class Span:
+    """Typographic or editorial markup over a stretch of the text (sic, del, hi...)."""
+
+    start: int
+    end: int
+    style: str  # e.g. "head", "sic", "corr", "del", "add", "gap", "unclear", "supplied", "italic"
+    detail: str = ""  # the other reading of a choice, a gap's reason, a rendition
+
+
+@dataclass(frozen=True)
+class Note:
+    """An editorial or authorial note shown as a marker at ``anchor``."""
+
+    anchor: int  # offset of the marker in the reading text
+    marker_end: int  # end offset of the marker text
+    label: str
+    text: str
+    kind: str = ""  # the note's @type
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph-like unit of the reading text, for layout (indentation, headings)."""
+
+    start: int
+    end: int
+    kind: str  # "p", "head", "opener", "closer", "address", "letterhead", "note", "postscript"...
+
+
+@dataclass(frozen=True)
+class LetterDate:
+    when: str | None  # ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or None when unknown
+    text: str  # as written, or as the encoding states it
+    not_before: str | None = None
+    not_after: str | None = None
+
+
+@dataclass(frozen=True)
+class Party:
+    """A sender or recipient (or a place): a display name and the entities it names."""
+
+    name: str
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    name: str
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a letterhead section: a person with role/affiliation, or an organisation."""
+
+    name: str
+    kind: str
+    entities: tuple[str, ...] = ()
+    role: str | None = None
+    affiliation: Affiliation | None = None
+    start: int | None = None  # where the member is printed in the reading text
+    end: int | None = None
+
+    def involves(self, entity_id: str) -> bool:
+        """True when the member is, or is affiliated with, the entity."""
+        if entity_id in self.entities:
+            return True
+        return self.affiliation is not None and entity_id in self.affiliation.entities
+
+
+@dataclass(frozen=True)
+class LetterheadSection:
+    title: str
+    members: tuple[Member, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str  # "error" | "warning" | "info"
+    code: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything Epistola knows about one letter file."""
+
+    file: str
+    title: str
+    text: str
+    date: LetterDate | None = None
+    senders: tuple[Party, ...] = ()
+    recipients: tuple[Party, ...] = ()
+    places: tuple[Party, ...] = ()
+    source: str = ""
+    entities: tuple[Entity, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    letterhead: tuple[LetterheadSection, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    spans: tuple[Span, ...] = ()
+    notes: tuple[Note, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    line_references: tuple[LineReference, ...] = ()
+    reading: str = "normalised"  # or "diplomatic": which side of each choice the text shows
+    has_choices: bool = False  # whether the other reading would differ
+    _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._entity_index.update((entity.id, entity) for entity in self.entities)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        return self._entity_index.get(entity_id)
+
+    def mentions_of(self, entity_id: str) -> list[Mention]:
+        return [mention for mention in self.mentions if entity_id in mention.entities]
+
+    def mention_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for mention in self.mentions:
+            for entity_id in mention.entities:
+                counts[entity_id] = counts.get(entity_id, 0) + 1
+        for reference in self.line_references:
+            for entity_id in reference.entities:
+                counts[entity_id] = counts.get(entity_id, 0) + 1
+        return counts
+
+    def letterhead_entities(self) -> set[str]:
+        found: set[str] = set()
+        for section in self.letterhead:
+            for member in section.members:
+                found.update(member.entities)
+                if member.affiliation is not None:
+                    found.update(member.affiliation.entities)
+        return found
+
+
+def _party(party: Party) -> dict:
+    return {"name": party.name, "entities": list(party.entities)}
+
+
+def letter_to_json(letter: Letter) -> dict:
+    """The public ``--dump`` shape. Extend it with new keys; never rename or drop one."""
+    return {
+        "file": letter.file,
+        "title": letter.title,
+        "date": None
+        if letter.date is None
+        else {
+            "when": letter.date.when,
+            "text": letter.date.text,
+            "notBefore": letter.date.not_before,
+            "notAfter": letter.date.not_after,
+        },
+        "sender": [_party(p) for p in letter.senders],
+        "recipient": [_party(p) for p in letter.recipients],
+        "places": [_party(p) for p in letter.places],
+        "source": letter.source,
+        "reading": letter.reading,
+        "text": letter.text,
+        "entities": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "name": e.name,
+                "variants": list(e.variants),
+                "authority": list(e.authority),
+                "register": e.source,
+            }
+            for e in letter.entities
+        ],
+        "mentions": [
+            {
+                "start": m.start,
+                "end": m.end,
+                "kind": m.kind,
+                "entities": list(m.entities),
+                "unresolved": list(m.unresolved),
+                "implied": m.implied,
+                "inNote": m.in_note,
+                "line": m.line,
+            }
+            for m in letter.mentions
+        ],
+        "lineReferences": [
+            {
+                "start": r.start,
+                "end": r.end,
+                "lineId": r.line_id,
+                "entities": list(r.entities),
+                "unresolved": list(r.unresolved),
+                "label": r.label,
+                "uncertain": r.uncertain,
+            }
+            for r in letter.line_references
+        ],
+        "letterhead": [
+            {
+                "title": section.title,
+                "members": [
+                    {
+                        "name": member.name,
+                        "kind": member.kind,
+                        "entities": list(member.entities),
+                        "role": member.role,
+                        "affiliation": None
+                        if member.affiliation is None
+                        else {
+                            "name": member.affiliation.name,
+                            "entities": list(member.affiliation.entities),
+                        },
+                    }
+                    for member in section.members
+                ],
+            }
+            for section in letter.letterhead
+        ],
+        "notes": [
+            {"anchor": n.anchor, "label": n.label, "text": n.text, "type": n.kind, "line": n.line}
+            for n in letter.notes
+        ],
+        "diagnostics": [
+            {"severity": d.severity, "code": d.code, "message": d.message, "line": d.line}
+            for d in letter.diagnostics
+        ],
+    }

@@ -1,0 +1,11 @@
+"""The parsing layer: the only package that imports lxml.
+
+It turns TEI files into the frozen dataclasses of :mod:`viewer.model`.
+``read_letter`` is the entry point; the modules inside own one concern each
+(``xml``: the hardened parser; ``text``: the reading text; ``registers`` and
+``resolve``: entities; ``letterhead``; ``metadata``; ``reader``: assembly).
+"""
+
+from viewer.tei.reader import READINGS, read_letter
+
+__all__ = ["READINGS", "read_letter"]

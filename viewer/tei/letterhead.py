@@ -1,0 +1,190 @@
+"""The letterhead: the sending organisation's printed structure, read from the XML.
+
+Any element of the text with ``@type="letterhead"`` is a letterhead. Its
+sections are the lists (``list``, ``listPerson``, ``listOrg``) or divisions
+inside it, titled by their ``head`` or else ``@n``; its members are the
+sections' ``item``, ``person`` and ``org`` children. In a member, the first
+name element outside an affiliation is the member, ``roleName`` is its role,
+and ``affiliation`` (or a name element typed ``affiliation``) is its
+affiliation. Nothing here knows any organisation: the XML says it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from viewer.model import Affiliation, LetterheadSection, Member
+from viewer.tei.text import REFERENCE_ATTRIBUTES, kind_from_type
+from viewer.tei.xml import local, norm_space, plain_text
+
+SECTION_ELEMENTS = frozenset({"list", "listPerson", "listOrg", "div", "listBibl", "listPlace"})
+MEMBER_ELEMENTS = frozenset({"item", "person", "org", "bibl", "place"})
+NAME_KINDS = {
+    "persName": "person",
+    "orgName": "organisation",
+    "placeName": "place",
+    "rs": None,
+    "name": None,
+}
+_ENTRY_KINDS = {"person": "person", "org": "organisation", "bibl": "work", "place": "place"}
+
+ResolveReferences = Callable[[list[tuple[str, str]]], tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def read_letterheads(
+    containers: list[etree._Element],
+    resolve: ResolveReferences,
+    member_spans: dict[etree._Element, tuple[int, int]],
+) -> list[LetterheadSection]:
+    sections: list[LetterheadSection] = []
+    for container in containers:
+        found = _sections(container)
+        if not found:
+            members = [c for c in container if local(c) in MEMBER_ELEMENTS]
+            if members:
+                found = [(_title(container) or "Letterhead", members)]
+        for title, members in found:
+            parsed = tuple(
+                member
+                for member in (_member(m, resolve, member_spans) for m in members)
+                if member is not None
+            )
+            sections.append(LetterheadSection(title=title, members=parsed))
+    return sections
+
+
+def _sections(container: etree._Element) -> list[tuple[str, list[etree._Element]]]:
+    found: list[tuple[str, list[etree._Element]]] = []
+    for child in container:
+        name = local(child)
+        if name not in SECTION_ELEMENTS:
+            continue
+        members = [c for c in child if local(c) in MEMBER_ELEMENTS]
+        nested = _sections(child)
+        if members:
+            title = _title(child) or f"Section {len(found) + 1}"
+            found.append((title, members))
+        found.extend(nested)
+    return found
+
+
+def _title(element: etree._Element) -> str:
+    for child in element:
+        if local(child) == "head":
+            return plain_text(child)
+    return norm_space(element.get("n"))
+
+
+def _references(element: etree._Element) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for attribute in REFERENCE_ATTRIBUTES:
+        value = element.get(attribute)
+        if value:
+            if attribute == "key":
+                found.append((attribute, value.strip()))
+            else:
+                found.extend((attribute, token) for token in value.split())
+    return found
+
+
+def _is_affiliation(element: etree._Element) -> bool:
+    return local(element) == "affiliation" or (element.get("type") or "") == "affiliation"
+
+
+def _member(
+    element: etree._Element,
+    resolve: ResolveReferences,
+    member_spans: dict[etree._Element, tuple[int, int]],
+) -> Member | None:
+    names: list[etree._Element] = []
+    role_parts: list[str] = []
+    affiliation_elements: list[etree._Element] = []
+    _scan(element, names, role_parts, affiliation_elements, inside_affiliation=False)
+    span = member_spans.get(element, (None, None))
+
+    entity_ids: list[str] = []
+    kind = _ENTRY_KINDS.get(local(element) or "", "other")
+    if names:
+        first_kind = NAME_KINDS.get(local(names[0]) or "")
+        kind = first_kind or kind_from_type(names[0].get("type")) or kind
+        for name_element in names:
+            ids, _ = resolve(_references(name_element))
+            entity_ids.extend(i for i in ids if i not in entity_ids)
+    ids, _ = resolve(_references(element))
+    entity_ids.extend(i for i in ids if i not in entity_ids)
+
+    if len(names) == 1:
+        name = plain_text(names[0], skip=frozenset({"roleName"}))
+    else:
+        # Several names in one member ("Dan Church Aid/ Lutheran World Federation"):
+        # the member is the whole printed line, roles and affiliations aside.
+        name = plain_text(element, skip=frozenset({"roleName", "affiliation"}))
+        name = _strip_affiliation_text(name, affiliation_elements)
+    name = name.strip(" ,;")
+    if not name:
+        name = plain_text(element)
+    if not name:
+        return None
+
+    affiliation = None
+    if affiliation_elements:
+        affiliation_ids: list[str] = []
+        for affiliation_element in affiliation_elements:
+            for node in affiliation_element.iter():
+                ids, _ = resolve(_references(node))
+                affiliation_ids.extend(i for i in ids if i not in affiliation_ids)
+        affiliation = Affiliation(
+            name=", ".join(plain_text(a) for a in affiliation_elements),
+            entities=tuple(affiliation_ids),
+        )
+    role = ", ".join(role_parts) or None
+    return Member(
+        name=name,
+        kind=kind,
+        entities=tuple(entity_ids),
+        role=role,
+        affiliation=affiliation,
+        start=span[0],
+        end=span[1],
+    )
+
+
+def _scan(
+    element: etree._Element,
+    names: list[etree._Element],
+    roles: list[str],
+    affiliations: list[etree._Element],
+    inside_affiliation: bool,
+) -> None:
+    for child in element:
+        name = local(child)
+        if name is None:
+            continue
+        if _is_affiliation(child):
+            affiliations.append(child)
+            continue
+        if name == "roleName":
+            text = plain_text(child)
+            if text:
+                roles.append(text)
+            continue
+        if name in NAME_KINDS:
+            names.append(child)
+            # A role inside the name (a title such as "Ambassador") is still the member's role.
+            for inner in child.iter():
+                if local(inner) == "roleName":
+                    text = plain_text(inner)
+                    if text:
+                        roles.append(text)
+            continue
+        _scan(child, names, roles, affiliations, inside_affiliation)
+
+
+def _strip_affiliation_text(name: str, affiliations: list[etree._Element]) -> str:
+    for affiliation in affiliations:
+        text = plain_text(affiliation)
+        if text and name.endswith(text):
+            name = name[: -len(text)]
+    return name

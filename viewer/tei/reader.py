@@ -1,0 +1,273 @@
+"""Reads one TEI letter file into a :class:`viewer.model.Letter`.
+
+This is the parsing layer's front door: it combines the hardened parser, the
+text walk, the registers (the letter's own and any external ones handed in),
+reference resolution, the letterhead and the metadata, and reports what did
+not fit as diagnostics rather than failing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lxml import etree
+
+from viewer.errors import EpistolaError
+from viewer.model import Diagnostic, Entity, Letter, LineReference, Mention
+from viewer.tei.letterhead import read_letterheads
+from viewer.tei.metadata import read_metadata
+from viewer.tei.registers import RegisterIndex, collect_entries
+from viewer.tei.resolve import ExternalRegisters, Resolver
+from viewer.tei.text import build_text
+from viewer.tei.xml import XML_ID, first, is_tei_root, local, parse_bytes, read_bounded
+
+READINGS = ("normalised", "diplomatic")
+
+
+def read_letter(
+    path: str | os.PathLike[str],
+    *,
+    reading: str = "normalised",
+    registers: ExternalRegisters | None = None,
+    data: bytes | None = None,
+) -> Letter:
+    """Parse ``path`` (or ``data``, naming it ``path``) into a Letter.
+
+    Raises EpistolaError for anything a person must be told about: a file that
+    cannot be read, is not XML, is not TEI or has no text.
+    """
+    file = str(path)
+    if reading not in READINGS:
+        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+    if data is None:
+        data = read_bounded(path)
+    tree = parse_bytes(data, file)
+    return letter_from_tree(tree, file, reading=reading, registers=registers)
+
+
+def letter_root(tree: etree._ElementTree, file: str) -> etree._Element:
+    root = tree.getroot()
+    if not is_tei_root(root):
+        tag = root.tag if isinstance(root.tag, str) else "?"
+        shown = etree.QName(tag).localname if tag.startswith("{") else tag
+        namespace = etree.QName(tag).namespace if tag.startswith("{") else None
+        detail = f"<{shown}>" + (f" in namespace {namespace}" if namespace else "")
+        raise EpistolaError(
+            f"is not a TEI document (its root element is {detail}, not <TEI>)", file
+        )
+    if local(root) == "teiCorpus":
+        inner = first(root, "TEI")
+        if inner is None:
+            raise EpistolaError("is a teiCorpus without any TEI letter in it", file)
+        return inner
+    return root
+
+
+def letter_from_tree(
+    tree: etree._ElementTree,
+    file: str,
+    *,
+    reading: str = "normalised",
+    registers: ExternalRegisters | None = None,
+) -> Letter:
+    root = letter_root(tree, file)
+    text_element = first(root, "text")
+    if text_element is None:
+        raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
+
+    source_name = Path(file).name
+    local_index, local_entries = collect_entries(root, None, skip=frozenset({"body"}))
+    resolver = Resolver(local_index, registers)
+    diagnostics: list[Diagnostic] = []
+
+    result = build_text(text_element, reading)
+
+    date_entities: dict[str, Entity] = {}
+    mentions: list[Mention] = []
+    for raw in result.mentions:
+        entity_ids, unresolved = resolver.resolve_all(raw.references)
+        if raw.kind == "date" and raw.date_value and not entity_ids:
+            date_id = f"date:{raw.date_value}"
+            surface = result.text[raw.start : raw.end]
+            known = date_entities.get(date_id)
+            if known is None:
+                date_entities[date_id] = Entity(id=date_id, kind="date", name=surface)
+            elif surface != known.name and surface not in known.variants:
+                date_entities[date_id] = Entity(
+                    id=date_id, kind="date", name=known.name, variants=(*known.variants, surface)
+                )
+            entity_ids = (date_id,)
+        kind = raw.kind
+        if kind == "other" and entity_ids:
+            first_entity = resolver.used.get(entity_ids[0]) or local_index.get(entity_ids[0])
+            kind = first_entity.kind if first_entity is not None else kind
+        for token in unresolved:
+            diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    "dangling-ref",
+                    f"reference {token!r} on a {kind} mention "
+                    f"({result.text[raw.start : raw.end][:60]!r}) matches no register entry",
+                    raw.line,
+                )
+            )
+        mentions.append(
+            Mention(
+                start=raw.start,
+                end=raw.end,
+                kind=kind,
+                entities=entity_ids,
+                unresolved=unresolved,
+                implied=raw.implied,
+                line=raw.line,
+                in_note=raw.in_note,
+            )
+        )
+
+    line_references: list[LineReference] = []
+    for raw in result.line_references:
+        entity_ids, unresolved = resolver.resolve_all(raw.references)
+        start = result.line_starts.get(raw.line_id)
+        if start is None:
+            diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    "dangling-line",
+                    f"a note attaches {raw.label!r} to line {raw.line_id!r}, "
+                    "which is not in the text",
+                    raw.line,
+                )
+            )
+            start = end = 0
+        else:
+            end = result.text.find("\n", start)
+            end = len(result.text) if end < 0 else end
+        for token in unresolved:
+            diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    "dangling-ref",
+                    f"reference {token!r} for {raw.label!r} on line {raw.line_id!r} "
+                    "matches no register entry",
+                    raw.line,
+                )
+            )
+        line_references.append(
+            LineReference(
+                start=start,
+                end=end,
+                line_id=raw.line_id,
+                entities=entity_ids,
+                unresolved=unresolved,
+                label=raw.label,
+                uncertain=raw.uncertain,
+            )
+        )
+
+    letterhead = read_letterheads(result.letterheads, resolver.resolve_all, result.member_spans)
+    metadata = read_metadata(root, resolver.resolve_all)
+
+    entities = _entity_list(local_entries, resolver, date_entities)
+    diagnostics.extend(_duplicate_ids(root))
+    diagnostics.extend(_register_diagnostics(local_index, local_entries, resolver, mentions))
+    for name, line in result.unexpanded_entities:
+        diagnostics.append(
+            Diagnostic(
+                "warning",
+                "entity-not-expanded",
+                f"entity reference &{name}; is shown as written: Epistola never expands "
+                "entities declared in a DTD",
+                line,
+            )
+        )
+    if not result.text.strip():
+        diagnostics.append(Diagnostic("warning", "empty-text", "the letter has no text", None))
+
+    return Letter(
+        file=file,
+        title=metadata.title or source_name,
+        text=result.text,
+        date=metadata.date,
+        senders=tuple(metadata.senders),
+        recipients=tuple(metadata.recipients),
+        places=tuple(metadata.places),
+        source=metadata.source,
+        entities=tuple(entities),
+        mentions=tuple(mentions),
+        letterhead=tuple(letterhead),
+        diagnostics=tuple(diagnostics),
+        spans=tuple(result.spans),
+        notes=tuple(result.notes),
+        blocks=tuple(result.blocks),
+        line_references=tuple(line_references),
+        reading=reading,
+        has_choices=result.has_choices,
+    )
+
+
+def _entity_list(
+    local_entries: list[tuple[etree._Element, Entity]],
+    resolver: Resolver,
+    date_entities: dict[str, Entity],
+) -> list[Entity]:
+    seen: set[str] = set()
+    entities: list[Entity] = []
+    for _element, entity in local_entries:
+        if entity.id not in seen:
+            seen.add(entity.id)
+            entities.append(entity)
+    for entity in resolver.used.values():
+        if entity.id not in seen:
+            seen.add(entity.id)
+            entities.append(entity)
+    for entity in date_entities.values():
+        if entity.id not in seen:
+            seen.add(entity.id)
+            entities.append(entity)
+    return entities
+
+
+def _register_diagnostics(
+    index: RegisterIndex,
+    entries: list[tuple[etree._Element, Entity]],
+    resolver: Resolver,
+    mentions: list[Mention],
+) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    del index  # duplicates are found over the whole document by _duplicate_ids
+    mentioned = {entity_id for m in mentions for entity_id in m.entities}
+    for element, entity in entries:
+        if entity.id not in mentioned and entity.id not in resolver.used:
+            found.append(
+                Diagnostic(
+                    "info",
+                    "unused-entity",
+                    f"register entry {entity.id!r} ({entity.name}) is never mentioned",
+                    element.sourceline,
+                )
+            )
+    return found
+
+
+def _duplicate_ids(root: etree._Element) -> list[Diagnostic]:
+    first_line: dict[str, int | None] = {}
+    found: list[Diagnostic] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        identifier = element.get(XML_ID)
+        if identifier is None:
+            continue
+        if identifier in first_line:
+            found.append(
+                Diagnostic(
+                    "error",
+                    "duplicate-id",
+                    f"xml:id {identifier!r} is used twice (first on line {first_line[identifier]})",
+                    element.sourceline,
+                )
+            )
+        else:
+            first_line[identifier] = element.sourceline
+    return found

@@ -1,0 +1,569 @@
+"""Turns a TEI ``text`` element into the reading text, recording positions as it goes.
+
+One walk over the tree appends text to a :class:`TextBuilder` and records, in
+offsets of the final string, every mention, editorial span, block, note
+marker, line start and letterhead member. Whitespace follows the usual TEI
+reading: runs collapse to one space, ``lb`` is a line break, block elements
+are separated by a blank line. Notes do not interrupt the text: a marker
+``[n]`` stands where the note is, and the note's own text is appended after
+the letter, so that mentions inside notes still have real offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from lxml import etree
+
+from viewer.model import Block, Note, Span
+from viewer.tei.xml import first, local, plain_text, xml_id
+
+_WS = re.compile(r"\s+")
+
+PARAGRAPH_BLOCKS = frozenset(
+    {
+        "p", "ab", "head", "opener", "closer", "postscript", "div", "div1", "div2", "div3",
+        "list", "listPerson", "listOrg", "listPlace", "lg", "table", "figure", "floatingText",
+        "address", "dateline", "salute", "signed", "byline", "argument", "epigraph", "trailer",
+        "titlePage", "docTitle", "sp", "writingSession", "front", "back", "body", "group",
+        "text", "cit", "quote_block",
+    }
+)  # fmt: skip
+LINE_BLOCKS = frozenset({"addrLine", "item", "l", "row", "person", "org", "bibl_line"})
+
+REGISTER_LISTS = frozenset(
+    {"listPerson", "listPlace", "listOrg", "listBibl", "listEvent", "listNym", "listObject",
+     "listRelation", "listWit", "listApp", "listAnnotation"}
+)  # fmt: skip
+SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "interpGrp", "interp"})
+
+# Element name -> mention kind; None means the kind comes from @type.
+MENTION_ELEMENTS: dict[str, str | None] = {
+    "persName": "person",
+    "orgName": "organisation",
+    "placeName": "place",
+    "geogName": "place",
+    "date": "date",
+    "rs": None,
+    "name": None,
+    "title": "work",
+}
+
+TYPE_KINDS = {
+    "person": "person", "persons": "person", "pers": "person", "persname": "person",
+    "people": "person", "personal": "person", "author": "person", "character": "person",
+    "place": "place", "places": "place", "location": "place", "placename": "place",
+    "settlement": "place", "country": "place", "region": "place", "geo": "place",
+    "org": "organisation", "orgs": "organisation", "organisation": "organisation",
+    "organization": "organisation", "orgname": "organisation", "institution": "organisation",
+    "work": "work", "works": "work", "bibl": "work", "book": "work", "title": "work",
+    "publication": "work", "periodical": "work", "journal": "work", "newspaper": "work",
+    "event": "event", "events": "event",
+    "date": "date", "time": "date",
+    "treaty": "treaty", "convention": "treaty", "law": "treaty", "agreement": "treaty",
+}  # fmt: skip
+
+_CHOICE_SIDES = {
+    "normalised": (("corr", "reg", "expan", "ex"), ("sic", "orig", "abbr", "am")),
+    "diplomatic": (("sic", "orig", "abbr", "am"), ("corr", "reg", "expan", "ex")),
+}
+
+REFERENCE_ATTRIBUTES = ("ref", "key", "corresp", "sameAs")
+
+
+def kind_from_type(value: str | None) -> str | None:
+    if not value:
+        return None
+    return TYPE_KINDS.get(value.strip().lower())
+
+
+@dataclass
+class RawMention:
+    start: int
+    end: int
+    kind: str
+    references: list[tuple[str, str]]  # (attribute, token)
+    implied: bool
+    line: int | None
+    in_note: bool
+    date_value: str | None = None
+
+
+@dataclass
+class RawLineReference:
+    line_id: str
+    references: list[tuple[str, str]]
+    label: str
+    kind: str
+    uncertain: bool
+    line: int | None
+
+
+@dataclass
+class TextResult:
+    text: str
+    mentions: list[RawMention]
+    spans: list[Span]
+    notes: list[Note]
+    blocks: list[Block]
+    line_starts: dict[str, int]
+    line_references: list[RawLineReference]
+    letterheads: list[etree._Element]
+    member_spans: dict[etree._Element, tuple[int, int]]
+    has_choices: bool
+    unexpanded_entities: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+class TextBuilder:
+    """Appends normalised text and tracks the current offset."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.length = 0
+        self._pending_space = False
+        self._newlines = 2  # the start of the text behaves like the start of a paragraph
+
+    def _emit(self, value: str) -> None:
+        self._parts.append(value)
+        self.length += len(value)
+        stripped = value.rstrip("\n")
+        trailing = len(value) - len(stripped)
+        self._newlines = self._newlines + trailing if not stripped else trailing
+
+    def text(self, value: str | None) -> None:
+        if not value:
+            return
+        core = _WS.sub(" ", value)
+        if core[0] == " ":
+            self._pending_space = True
+            core = core[1:]
+        trailing = core.endswith(" ")
+        if trailing:
+            core = core[:-1]
+        if core:
+            self.literal(core)
+        if trailing:
+            self._pending_space = True
+
+    def literal(self, value: str) -> None:
+        """Emit ``value`` unchanged (after any pending space)."""
+        if not value:
+            return
+        if self._pending_space and not self._newlines and not self._parts[-1].endswith(" "):
+            self._emit(" ")
+        self._pending_space = False
+        self._emit(value)
+
+    def space(self) -> None:
+        self._pending_space = True
+
+    def line_break(self) -> None:
+        self._pending_space = False
+        if not self._newlines:
+            self._emit("\n")
+
+    def block_break(self) -> None:
+        self._pending_space = False
+        if self.length and self._newlines < 2:
+            self._emit("\n" * (2 - self._newlines))
+
+    def result(self) -> str:
+        return "".join(self._parts).rstrip()
+
+
+class TextWalker:
+    def __init__(self, reading: str = "normalised") -> None:
+        if reading not in _CHOICE_SIDES:
+            raise ValueError(f"unknown reading {reading!r}")
+        self.reading = reading
+        self.out = TextBuilder()
+        self.mentions: list[RawMention] = []
+        self.spans: list[Span] = []
+        self.notes: list[Note] = []
+        self.blocks: list[Block] = []
+        self.line_starts: dict[str, int] = {}
+        self.line_references: list[RawLineReference] = []
+        self.letterheads: list[etree._Element] = []
+        self.member_spans: dict[etree._Element, tuple[int, int]] = {}
+        self.has_choices = False
+        self.unexpanded_entities: list[tuple[str, int | None]] = []
+        self._pending_notes: list[tuple[etree._Element, int]] = []  # (note, index in notes)
+        self._note_ranges: dict[int, tuple[int, int]] = {}
+        self._in_note = False
+        self._letterhead_depth = 0
+
+    # -- entry point ---------------------------------------------------------
+    def run(self, text_element: etree._Element) -> TextResult:
+        self.walk(text_element)
+        if self._pending_notes:
+            self._append_notes()
+        text = self.out.result()
+        notes = [
+            replace(note, text=_slice(text, *self._note_ranges[i]))
+            if i in self._note_ranges
+            else note
+            for i, note in enumerate(self.notes)
+        ]
+        mentions = [m for m in (_trimmed(m, text) for m in self.mentions) if m is not None]
+        spans = [_trim_span(s, text) for s in self.spans]
+        blocks = [b for b in (_trim_block(b, text) for b in self.blocks) if b is not None]
+        return TextResult(
+            text=text,
+            mentions=mentions,
+            spans=[s for s in spans if s is not None],
+            notes=notes,
+            blocks=blocks,
+            line_starts=self.line_starts,
+            line_references=self.line_references,
+            letterheads=self.letterheads,
+            member_spans={
+                el: _trim_range(start, end, text) for el, (start, end) in self.member_spans.items()
+            },
+            has_choices=self.has_choices,
+            unexpanded_entities=self.unexpanded_entities,
+        )
+
+    # -- the walk ------------------------------------------------------------
+    def walk(self, element: etree._Element) -> None:
+        tag = element.tag
+        if not isinstance(tag, str):
+            if tag is etree.Entity:
+                # Entities are never expanded (see viewer.tei.xml); show the reference itself.
+                self.out.literal(f"&{element.name};")
+                self.unexpanded_entities.append((element.name, element.sourceline))
+            return
+        name = local(element)
+        if name is None:  # foreign namespace: keep its text, ignore its meaning
+            self._content(element)
+            return
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            handler(self, element, name)
+        else:
+            self._generic(element, name)
+
+    def _content(self, element: etree._Element) -> None:
+        self.out.text(element.text)
+        for child in element:
+            self.walk(child)
+            self.out.text(child.tail)
+
+    def _generic(self, element: etree._Element, name: str) -> None:
+        if name in SKIPPED:
+            return
+        if name in REGISTER_LISTS and not self._letterhead_depth:
+            return
+        letterhead = element.get("type") == "letterhead"
+        if letterhead:
+            self.letterheads.append(element)
+            self._letterhead_depth += 1
+        paragraph = name in PARAGRAPH_BLOCKS or letterhead
+        line = name in LINE_BLOCKS
+        if paragraph:
+            self.out.block_break()
+        elif line:
+            self.out.line_break()
+        start = self.out.length
+        mention_kind = self._mention_kind(element, name)
+        style = _span_style(element, name)
+        self._content(element)
+        end = self.out.length
+        if mention_kind is not None:
+            self._record_mention(element, mention_kind, start, end)
+        if style is not None:
+            self.spans.append(Span(start, end, style[0], style[1]))
+        if self._letterhead_depth and name in ("item", "person", "org"):
+            self.member_spans[element] = (start, end)
+        if paragraph or line:
+            kind = "letterhead" if letterhead else (element.get("type") or name)
+            if name in ("head", "p", "salute", "dateline", "signed", "addrLine", "item"):
+                kind = name
+            self.blocks.append(Block(start, end, kind))
+        if paragraph:
+            self.out.block_break()
+        elif line:
+            self.out.line_break()
+        if letterhead:
+            self._letterhead_depth -= 1
+
+    # -- mentions --------------------------------------------------------------
+    def _mention_kind(self, element: etree._Element, name: str) -> str | None:
+        if name not in MENTION_ELEMENTS:
+            return None
+        kind = MENTION_ELEMENTS[name]
+        if kind is None:
+            kind = kind_from_type(element.get("type")) or "other"
+        return kind
+
+    def _record_mention(self, element: etree._Element, kind: str, start: int, end: int) -> None:
+        references = references_of(element)
+        date_value = date_value_of(element) if kind == "date" else None
+        self.mentions.append(
+            RawMention(
+                start=start,
+                end=end,
+                kind=kind,
+                references=references,
+                implied=element.get("subtype") == "implied",
+                line=element.sourceline,
+                in_note=self._in_note,
+                date_value=date_value,
+            )
+        )
+
+    # -- special elements ------------------------------------------------------
+    def _lb(self, element: etree._Element, name: str) -> None:
+        if element.get("break") == "no" or element.get("type") == "nobreak":
+            pass
+        else:
+            self.out.line_break()
+        identifier = xml_id(element)
+        if identifier:
+            self.line_starts[identifier] = self.out.length
+
+    def _pb(self, element: etree._Element, name: str) -> None:
+        position = self.out.length
+        label = element.get("n") or ""
+        self.spans.append(Span(position, position, "pb" if name == "pb" else name, label))
+
+    def _choice(self, element: etree._Element, name: str) -> None:
+        shown_names, other_names = _CHOICE_SIDES[self.reading]
+        options = [child for child in element if local(child) is not None]
+        shown = next((c for n in shown_names for c in options if local(c) == n), None)
+        other = next((c for n in other_names for c in options if local(c) == n), None)
+        if shown is None and options:
+            shown = options[0]
+        if shown is None:
+            return
+        self.has_choices = self.has_choices or other is not None
+        start = self.out.length
+        self.walk(shown)
+        detail = plain_text(other) if other is not None else ""
+        self.spans.append(Span(start, self.out.length, local(shown) or "choice", detail))
+
+    def _note(self, element: etree._Element, name: str) -> None:
+        if _is_line_reference_note(element):
+            self._line_reference_note(element)
+            return
+        if self._in_note:  # a note inside a note reads inline
+            self.out.text(" (")
+            self._content(element)
+            self.out.literal(")")
+            return
+        label = element.get("n") or str(len(self.notes) + 1)
+        marker = f"[{label}]"
+        start = self.out.length
+        self.out.literal(marker)
+        # The marker's start may follow a pending space; the marker itself ends at length.
+        end = self.out.length
+        start = end - len(marker)
+        self.notes.append(
+            Note(
+                anchor=start,
+                marker_end=end,
+                label=label,
+                text="",
+                kind=element.get("type") or "",
+                line=element.sourceline,
+            )
+        )
+        self._pending_notes.append((element, len(self.notes) - 1))
+
+    def _append_notes(self) -> None:
+        """Write each note's text after the letter, so its mentions get real offsets."""
+        self._in_note = True
+        for element, index in self._pending_notes:
+            self.out.block_break()
+            block_start = self.out.length
+            self.out.literal(f"[{self.notes[index].label}]")
+            self.out.space()
+            text_start = self.out.length
+            self._content(element)
+            self.blocks.append(Block(block_start, self.out.length, "note"))
+            self._note_ranges[index] = (text_start, self.out.length)
+        self._in_note = False
+
+    def _line_reference_note(self, element: etree._Element) -> None:
+        target = (element.get("corresp") or element.get("target") or "").strip()
+        line_id = target.split()[0].lstrip("#") if target else ""
+        for entry in element.iter():
+            entry_name = local(entry)
+            if entry_name not in ("person", "place", "bibl", "org", "event", "item"):
+                continue
+            references = references_of(entry)
+            if not references:
+                continue
+            kind = {
+                "person": "person",
+                "place": "place",
+                "bibl": "work",
+                "org": "organisation",
+                "event": "event",
+            }.get(entry_name, "other")
+            name_element = first(entry, "persName", "placeName", "title", "orgName", "name")
+            label = plain_text(name_element if name_element is not None else entry)
+            self.line_references.append(
+                RawLineReference(
+                    line_id=line_id,
+                    references=references,
+                    label=label,
+                    kind=kind,
+                    uncertain=entry.get("ana") == "?" or entry.get("cert") in ("low", "unknown"),
+                    line=entry.sourceline,
+                )
+            )
+
+    def _gap(self, element: etree._Element, name: str) -> None:
+        self.out.literal("[…]")
+        details = [element.get(a) for a in ("reason", "quantity", "unit", "extent")]
+        self.spans.append(
+            Span(self.out.length - 3, self.out.length, "gap", " ".join(d for d in details if d))
+        )
+
+    def _space(self, element: etree._Element, name: str) -> None:
+        self.out.space()
+
+    def _figure(self, element: etree._Element, name: str) -> None:
+        self.out.block_break()
+        start = self.out.length
+        description = first(element, "figDesc")
+        kind = element.get("type") or "figure"
+        for child in element:
+            if local(child) in ("head", "p", "ab", "figure"):
+                self.walk(child)
+        if description is not None:
+            text = plain_text(description)
+            if text:
+                label = f"[{kind}: {text}]"
+                self.out.literal(label)
+                self.spans.append(
+                    Span(self.out.length - len(label), self.out.length, "figure", kind)
+                )
+        self.blocks.append(Block(start, self.out.length, "figure"))
+        self.out.block_break()
+
+    def _ignore(self, element: etree._Element, name: str) -> None:
+        return
+
+    def _anchor(self, element: etree._Element, name: str) -> None:
+        identifier = xml_id(element)
+        if identifier:
+            self.line_starts.setdefault("anchor:" + identifier, self.out.length)
+
+
+def _is_line_reference_note(element: etree._Element) -> bool:
+    content = [child for child in element if isinstance(child.tag, str)]
+    if not content:
+        return False
+    if (element.text or "").strip():
+        return False
+    return all(
+        local(child) in REGISTER_LISTS and child.get("type") in ("lineReference", None)
+        for child in content
+    ) and any(child.get("type") == "lineReference" for child in content)
+
+
+def _span_style(element: etree._Element, name: str) -> tuple[str, str] | None:
+    if name in ("del", "add", "unclear", "supplied", "sic", "corr", "orig", "reg", "abbr"):
+        detail = element.get("reason") or element.get("place") or element.get("rend") or ""
+        return (name, detail)
+    if name in ("hi", "emph", "foreign", "term", "mentioned", "soCalled", "q", "said"):
+        detail = element.get("rend") or element.get("rendition") or ""
+        return (name, detail)
+    if name == "head":
+        return ("head", "")
+    return None
+
+
+def references_of(element: etree._Element) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for attribute in REFERENCE_ATTRIBUTES:
+        value = element.get(attribute)
+        if value and value.strip():
+            if attribute == "key":
+                # Keys may be human-readable names with spaces (Escher): one key, not many.
+                found.append((attribute, value.strip()))
+            else:
+                found.extend((attribute, token) for token in value.split())
+    return found
+
+
+def date_value_of(element: etree._Element) -> str | None:
+    for attribute in ("when", "when-iso"):
+        value = element.get(attribute)
+        if value and value.strip():
+            return value.strip()
+    low = element.get("from") or element.get("notBefore")
+    high = element.get("to") or element.get("notAfter")
+    if low and high:
+        return f"{low.strip()}/{high.strip()}"
+    if low or high:
+        return (low or high or "").strip()
+    return None
+
+
+def _trim_range(start: int, end: int, text: str) -> tuple[int, int]:
+    while start < end and text[start] in " \n":
+        start += 1
+    end = min(end, len(text))
+    while end > start and text[end - 1] in " \n":
+        end -= 1
+    return start, end
+
+
+def _slice(text: str, start: int, end: int) -> str:
+    return text[start:end].strip()
+
+
+def _trimmed(mention: RawMention, text: str) -> RawMention | None:
+    start, end = _trim_range(mention.start, mention.end, text)
+    if start >= end:
+        return None
+    mention.start, mention.end = start, end
+    return mention
+
+
+def _trim_span(span: Span, text: str) -> Span | None:
+    if span.start == span.end:
+        return (
+            span if span.start <= len(text) else Span(len(text), len(text), span.style, span.detail)
+        )
+    start, end = _trim_range(span.start, span.end, text)
+    if start >= end:
+        return None
+    return Span(start, end, span.style, span.detail)
+
+
+def _trim_block(block: Block, text: str) -> Block | None:
+    start, end = _trim_range(block.start, block.end, text)
+    if start >= end:
+        return None
+    return Block(start, end, block.kind)
+
+
+_HANDLERS = {
+    "lb": TextWalker._lb,
+    "pb": TextWalker._pb,
+    "cb": TextWalker._pb,
+    "choice": TextWalker._choice,
+    "note": TextWalker._note,
+    "gap": TextWalker._gap,
+    "space": TextWalker._space,
+    "figure": TextWalker._figure,
+    "anchor": TextWalker._anchor,
+    "handShift": TextWalker._ignore,
+    "addSpan": TextWalker._ignore,
+    "delSpan": TextWalker._ignore,
+    "milestone": TextWalker._ignore,
+    "graphic": TextWalker._ignore,
+    "link": TextWalker._ignore,
+    "linkGrp": TextWalker._ignore,
+    "index": TextWalker._ignore,
+    "certainty": TextWalker._ignore,
+    "precision": TextWalker._ignore,
+}
+
+
+def build_text(text_element: etree._Element, reading: str = "normalised") -> TextResult:
+    return TextWalker(reading).run(text_element)
