@@ -80,7 +80,20 @@ class InvalidSetting(ValueError):
 
 
 def _type_name(value: object) -> str:
-    return "null" if value is None else type(value).__name__
+    """What a JSON value is, in JSON's words ("text", "a list", ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def _optional_str(value: object) -> str | None:
@@ -172,8 +185,12 @@ class _Field(Generic[T]):
         return obj.__dict__[self.name]
 
     def __set__(self, obj: object, value: object) -> None:
+        obj.__dict__[self.name] = self.validate(value)
+
+    def validate(self, value: object) -> T:
+        """Like ``check``, but the error names the setting (for errors in code)."""
         try:
-            obj.__dict__[self.name] = self.check(value)
+            return self.check(value)
         except InvalidSetting as exc:
             raise InvalidSetting(f"{self.name}: {exc}") from None
 
@@ -239,7 +256,7 @@ class Settings:
             self._set_aside(_describe(exc))
             return self
         if not isinstance(data, dict):
-            self._set_aside(f"it holds a JSON {_json_kind(data)}, not an object")
+            self._set_aside(f"it holds {_type_name(data)}, not a JSON object")
             return self
 
         for key, value in data.items():
@@ -285,7 +302,7 @@ class Settings:
         data = dict(self._unknown)
         for name in self.fields():
             # Re-check: a list or dict may have been changed in place.
-            data[name] = getattr(type(self), name).check(self.__dict__[name])
+            data[name] = getattr(type(self), name).validate(self.__dict__[name])
         return data
 
     def save(self) -> bool:
@@ -330,17 +347,5 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     if isinstance(exc, json.JSONDecodeError):
-        return f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        return f"not valid JSON: {exc.msg}, line {exc.lineno} column {exc.colno}"
     return str(exc) or type(exc).__name__
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "true/false value"
-    if value is None:
-        return "null"
-    return "number"
