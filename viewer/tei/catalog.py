@@ -5,51 +5,76 @@ the letters. For a letter, :class:`RegisterCatalog` looks for register files
 
 1. in the letter's own folder,
 2. walking up from it, in the sibling folders of each ancestor (``people/``,
-   ``register/personen/``, ``siteindex/``), stopping at the first ancestor
-   whose other folders hold any, and at most ``MAX_LEVELS`` up,
+   ``register/personen/``, ``siteindex/``) that hold register files and no
+   letters, stopping at the first ancestor whose other folders hold any, and
+   at most ``MAX_LEVELS`` up,
 3. in folders the user named (``--registers`` or the window's choice).
 
 A file is a register when it is TEI holding entity lists and no letter
-(no ``correspDesc``). Each register file is parsed once per catalog (one
-catalog lives as long as the process), keyed by path, size and mtime.
+(:mod:`viewer.tei.classify`); a sibling folder that holds letters is another
+collection, never a register folder. Each register file is parsed once per
+catalog (one catalog lives as long as the process), keyed by path, size and
+mtime; ``parse_count`` says how many parses happened.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from viewer.errors import EpistolaError
 from viewer.model import Entity
-from viewer.tei.registers import RegisterIndex, collect_entries
+from viewer.tei.classify import (
+    LETTER,
+    REGISTER,
+    classify,
+    non_letter_document,
+    read_head,
+    sniff_file,
+)
+from viewer.tei.registers import RegisterIndex, index_entries
 from viewer.tei.xml import is_tei_root, parse_file
 
-MAX_LEVELS = 4
-MAX_FILES_PER_FOLDER = 400
-SNIFF_BYTES = 64 * 1024
-_REGISTER_MARKERS = (b"<listPerson", b"<listPlace", b"<listOrg", b"<listBibl", b"<listEvent")
-_LETTER_MARKERS = (
-    b"<correspDesc", b"<correspAction", b"<opener", b"<closer", b"<salute", b"<dateline",
-    b'type="letter"',
-)  # fmt: skip
-_ENTRY_MARKERS = (b"<person ", b"<place ", b"<org ", b"<bibl ", b"<event ", b"<item ")
+MAX_LEVELS = 3  # letter in edition/letters/group/volume/: registers in edition/register/
+MAX_FILES_PER_FOLDER = 400  # register files taken from one folder tree
+MAX_ENTRIES_SCANNED = 5000  # directory entries looked at below one sibling folder
+MAX_DEPTH = 4  # folder levels below a sibling folder
 
 
-def looks_like_register(path: Path) -> bool:
-    """A cheap sniff of a file's start: entity lists, and nothing that makes a letter."""
+_LIST_MARKUP = re.compile(rb"<(?:[\w.-]+:)?list(?:Person|Place|Org|Bibl|Event|Nym|Object)?[\s>]")
+
+
+def _lists_entities(path: str | os.PathLike[str]) -> bool:
+    """Whether a file that failed to parse at least starts like a register."""
+    head = read_head(path)
+    return head is not None and _LIST_MARKUP.search(head) is not None
+
+
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    """The resolved path; for a symlink loop or an unreadable folder, just the absolute one."""
     try:
-        with open(path, "rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-    except OSError:
-        return False
-    if any(marker in head for marker in _LETTER_MARKERS):
-        return False
-    if b"TEI" not in head:
-        return False
-    return any(m in head for m in _REGISTER_MARKERS) and any(m in head for m in _ENTRY_MARKERS)
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _is_boundary(folder: Path) -> bool:
+    """A folder the walk up never leaves: a repository's root, the home folder."""
+    try:
+        if folder == Path.home().resolve():
+            return True
+    except (OSError, RuntimeError):
+        pass
+    return any((folder / marker).exists() for marker in (".git", ".hg", ".svn"))
+
+
+def looks_like_register(path: str | os.PathLike[str]) -> bool:
+    """Whether a file is a register file (see :func:`viewer.tei.classify.classify`)."""
+    return classify(path) == REGISTER
 
 
 @dataclass
@@ -58,6 +83,15 @@ class LoadedRegister:
     stamp: tuple[int, int]
     index: RegisterIndex
     error: str | None = None
+    is_register: bool = True  # False: a file that looked like one but holds a letter or nothing
+
+
+@dataclass
+class FolderScan:
+    """What a bounded walk of a folder found: candidate register files, and letters."""
+
+    registers: list[Path]
+    has_letters: bool
 
 
 @dataclass
@@ -68,7 +102,7 @@ class RegisterSet:
 
     @property
     def files(self) -> list[str]:
-        return [r.path for r in self.registers]
+        return [r.path for r in self.registers if r.is_register]
 
     @property
     def errors(self) -> list[tuple[str, str]]:
@@ -102,7 +136,7 @@ class RegisterCatalog:
     def __init__(self, extra_folders: Iterable[str | os.PathLike[str]] = ()) -> None:
         self.extra_folders = [Path(f) for f in extra_folders]
         self._loaded: dict[str, LoadedRegister] = {}
-        self._folder_files: dict[str, list[Path]] = {}
+        self._scans: dict[str, FolderScan] = {}
         self._discovered: dict[str, list[Path]] = {}
         self._lock = threading.Lock()
         self.parse_count = 0  # how many register files were parsed: tests check the cache
@@ -114,35 +148,93 @@ class RegisterCatalog:
             self._discovered.clear()
 
     # -- discovery -------------------------------------------------------------
-    def _registers_in(self, folder: Path, recursive: bool = False) -> list[Path]:
-        key = f"{folder}|{recursive}"
-        cached = self._folder_files.get(key)
+    def _scan(self, folder: Path, recursive: bool, stop_at_letter: bool = False) -> FolderScan:
+        """Register files in ``folder`` (below it too when ``recursive``); whether it has letters.
+
+        The sniff settles letters and non-TEI files; TEI without letter
+        markup is parsed (once per session, as :meth:`load` keeps it) to tell
+        a register from a plain letter. With ``stop_at_letter`` the caller
+        only wants folders without letters: the first sniffed letter ends the
+        walk before anything is parsed.
+        """
+        key = f"{folder}|{recursive}|{stop_at_letter}"
+        cached = self._scans.get(key)
         if cached is not None:
             return cached
-        found: list[Path] = []
-        try:
-            candidates = folder.rglob("*.xml") if recursive else folder.glob("*.xml")
-            for count, candidate in enumerate(sorted(candidates)):
-                if count >= MAX_FILES_PER_FOLDER:
+        undecided: list[Path] = []
+        has_letters = False
+        for path in self._xml_files(folder, recursive):
+            kind = sniff_file(path)
+            if kind == LETTER:
+                has_letters = True
+                if stop_at_letter:
                     break
-                if candidate.is_file() and looks_like_register(candidate):
-                    found.append(candidate)
-        except OSError:
-            pass
-        self._folder_files[key] = found
-        return found
+            elif kind is None and len(undecided) < MAX_FILES_PER_FOLDER:
+                undecided.append(path)
+        registers: list[Path] = []
+        if not (has_letters and stop_at_letter):
+            for path in undecided:
+                loaded = self.load(path)
+                if loaded.is_register and (not loaded.error or _lists_entities(path)):
+                    registers.append(path)
+                elif not loaded.error:
+                    has_letters = True  # TEI text without letter markup is a letter too
+                    if stop_at_letter:
+                        registers = []
+                        break
+        scan = FolderScan(registers, has_letters)
+        self._scans[key] = scan
+        return scan
+
+    @staticmethod
+    def _xml_files(folder: Path, recursive: bool) -> Iterator[Path]:
+        """``*.xml`` files, breadth first, within the depth and entry budgets."""
+        budget = MAX_ENTRIES_SCANNED
+        pending: list[tuple[Path, int]] = [(folder, 0)]
+        while pending and budget > 0:
+            current, depth = pending.pop(0)
+            try:
+                with os.scandir(current) as listing:
+                    entries = sorted(listing, key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                budget -= 1
+                if budget < 0:
+                    return
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if recursive and depth + 1 < MAX_DEPTH:
+                            pending.append((Path(entry.path), depth + 1))
+                    elif entry.name.lower().endswith(".xml") and entry.is_file():
+                        yield Path(entry.path)
+                except OSError:
+                    continue
 
     def discover(self, letter_path: str | os.PathLike[str]) -> list[Path]:
-        letter = Path(letter_path).resolve()
+        """Register files for a letter, in lookup order (nearest first).
+
+        Those beside the letter; when there are none, walking up, those in the
+        sibling folders of each ancestor that hold register files and no
+        letters (a sibling holding letters is another collection, not a
+        register folder), stopping at the first level that has any, at
+        ``MAX_LEVELS``, and never going above a repository root or the home
+        folder; then those in the user's folders.
+        """
+        letter = _absolute(letter_path)
         key = str(letter.parent)
         cached = self._discovered.get(key)
         if cached is not None:
             return [p for p in cached if p != letter]
-        found: list[Path] = list(self._registers_in(letter.parent))
+        found: list[Path] = [
+            p for p in self._scan(letter.parent, recursive=False).registers if p != letter
+        ]
         came_from = letter.parent
-        for _ in range(MAX_LEVELS):
+        for _ in range(MAX_LEVELS if not found else 0):
             ancestor = came_from.parent
-            if ancestor == came_from:
+            if ancestor == came_from or _is_boundary(came_from):
                 break
             at_level: list[Path] = []
             try:
@@ -152,13 +244,15 @@ class RegisterCatalog:
             for sibling in siblings:
                 if sibling.name.startswith("."):
                     continue
-                at_level.extend(self._registers_in(sibling, recursive=True))
+                scan = self._scan(sibling, recursive=True, stop_at_letter=True)
+                if scan.registers and not scan.has_letters:
+                    at_level.extend(scan.registers)
             if at_level:
                 found.extend(at_level)
                 break
             came_from = ancestor
         for folder in self.extra_folders:
-            found.extend(self._registers_in(folder, recursive=True))
+            found.extend(self._scan(_absolute(folder), recursive=True).registers)
         unique = list(dict.fromkeys(found))
         self._discovered[key] = unique
         return [p for p in unique if p != letter]
@@ -170,7 +264,9 @@ class RegisterCatalog:
             info = path.stat()
             stamp = (info.st_size, info.st_mtime_ns)
         except OSError as error:
-            return LoadedRegister(file, (0, 0), RegisterIndex(), f"cannot be read: {error}")
+            return LoadedRegister(
+                file, (0, 0), RegisterIndex(), f"cannot be read ({error.strerror or error})"
+            )
         with self._lock:
             loaded = self._loaded.get(file)
             if loaded is not None and loaded.stamp == stamp:
@@ -186,11 +282,11 @@ class RegisterCatalog:
             tree = parse_file(path)
         except EpistolaError as error:
             return LoadedRegister(str(path), stamp, RegisterIndex(), error.message)
-        root = tree.getroot()
-        if not is_tei_root(root):
-            return LoadedRegister(str(path), stamp, RegisterIndex(), "is not TEI")
-        index, _entries = collect_entries(root, str(path), skip=frozenset())
-        return LoadedRegister(str(path), stamp, index)
+        document = non_letter_document(tree.getroot())
+        if document is None or not is_tei_root(document):
+            return LoadedRegister(str(path), stamp, RegisterIndex(), is_register=False)
+        index = index_entries(document, str(path))
+        return LoadedRegister(str(path), stamp, index, is_register=len(index) > 0)
 
     def for_letter(self, letter_path: str | os.PathLike[str]) -> RegisterSet:
         return RegisterSet([self.load(path) for path in self.discover(letter_path)])

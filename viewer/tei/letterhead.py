@@ -3,7 +3,9 @@
 Any element of the text with ``@type="letterhead"`` is a letterhead. Its
 sections are the lists (``list``, ``listPerson``, ``listOrg``) or divisions
 inside it, titled by their ``head`` or else ``@n``; its members are the
-sections' ``item``, ``person`` and ``org`` children. In a member, the first
+sections' ``item``, ``person`` and ``org`` children. An entry holding only an
+``address`` is the organisation's contact block: each ``addrLine`` (street,
+city, telephone, e-mail) becomes a member of kind ``contact``. In a member, the first
 name element outside an affiliation is the member, ``roleName`` is its role,
 and ``affiliation`` (or a name element typed ``affiliation``) is its
 affiliation. Nothing here knows any organisation: the XML says it all.
@@ -46,12 +48,15 @@ def read_letterheads(
             if members:
                 found = [(_title(container) or "Letterhead", members)]
         for title, members in found:
-            parsed = tuple(
-                member
-                for member in (_member(m, resolve, member_spans) for m in members)
-                if member is not None
-            )
-            sections.append(LetterheadSection(title=title, members=parsed))
+            parsed: list[Member] = []
+            for element in members:
+                if _is_contact(element):
+                    parsed.extend(_contact_members(element, resolve, member_spans))
+                else:
+                    member = _member(element, resolve, member_spans)
+                    if member is not None:
+                        parsed.append(member)
+            sections.append(LetterheadSection(title=title, members=tuple(parsed)))
     return sections
 
 
@@ -67,6 +72,50 @@ def _sections(container: etree._Element) -> list[tuple[str, list[etree._Element]
             title = _title(child) or f"Section {len(found) + 1}"
             found.append((title, members))
         found.extend(nested)
+    return found
+
+
+def _is_contact(element: etree._Element) -> bool:
+    """An entry that is only an address (the sender's postal address, phone, e-mail)."""
+    content = [c for c in element if local(c) is not None]
+    return (
+        bool(content)
+        and all(local(c) == "address" for c in content)
+        and not (element.text or "").strip()
+    )
+
+
+def _contact_members(
+    element: etree._Element,
+    resolve: ResolveReferences,
+    member_spans: dict[etree._Element, tuple[int, int]],
+) -> list[Member]:
+    members: list[Member] = []
+    for address in element:
+        lines = [line for line in address if local(line) == "addrLine"] or [address]
+        for line in lines:
+            text = plain_text(line)
+            if not text:
+                continue
+            entity_ids: list[str] = []
+            for node in _top_level_names(line):
+                ids, _ = resolve(_references(node))
+                entity_ids.extend(i for i in ids if i not in entity_ids)
+            start, end = member_spans.get(line, (None, None))
+            members.append(
+                Member(name=text, kind="contact", entities=tuple(entity_ids), start=start, end=end)
+            )
+    return members
+
+
+def _top_level_names(element: etree._Element) -> list[etree._Element]:
+    """Name elements under ``element`` that are not inside another name element."""
+    found: list[etree._Element] = []
+    for child in element:
+        if local(child) in NAME_KINDS:
+            found.append(child)
+        elif local(child) is not None:
+            found.extend(_top_level_names(child))
     return found
 
 
@@ -132,7 +181,10 @@ def _member(
     if affiliation_elements:
         affiliation_ids: list[str] = []
         for affiliation_element in affiliation_elements:
-            for node in affiliation_element.iter():
+            # "Protection (Egypt)" names an organisation; the place inside it is not
+            # a second affiliation.
+            nodes = _top_level_names(affiliation_element) or [affiliation_element]
+            for node in nodes:
                 ids, _ = resolve(_references(node))
                 affiliation_ids.extend(i for i in ids if i not in affiliation_ids)
         affiliation = Affiliation(

@@ -1,28 +1,37 @@
 """Correspondence metadata: title, date, senders, recipients, places and source.
 
-``correspDesc`` is used when present; where it is missing the title,
-``author``, the opener and the dateline stand in. Placeholder dates
-(``yyyy-mm-dd``) count as unknown, never as a date.
+``correspDesc`` is used when present, but not trusted blindly: when the
+title clearly names the parties the other way round ("Oswald Heer an Alfred
+Escher" over a correspDesc that labels Escher the sender), the title wins
+and an info diagnostic says so. Where correspDesc is missing, the title
+statement's ``author``, the title ("Letter to Sir William Elford, ...") and
+the manuscript description's ``head`` stand in; for the date the header's
+dates come first, then the dateline. The date's text is the one the letter
+itself writes (its dateline or opener) when that agrees with the date.
+Placeholder dates (``yyyy-mm-dd``) count as unknown, never as a date.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
-from viewer.model import LetterDate, Party
+from viewer.model import Diagnostic, LetterDate, Party
 from viewer.tei.text import references_of
-from viewer.tei.xml import descendants, find_path, first, local, norm_space, plain_text
+from viewer.tei.xml import children, descendants, find_path, first, local, norm_space, plain_text
 
 ResolveReferences = Callable[[list[tuple[str, str]]], tuple[tuple[str, ...], tuple[str, ...]]]
+EntityNames = Callable[[str], tuple[str, ...]]
 
 _ISO_DATE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?$")
 _PARTY_ELEMENTS = ("persName", "orgName", "name", "rs", "persona")
-_SENT = ("sent", "sending", "sender", "written")
-_RECEIVED = ("received", "receiving", "recipient", "addressee")
+_SENT = ("sent", "sending", "sender", "written", "sender_", "from")
+_RECEIVED = ("received", "receiving", "recipient", "addressee", "to")
+_DATE_ATTRIBUTES = ("when", "when-iso", "notBefore", "notAfter", "from", "to")
 
 
 @dataclass
@@ -33,7 +42,11 @@ class Metadata:
     recipients: list[Party]
     places: list[Party]
     source: str
-    notes: list[str]  # how the metadata was found, for diagnostics
+    notes: list[str]  # how the metadata was found
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------- dates
 
 
 def iso_date(value: str | None) -> str | None:
@@ -57,7 +70,7 @@ def letter_date(element: etree._Element | None) -> LetterDate | None:
     when = iso_date(element.get("when") or element.get("when-iso"))
     low = iso_date(element.get("notBefore") or element.get("from"))
     high = iso_date(element.get("notAfter") or element.get("to"))
-    text = plain_text(element)
+    text = plain_text(element, skip=frozenset({"note"}))
     if not text:
         if when:
             text = when
@@ -68,16 +81,257 @@ def letter_date(element: etree._Element | None) -> LetterDate | None:
     return LetterDate(when=when, text=text, not_before=low, not_after=high)
 
 
+def _combined_date(elements: list[etree._Element]) -> LetterDate | None:
+    """One date for one or several ``date`` elements (a letter written over days)."""
+    dates = [d for d in (letter_date(e) for e in elements) if d is not None]
+    if not dates:
+        return None
+    if len(dates) == 1:
+        return dates[0]
+    values = sorted(v for d in dates for v in (d.when, d.not_before, d.not_after) if v is not None)
+    return LetterDate(
+        when=next((d.when for d in dates if d.when), None),
+        text=" / ".join(d.text for d in dates if d.text),
+        not_before=values[0] if values else None,
+        not_after=values[-1] if values else None,
+    )
+
+
+def _has_value(date: LetterDate | None) -> bool:
+    return date is not None and bool(date.when or date.not_before or date.not_after)
+
+
+def _agrees(found: etree._Element, date: LetterDate) -> bool:
+    """Whether a date written in the letter is the letter's date (or says nothing against it)."""
+    values = [iso_date(found.get(a)) for a in _DATE_ATTRIBUTES if found.get(a)]
+    values = [v for v in values if v]
+    if not values:
+        return True
+    known = [v for v in (date.when, date.not_before, date.not_after) if v]
+    return any(v.startswith(k) or k.startswith(v) for v in values for k in known)
+
+
+def _outside_notes(element: etree._Element, stop: etree._Element) -> bool:
+    """Not inside a note or an editor's supplement (not written in the letter)."""
+    parent = element.getparent()
+    while parent is not None and parent is not stop:
+        if local(parent) in ("note", "supplied"):
+            return False
+        parent = parent.getparent()
+    return True
+
+
+def _written_dates(text: etree._Element) -> list[list[etree._Element]]:
+    """The dates the letter writes in its datelines, openers and closers, in order."""
+    found: list[list[etree._Element]] = []
+    for element in text.iter():
+        name = local(element)
+        is_dateline = name == "dateline" or (
+            name == "div" and (element.get("type") or "").lower() == "dateline"
+        )
+        if not (is_dateline or name in ("opener", "closer")):
+            continue
+        if not _outside_notes(element, text):
+            continue
+        dates = [
+            d
+            for d in descendants(element, "date")
+            if _outside_notes(d, element) and not descendants_except_self(d, "date")
+        ]
+        if dates:
+            found.append(dates)
+        elif is_dateline:
+            found.append([element])
+    return found
+
+
+def descendants_except_self(element: etree._Element, name: str) -> list[etree._Element]:
+    return [d for d in descendants(element, name) if d is not element]
+
+
+def _written_text(text: etree._Element | None, date: LetterDate) -> str | None:
+    """The date as the letter writes it, when the letter writes exactly one that agrees."""
+    if text is None:
+        return None
+    for group in _written_dates(text):
+        if len(group) != 1:
+            return None  # several dates in one dateline: the header's text says it better
+        element = group[0]
+        if local(element) != "date":
+            written = plain_text(element, skip=frozenset({"note", "placeName", "name"}))
+            return written.strip(" ,") or None if not date.text or date.text == date.when else None
+        if _agrees(element, date):
+            return plain_text(element, skip=frozenset({"note"})) or None
+        return None
+    return None
+
+
+# ---------------------------------------------------------------- titles
+
+_TITLE_SCORES = {"a": 0, "main": 0}
+
+
+def choose_title(header: etree._Element | None) -> etree._Element | None:
+    """The title that names this letter, among the title statement's titles.
+
+    Series and monograph titles (``level="s|m|j"``) and dates typed as titles
+    lose; a title naming both parties beats one naming only the recipient.
+    """
+    titles = [t for t in children(find_path(header, "fileDesc", "titleStmt"), "title")]
+    titles = [t for t in titles if plain_text(t)]
+    if not titles:
+        return None
+
+    def score(title: etree._Element) -> tuple[int, int, int]:
+        level = (title.get("level") or "").lower()
+        kind = (title.get("type") or "").lower()
+        structural = 0 if level == "a" or kind == "main" else 2 if level in ("s", "m", "j") else 1
+        if kind in ("iso-date", "date", "sub", "short", "desc") or title.get("when-iso"):
+            structural = 3
+        sender, recipient = title_parties(plain_text(title))
+        parties = 0 if sender and recipient else 1 if recipient else 2
+        shouting = 1 if plain_text(title).isupper() else 0
+        return (structural, parties, shouting)
+
+    return min(titles, key=score)
+
+
+_NUMBER = r"(?:\d+[a-z]?\.\s*)?"
+_LEAD = r"(?:letter|brief|lettre|lettera|carta|billet|postcard|postkarte|karte|telegram|telegramm)"
+_FROM = r"(?:from|von|vom|de|d'|di|da|van|del)"
+_TO = r"(?:to|an|à|a|aan|al|au|aux)"
+_TITLE_FROM_TO = re.compile(
+    rf"^{_NUMBER}(?:{_LEAD}\s+)?{_FROM}\s+(?P<s>.+?)\s+{_TO}\s+(?P<r>.+)$", re.IGNORECASE
+)
+_TITLE_TO = re.compile(rf"^{_NUMBER}(?:{_LEAD}\s+)?(?:to|an|à|aan|au|aux)\s+(?P<r>.+)$", re.I)
+_TITLE_X_TO_Y = re.compile(rf"^{_NUMBER}(?P<s>.+?)\s+(?:to|an|à|aan)\s+(?P<r>.+)$", re.IGNORECASE)
+_RECIPIENT_END = re.compile(r",\s|;\s|\s\(|(?<=\w{3})\.(?:\s|$)|\s[-–—]\s")
+
+
+def title_parties(title: str) -> tuple[str | None, str | None]:
+    """(sender text, recipient text) named by a title such as "X an Y, Ort, Datum".
+
+    Understands "Letter from X to Y", "Brief von X an Y", "Lettre de X à Y",
+    "X to Y", "X an Y", "X à Y" and "Letter to Y" / "An Y" (recipient only).
+    The recipient text ends at the first comma, semicolon, bracket or
+    sentence end (what follows is place and date).
+    """
+    text = norm_space(title)
+    for pattern in (_TITLE_FROM_TO, _TITLE_TO, _TITLE_X_TO_Y):
+        match = pattern.match(text)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        sender = (groups.get("s") or "").strip(" ,.") or None
+        recipient = _RECIPIENT_END.split(groups["r"], maxsplit=1)[0].strip(" ,.") or None
+        if sender is not None and len(sender.split()) > 8:
+            continue  # a sentence, not a name
+        return sender, recipient
+    return None, None
+
+
+_STOPWORDS = frozenset(
+    {"von", "van", "der", "den", "des", "dem", "de", "du", "la", "le", "di", "da", "und", "and",
+     "the", "of", "sir", "mr", "mrs", "miss", "frau", "herr", "fräulein", "dr", "esq", "an",
+     "to", "et", "vom", "zu", "zum", "zur"}
+)  # fmt: skip
+
+
+def _tokens(text: str) -> set[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return {t for t in re.findall(r"\w+", folded) if len(t) > 1 and t not in _STOPWORDS}
+
+
+def _match(names: list[str], side: str) -> float:
+    """How much of a party's best-matching name appears in one side of the title."""
+    side_tokens = _tokens(side)
+    best = 0.0
+    for name in names:
+        tokens = _tokens(name)
+        if tokens:
+            best = max(best, len(tokens & side_tokens) / len(tokens))
+    return best
+
+
+def _contradicts(
+    senders: list[Party],
+    recipients: list[Party],
+    sides: tuple[str, str],
+    entity_names: EntityNames,
+) -> bool:
+    """True when every party matches the title's other side clearly better than its own."""
+    sender_side, recipient_side = sides
+    labelled = [(p, sender_side, recipient_side) for p in senders] + [
+        (p, recipient_side, sender_side) for p in recipients
+    ]
+    if not labelled:
+        return False
+    strong = False
+    for party, own, other in labelled:
+        names = [party.name] + [n for e in party.entities for n in entity_names(e)]
+        own_score, other_score = _match(names, own), _match(names, other)
+        if other_score <= own_score:
+            return False
+        strong = strong or other_score >= 0.5
+    return strong
+
+
+def _title_sides(candidates: list[etree._Element]) -> tuple[str, str] | None:
+    for element in candidates:
+        sender, recipient = title_parties(plain_text(element, skip=frozenset({"note"})))
+        if sender and recipient:
+            return sender, recipient
+    return None
+
+
+def _parties_from_title(
+    element: etree._Element, resolve: ResolveReferences, want: str
+) -> list[Party]:
+    """Parties named on one side ("sender"/"recipient") of a title or head element."""
+    text = plain_text(element, skip=frozenset({"note"}))
+    sender, recipient = title_parties(text)
+    wanted = sender if want == "sender" else recipient
+    if not wanted:
+        return []
+    # Name elements inside the title whose text lies on the wanted side carry the entities.
+    side_start = text.find(wanted)
+    side_end = side_start + len(wanted)
+    found: list[Party] = []
+    position = 0
+    for name_element in element.iter():
+        if local(name_element) not in _PARTY_ELEMENTS:
+            continue
+        name = plain_text(name_element)
+        at = text.find(name, position) if name else -1
+        if at < 0:
+            continue
+        position = at + len(name)
+        if side_start <= at and at + len(name) <= side_end:
+            ids, _ = resolve(references_of(name_element))
+            found.append(Party(name=name, entities=ids))
+    return found or [Party(name=wanted)]
+
+
+# --------------------------------------------------------------- reading
+
+
 def _party(element: etree._Element, resolve: ResolveReferences) -> Party:
     ids, _ = resolve(references_of(element))
     return Party(name=plain_text(element), entities=ids)
 
 
-def read_metadata(root: etree._Element, resolve: ResolveReferences) -> Metadata:
+def read_metadata(
+    root: etree._Element,
+    resolve: ResolveReferences,
+    entity_names: EntityNames = lambda _id: (),
+) -> Metadata:
     header = first(root, "teiHeader")
-    title_element = find_path(header, "fileDesc", "titleStmt", "title")
-    title = plain_text(title_element) if title_element is not None else ""
+    text = first(root, "text")
+    title_element = choose_title(header)
+    title = plain_text(title_element, skip=frozenset({"note"})) if title_element is not None else ""
     notes: list[str] = []
+    diagnostics: list[Diagnostic] = []
 
     senders: list[Party] = []
     recipients: list[Party] = []
@@ -86,31 +340,31 @@ def read_metadata(root: etree._Element, resolve: ResolveReferences) -> Metadata:
 
     correspondence = find_path(header, "profileDesc", "correspDesc")
     if correspondence is not None:
-        for action in correspondence:
-            if local(action) != "correspAction":
-                continue
-            action_type = (action.get("type") or "").lower()
-            for child in action:
-                name = local(child)
-                if name in _PARTY_ELEMENTS:
-                    party = _party(child, resolve)
-                    role = (child.get("type") or "").lower()
-                    if role in _SENT:
-                        senders.append(party)
-                    elif role in _RECEIVED:
-                        recipients.append(party)
-                    elif action_type in _SENT:
-                        senders.append(party)
-                    elif action_type in _RECEIVED:
-                        recipients.append(party)
-                elif name == "placeName":
-                    party = _party(child, resolve)
-                    if party.name and party not in places:
-                        places.append(party)
-                elif name == "date" and action_type in _SENT and date is None:
-                    date = letter_date(child)
-            if date is None and action_type not in _RECEIVED:
-                date = letter_date(first(action, "date"))
+        senders, recipients, places, date = _read_correspondence(correspondence, resolve)
+
+    head = _manuscript_head(header)
+    title_like = [e for e in (title_element, head) if e is not None]
+    if title_element is not None:
+        title_like.extend(
+            t
+            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
+            if t is not title_element
+        )
+
+    if senders or recipients:
+        sides = _title_sides(title_like)
+        if sides is not None and _contradicts(senders, recipients, sides, entity_names):
+            senders, recipients = recipients, senders
+            diagnostics.append(
+                Diagnostic(
+                    "info",
+                    "correspondence-swapped",
+                    "correspDesc sender/addressee contradicts the title; following the title "
+                    f"(sender {', '.join(p.name for p in senders)}; "
+                    f"recipient {', '.join(p.name for p in recipients)})",
+                    correspondence.sourceline if correspondence is not None else None,
+                )
+            )
 
     if not senders:
         author = find_path(header, "fileDesc", "titleStmt", "author")
@@ -118,34 +372,132 @@ def read_metadata(root: etree._Element, resolve: ResolveReferences) -> Metadata:
             inner = first(author, *_PARTY_ELEMENTS)
             senders.append(_party(inner if inner is not None else author, resolve))
             notes.append("sender taken from the title statement's author")
+    if not senders:
+        for element in title_like:
+            senders = _parties_from_title(element, resolve, "sender")
+            if senders:
+                notes.append("sender taken from the title")
+                break
+    if not recipients:
+        for element in title_like:
+            recipients = _parties_from_title(element, resolve, "recipient")
+            if recipients:
+                notes.append("recipient taken from the title")
+                break
 
-    text = first(root, "text")
-    if date is None and text is not None:
-        for dateline in descendants(text, "dateline"):
-            found = first(dateline, "date")
-            date = letter_date(found) if found is not None else None
-            if date is not None:
+    if not _has_value(date):
+        fallback = _header_date(header, title_element, head)
+        if fallback is not None and (_has_value(fallback) or date is None):
+            date = fallback
+    if not _has_value(date) and text is not None:
+        for group in _written_dates(text):
+            written = _combined_date([d for d in group if local(d) == "date"])
+            if _has_value(written):
+                date = written
                 notes.append("date taken from the dateline")
                 break
-    if date is None and header is not None:
-        head_date = next(
-            (d for d in descendants(header, "date") if local(d.getparent()) == "head"), None
-        )
-        date = letter_date(head_date)
-    if date is None and title_element is not None:
-        title_date = first(title_element, "date")
-        date = letter_date(title_date)
+    if date is not None and (date.when or date.not_before or date.not_after):
+        written_text = _written_text(text, date)
+        if written_text:
+            date = LetterDate(date.when, written_text, date.not_before, date.not_after)
 
-    source = _source(header)
+    if not places and text is not None:
+        places = _dateline_places(text, resolve)
+
     return Metadata(
         title=title,
         date=date,
         senders=senders,
         recipients=recipients,
         places=places,
-        source=source,
+        source=_source(header),
         notes=notes,
+        diagnostics=diagnostics,
     )
+
+
+def _read_correspondence(
+    correspondence: etree._Element, resolve: ResolveReferences
+) -> tuple[list[Party], list[Party], list[Party], LetterDate | None]:
+    senders: list[Party] = []
+    recipients: list[Party] = []
+    places: list[Party] = []
+    date: LetterDate | None = None
+    for action in correspondence:
+        if local(action) != "correspAction":
+            continue
+        action_type = (action.get("type") or "").lower()
+        for child in action:
+            name = local(child)
+            if name in _PARTY_ELEMENTS:
+                party = _party(child, resolve)
+                if not party.name and not party.entities:
+                    continue
+                role = (child.get("type") or "").lower()
+                if role in _SENT:
+                    senders.append(party)
+                elif role in _RECEIVED:
+                    recipients.append(party)
+                elif action_type in _SENT:
+                    senders.append(party)
+                elif action_type in _RECEIVED:
+                    recipients.append(party)
+            elif name == "placeName":
+                party = _party(child, resolve)
+                if party.name and party not in places:
+                    places.append(party)
+        if date is None and action_type not in _RECEIVED:
+            date = _combined_date(children(action, "date"))
+    return senders, recipients, places, date
+
+
+def _manuscript_head(header: etree._Element | None) -> etree._Element | None:
+    source = find_path(header, "fileDesc", "sourceDesc")
+    if source is None:
+        return None
+    for description in descendants(source, "msDesc"):
+        head = first(description, "head")
+        if head is not None:
+            return head
+    return None
+
+
+def _header_date(
+    header: etree._Element | None,
+    title: etree._Element | None,
+    head: etree._Element | None,
+) -> LetterDate | None:
+    """The editors' date: in the manuscript description's head, else in the title."""
+    found: LetterDate | None = None
+    for container in (head, title):
+        if container is None:
+            continue
+        for element in descendants(container, "date"):
+            date = letter_date(element)
+            if _has_value(date):
+                return date
+            found = found or date
+    return found
+
+
+def _dateline_places(text: etree._Element, resolve: ResolveReferences) -> list[Party]:
+    for element in text.iter():
+        if local(element) != "dateline" and not (
+            local(element) == "div" and (element.get("type") or "").lower() == "dateline"
+        ):
+            continue
+        found: list[Party] = []
+        for place in element.iter():
+            name = local(place)
+            if name in ("placeName", "settlement") or (
+                name in ("name", "rs") and (place.get("type") or "").lower() == "place"
+            ):
+                party = _party(place, resolve)
+                if party.name and party not in found:
+                    found.append(party)
+        if found:
+            return found
+    return []
 
 
 def _source(header: etree._Element | None) -> str:

@@ -15,11 +15,12 @@ from lxml import etree
 
 from viewer.errors import EpistolaError
 from viewer.model import Diagnostic, Entity, Letter, LineReference, Mention
+from viewer.tei.classify import REGISTER, tree_kind
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.registers import RegisterIndex, collect_entries
 from viewer.tei.resolve import ExternalRegisters, Resolver
-from viewer.tei.text import build_text
+from viewer.tei.text import RawLineReference, build_text
 from viewer.tei.xml import XML_ID, first, is_tei_root, local, parse_bytes, read_bounded
 
 READINGS = ("normalised", "diplomatic")
@@ -73,6 +74,13 @@ def letter_from_tree(
 ) -> Letter:
     root = letter_root(tree, file)
     text_element = first(root, "text")
+    kind, entries = tree_kind(tree.getroot())
+    if kind == REGISTER:
+        raise EpistolaError(
+            f"is a register file, not a letter (it lists {entries} "
+            f"{'entity' if entries == 1 else 'entities'})",
+            file,
+        )
     if text_element is None:
         raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
 
@@ -82,6 +90,7 @@ def letter_from_tree(
     diagnostics: list[Diagnostic] = []
 
     result = build_text(text_element, reading)
+    why = _unresolved_reason(len(local_index), registers)
 
     date_entities: dict[str, Entity] = {}
     mentions: list[Mention] = []
@@ -107,8 +116,8 @@ def letter_from_tree(
                 Diagnostic(
                     "warning",
                     "dangling-ref",
-                    f"reference {token!r} on a {kind} mention "
-                    f"({result.text[raw.start : raw.end][:60]!r}) matches no register entry",
+                    f"reference {token!r} on {'an' if kind[0] in 'aeiou' else 'a'} {kind} mention "
+                    f"({result.text[raw.start : raw.end][:60]!r}): {why(token)}",
                     raw.line,
                 )
             )
@@ -128,7 +137,7 @@ def letter_from_tree(
     line_references: list[LineReference] = []
     for raw in result.line_references:
         entity_ids, unresolved = resolver.resolve_all(raw.references)
-        start = result.line_starts.get(raw.line_id)
+        start, end = _line_range(result.text, raw, result.line_starts, result.line_ends)
         if start is None:
             diagnostics.append(
                 Diagnostic(
@@ -140,16 +149,12 @@ def letter_from_tree(
                 )
             )
             start = end = 0
-        else:
-            end = result.text.find("\n", start)
-            end = len(result.text) if end < 0 else end
         for token in unresolved:
             diagnostics.append(
                 Diagnostic(
                     "warning",
                     "dangling-ref",
-                    f"reference {token!r} for {raw.label!r} on line {raw.line_id!r} "
-                    "matches no register entry",
+                    f"reference {token!r} for {raw.label!r} on line {raw.line_id!r}: {why(token)}",
                     raw.line,
                 )
             )
@@ -166,7 +171,9 @@ def letter_from_tree(
         )
 
     letterhead = read_letterheads(result.letterheads, resolver.resolve_all, result.member_spans)
-    metadata = read_metadata(root, resolver.resolve_all)
+    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of)
+    diagnostics.extend(metadata.diagnostics)
+    diagnostics.extend(_register_file_problems(registers))
 
     entities = _entity_list(local_entries, resolver, date_entities)
     diagnostics.extend(_duplicate_ids(root))
@@ -204,6 +211,65 @@ def letter_from_tree(
         reading=reading,
         has_choices=result.has_choices,
     )
+
+
+def _line_range(
+    text: str, raw: RawLineReference, starts: dict[str, int], ends: dict[str, int]
+) -> tuple[int | None, int]:
+    """The stretch of text a line-reference note attaches its entities to.
+
+    In TEI an ``lb`` starts the line it names. But a note that stands right
+    before the ``lb`` it points to, with no text in between, annotates the
+    text it follows: there the ``lb`` closes the line it names (Jean Paul's
+    editions put ``lb xml:id`` at line ends; their commentary's line numbers
+    agree), and the line is the one ending at that break.
+    """
+    end_at = ends.get(raw.line_id)
+    if end_at is not None and raw.position == end_at:
+        end_at = min(end_at, len(text))
+        start = text.rfind("\n", 0, end_at) + 1
+        if text[start:end_at].strip():
+            return start, end_at
+    start = starts.get(raw.line_id)
+    if start is None:
+        return None, 0
+    start = min(start, len(text))  # the text's end was stripped after positions were taken
+    end = text.find("\n", start)
+    return start, len(text) if end < 0 else end
+
+
+def _unresolved_reason(local_count: int, registers: ExternalRegisters | None):
+    """A function saying, for an unresolved token, where it was looked for."""
+    files = list(getattr(registers, "files", None) or [])
+    if files:
+        shown = ", ".join(Path(f).name for f in files[:3]) + (" …" if len(files) > 3 else "")
+        where = (
+            f"the letter's {local_count} register entries and "
+            f"{len(files)} register file{'s' if len(files) != 1 else ''} ({shown})"
+        )
+    elif registers is not None:
+        where = f"the letter's {local_count} register entries (no register files were found)"
+    else:
+        where = f"the letter's {local_count} register entries"
+
+    def why(token: str) -> str:
+        return f"no entry with this id or key in {where}"
+
+    return why
+
+
+def _register_file_problems(registers: ExternalRegisters | None) -> list[Diagnostic]:
+    """A register file that could not be read is worth a warning, never a failure."""
+    errors = getattr(registers, "errors", None) or []
+    return [
+        Diagnostic(
+            "warning",
+            "register-unreadable",
+            f"register file {path} could not be used: {message}",
+            None,
+        )
+        for path, message in errors
+    ]
 
 
 def _entity_list(

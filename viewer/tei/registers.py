@@ -9,7 +9,8 @@ editions point at entries: by id, by key (``@n``) and by authority URI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -26,6 +27,7 @@ ENTRY_KINDS = {
     "biblStruct": "work",
     "event": "event",
     "item": "other",
+    "figure": "work",  # an artwork or a piece of music in a register list
     "nym": "other",
     "object": "other",
     "relation": None,
@@ -42,6 +44,7 @@ NAME_ELEMENTS = (
     "title",
     "name",
     "label",
+    "eventName",
     "objectName",
     "form",
     "term",
@@ -83,11 +86,60 @@ class RegisterIndex:
 
     def by_authority(self, uri: str) -> Entity | None:
         entity_id = self.by_uri.get(_uri_key(uri))
-        return self.by_id.get(entity_id) if entity_id else None
+        return self.get(entity_id) if entity_id else None
 
     def by_sort_key(self, key: str) -> Entity | None:
         entity_id = self.by_key.get(key)
-        return self.by_id.get(entity_id) if entity_id else None
+        return self.get(entity_id) if entity_id else None
+
+
+class LazyRegisterIndex(RegisterIndex):
+    """A register file's index: entries are found at once, each Entity built when first used.
+
+    Building an Entity (names, variants, description) costs far more than
+    finding its id; a letter uses a few dozen of a register's thousands.
+    """
+
+    def __init__(self, source: str | None) -> None:
+        super().__init__()
+        self.source = source
+        self._elements: dict[str, etree._Element] = {}
+        self._lock = threading.Lock()
+
+    def add_element(self, element: etree._Element) -> None:
+        identifier = xml_id(element) or (element.get("n") or "").strip()
+        if not identifier:
+            return
+        if identifier in self._elements:
+            self.duplicates.append((identifier, element.sourceline))
+            return
+        self._elements[identifier] = element
+        key = (element.get("n") or "").strip()
+        if key:
+            self.by_key.setdefault(key, identifier)
+        for uri in _authorities(element):
+            self.by_uri.setdefault(_uri_key(uri), identifier)
+
+    def __len__(self) -> int:
+        return len(self._elements)
+
+    def ids(self) -> list[str]:
+        return list(self._elements)
+
+    def get(self, entity_id: str) -> Entity | None:
+        entity = self.by_id.get(entity_id)
+        if entity is not None:
+            return entity
+        element = self._elements.get(entity_id)
+        if element is None:
+            return None
+        with self._lock:
+            entity = self.by_id.get(entity_id)
+            if entity is None:
+                entity = entity_from_element(element, self.source)
+                if entity is not None:
+                    self.by_id[entity_id] = entity
+        return entity
 
 
 def _uri_key(uri: str) -> str:
@@ -112,23 +164,55 @@ def entry_kind(element: etree._Element) -> str | None:
     return kind
 
 
+# The name elements that name an entry of each kind; others (a place's settlement,
+# region and country) describe where it is and are used only when there is no name.
+_OWN_NAMES = {
+    "person": ("persName", "name"),
+    "personGrp": ("persName", "name"),
+    "org": ("orgName", "name"),
+    "place": ("placeName", "geogName", "name"),
+    "bibl": ("title",),
+    "biblStruct": ("title",),
+    "event": ("eventName", "label", "name", "desc"),
+}
+_NAME_PARTS = frozenset({"forename", "surname", "nameLink", "roleName", "addName", "genName"})
+
+
 def _names(element: etree._Element) -> list[etree._Element]:
-    found = children(element, *NAME_ELEMENTS)
-    if not found and local(element) in ("bibl", "biblStruct"):
+    own = _OWN_NAMES.get(local(element) or "")
+    found = children(element, *own) if own else []
+    if not found:
+        found = children(element, *NAME_ELEMENTS)
+    if not found and local(element) in ("bibl", "biblStruct", "figure"):
         found = [el for el in element.iter() if local(el) == "title"][:3]
+    if not found and local(element) == "figure":
+        found = children(element, "head", "figDesc")
     return found
 
 
 def _name_text(element: etree._Element) -> str:
-    parts = {local(child) for child in element}
-    if parts & {"surname", "forename"} and "," not in "".join(element.itertext()):
-        forenames = [plain_text(c) for c in element if local(c) in ("roleName", "forename")]
-        surnames = [plain_text(c) for c in element if local(c) in ("nameLink", "surname")]
-        others = [plain_text(c) for c in element if local(c) in ("addName", "genName")]
-        joined = norm_space(" ".join(forenames + surnames + others))
-        if joined:
-            return joined
-    return _spaced_text(element)
+    """A name as people write it: forenames before surnames, whatever the encoding order.
+
+    Registers often encode ``surname`` before ``forename`` (for sorting);
+    a ``roleName`` before the names stays in front ("Sir William Elford"),
+    roles after them are descriptions, not part of the name.
+    """
+    parts = [c for c in element if local(c) is not None]
+    mixed = any((c.tail or "").strip() for c in element) or (element.text or "").strip()
+    names = {local(c) for c in parts}
+    if mixed or not names & {"surname", "forename"} or not names <= _NAME_PARTS:
+        return _spaced_text(element)
+    first_name = next(i for i, c in enumerate(parts) if local(c) in ("surname", "forename"))
+    # A part may nest parts ("<surname><nameLink>de</nameLink>Mariana</surname>"): words.
+    leading = [_spaced_text(c) for c in parts[:first_name]]
+    rest = parts[first_name:]
+    forenames = [_spaced_text(c) for c in rest if local(c) == "forename"]
+    surnames = [_spaced_text(c) for c in rest if local(c) in ("surname", "nameLink")]
+    additions = [_spaced_text(c) for c in rest if local(c) in ("addName", "genName")]
+    name = norm_space(" ".join(leading + forenames + surnames))
+    if additions:
+        name = f"{name}, {' '.join(additions)}"
+    return name or _spaced_text(element)
 
 
 def _spaced_text(element: etree._Element) -> str:
@@ -138,7 +222,22 @@ def _spaced_text(element: etree._Element) -> str:
         if isinstance(child.tag, str):
             pieces.append(" " + plain_text(child) + " ")
         pieces.append(child.tail or "")
-    return norm_space("".join(pieces)).replace(" ,", ",")
+    return norm_space("".join(pieces)).replace(" ,", ",").replace("( ", "(").replace(" )", ")")
+
+
+def _sub_entry_label(element: etree._Element) -> str | None:
+    """For an entry nested in another ("his children" under a person): its short note."""
+    parent = element.getparent()
+    while parent is not None and local(parent) in _REGISTER_LISTS_INSIDE:
+        parent = parent.getparent()
+    if parent is None or local(parent) != local(element):
+        return None
+    note = next((c for c in element if local(c) == "note"), None)
+    text = plain_text(note).rstrip(".") if note is not None else ""
+    return text if 0 < len(text) <= 60 else None
+
+
+_REGISTER_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
 def entity_from_element(element: etree._Element, source: str | None = None) -> Entity | None:
@@ -158,11 +257,15 @@ def entity_from_element(element: etree._Element, source: str | None = None) -> E
     texts: list[str] = []
     for name_element in ordered:
         text = _name_text(name_element)
-        if text and text not in texts:
+        # A variant that is only a piece of the name ("(D)" of "Aachen (D)") adds nothing.
+        if text and not any(text.casefold() in known.casefold() for known in texts):
             texts.append(text)
     if not texts:
         fallback = (element.get("n") or "").strip() or plain_text(element)[:120]
         texts = [fallback or identifier]
+    label = _sub_entry_label(element)
+    if label:
+        texts[0] = f"{texts[0]}, {label}"
     return Entity(
         id=identifier,
         kind=kind,
@@ -216,13 +319,42 @@ def _description(element: etree._Element) -> str | None:
     return text[:400] or None
 
 
+def index_entries(
+    root: etree._Element, source: str | None, skip: frozenset[str] = frozenset()
+) -> LazyRegisterIndex:
+    """A lazy index of every register entry under ``root`` (for register files)."""
+    index = LazyRegisterIndex(source)
+    for element in _entry_elements(root, skip):
+        if entry_kind(element) is not None:
+            index.add_element(element)
+    return index
+
+
+def _entry_elements(element: etree._Element, skip: frozenset[str]) -> Iterator[etree._Element]:
+    for child in element:
+        name = local(child)
+        if name is None or name in skip:
+            continue
+        if name in ENTRY_KINDS and _is_register_entry(child):
+            yield child
+            if name in ("place", "org", "person", "personGrp"):
+                yield from _entry_elements(child, skip)
+            continue
+        if name in _REGISTER_CONTAINERS:
+            yield from _entry_elements(child, skip)
+
+
 def collect_entries(
     root: etree._Element, source: str | None, skip: frozenset[str] = frozenset({"text"})
 ) -> tuple[RegisterIndex, list[tuple[etree._Element, Entity]]]:
     """Every register entry under ``root`` (outside the subtrees named in ``skip``)."""
     index = RegisterIndex()
     entries: list[tuple[etree._Element, Entity]] = []
-    _collect_entries(root, source, skip, index, entries)
+    for element in _entry_elements(root, skip):
+        entity = entity_from_element(element, source)
+        if entity is not None:
+            index.add(entity, (element.get("n") or "").strip() or None, element.sourceline)
+            entries.append((element, entity))
     return index, entries
 
 
@@ -234,32 +366,8 @@ _REGISTER_CONTAINERS = frozenset(
 )  # fmt: skip
 
 
-def _collect_entries(
-    element: etree._Element,
-    source: str | None,
-    skip: frozenset[str],
-    index: RegisterIndex,
-    entries: list[tuple[etree._Element, Entity]],
-) -> None:
-    for child in element:
-        name = local(child)
-        if name is None or name in skip:
-            continue
-        if name in ENTRY_KINDS and _is_register_entry(child):
-            entity = entity_from_element(child, source)
-            if entity is not None:
-                index.add(entity, (child.get("n") or "").strip() or None, child.sourceline)
-                entries.append((child, entity))
-            # Places nest places; orgs nest orgs.
-            if name in ("place", "org", "person", "personGrp"):
-                _collect_entries(child, source, skip, index, entries)
-            continue
-        if name in _REGISTER_CONTAINERS:
-            _collect_entries(child, source, skip, index, entries)
-
-
 def _is_register_entry(element: etree._Element) -> bool:
-    """A bibl or item counts only with an id: most bibls are citations, most items list items."""
-    if local(element) in ("bibl", "biblStruct", "item"):
+    """A bibl, item or figure counts only with an id: most are citations, list items, images."""
+    if local(element) in ("bibl", "biblStruct", "item", "figure"):
         return xml_id(element) is not None
     return xml_id(element) is not None or bool((element.get("n") or "").strip())

@@ -57,6 +57,11 @@ class Resolver:
             entity = self.external.lookup_uri(uri)
         return entity
 
+    def names_of(self, entity_id: str) -> tuple[str, ...]:
+        """The names of an entity reached so far (for matching parties against a title)."""
+        entity = self.used.get(entity_id) or self.local.get(entity_id)
+        return (entity.name, *entity.variants) if entity is not None else ()
+
     def resolve(self, attribute: str, token: str) -> Entity | None:
         token = token.strip()
         if not token:

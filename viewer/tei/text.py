@@ -4,9 +4,15 @@ One walk over the tree appends text to a :class:`TextBuilder` and records, in
 offsets of the final string, every mention, editorial span, block, note
 marker, line start and letterhead member. Whitespace follows the usual TEI
 reading: runs collapse to one space, ``lb`` is a line break, block elements
-are separated by a blank line. Notes do not interrupt the text: a marker
-``[n]`` stands where the note is, and the note's own text is appended after
-the letter, so that mentions inside notes still have real offsets.
+are separated by a blank line; element boundaries never add or remove a space
+(``abge<c>s</c>chworen`` is one word). An ``lb`` inside a word (``break="no"``,
+``rendition="#hyphen"``) joins it in the normalised reading and keeps the
+break (and the hyphen) in the diplomatic one. Notes do not interrupt the
+text: a marker ``[n]`` stands where the note is, and the note's own text is
+appended after the letter, so that mentions inside notes still have real
+offsets; a note that only says "sic!" is its own marker. The text a note
+comments on (from an ``anchor`` it points back to, or the rest of a ``seg``
+holding it) is a "lemma" span.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from lxml import etree
 
 from viewer.model import Block, Note, Span
-from viewer.tei.xml import first, local, plain_text, xml_id
+from viewer.tei.xml import first, local, norm_space, plain_text, xml_id
 
 _WS = re.compile(r"\s+")
 
@@ -31,6 +37,9 @@ PARAGRAPH_BLOCKS = frozenset(
     }
 )  # fmt: skip
 LINE_BLOCKS = frozenset({"addrLine", "item", "l", "row", "person", "org", "bibl_line"})
+# Inside an opener or closer these are lines of it, not paragraphs of their own.
+FORMULA_PARTS = frozenset({"dateline", "salute", "signed", "byline", "address"})
+FORMULAE = frozenset({"opener", "closer"})
 
 REGISTER_LISTS = frozenset(
     {"listPerson", "listPlace", "listOrg", "listBibl", "listEvent", "listNym", "listObject",
@@ -70,6 +79,8 @@ _CHOICE_SIDES = {
 }
 
 REFERENCE_ATTRIBUTES = ("ref", "key", "corresp", "sameAs")
+REFERENCE_MARK = "→"  # stands for a cross-reference that has no text of its own
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def kind_from_type(value: str | None) -> str | None:
@@ -98,6 +109,7 @@ class RawLineReference:
     kind: str
     uncertain: bool
     line: int | None
+    position: int = 0  # where the note stands in the text
 
 
 @dataclass
@@ -108,6 +120,7 @@ class TextResult:
     notes: list[Note]
     blocks: list[Block]
     line_starts: dict[str, int]
+    line_ends: dict[str, int]  # lb id -> end of the text before that break
     line_references: list[RawLineReference]
     letterheads: list[etree._Element]
     member_spans: dict[etree._Element, tuple[int, int]]
@@ -115,13 +128,26 @@ class TextResult:
     unexpanded_entities: list[tuple[str, int | None]] = field(default_factory=list)
 
 
+# Punctuation that never follows a space that came from line-wrapping the XML source
+# ("<hi>belle devote</hi>\n   ." is "belle devote.").
+_CLOSING = frozenset(".,;:!?)]»")
+
+
 class TextBuilder:
-    """Appends normalised text and tracks the current offset."""
+    """Appends normalised text and tracks the current offset.
+
+    Whitespace in the source becomes at most one pending space, emitted only
+    when more text follows on the same line; never at the start of a line.
+    A pending space that came only from whitespace holding a line break (the
+    source's indentation) is dropped before closing punctuation.
+    """
 
     def __init__(self) -> None:
         self._parts: list[str] = []
         self.length = 0
         self._pending_space = False
+        self._soft = False  # the pending space came only from wrapped/indented source
+        self._glue = False  # the next text continues a word: drop its leading whitespace
         self._newlines = 2  # the start of the text behaves like the start of a paragraph
 
     def _emit(self, value: str) -> None:
@@ -131,40 +157,63 @@ class TextBuilder:
         trailing = len(value) - len(stripped)
         self._newlines = self._newlines + trailing if not stripped else trailing
 
+    def _add_space(self, soft: bool) -> None:
+        self._soft = soft if not self._pending_space else self._soft and soft
+        self._pending_space = True
+
     def text(self, value: str | None) -> None:
         if not value:
             return
-        core = _WS.sub(" ", value)
-        if core[0] == " ":
-            self._pending_space = True
-            core = core[1:]
-        trailing = core.endswith(" ")
-        if trailing:
-            core = core[:-1]
+        if self._glue:
+            value = value.lstrip()
+            if not value:
+                return
+        stripped = value.lstrip()
+        if len(stripped) != len(value):
+            self._add_space("\n" in value[: len(value) - len(stripped)])
+        if not stripped:
+            return
+        core = stripped.rstrip()
+        trailing = stripped[len(core) :]
         if core:
-            self.literal(core)
+            self.literal(_WS.sub(" ", core))
         if trailing:
-            self._pending_space = True
+            self._add_space("\n" in trailing)
 
     def literal(self, value: str) -> None:
         """Emit ``value`` unchanged (after any pending space)."""
         if not value:
             return
-        if self._pending_space and not self._newlines and not self._parts[-1].endswith(" "):
+        spaced = self._pending_space and not self._newlines and not self._parts[-1].endswith(" ")
+        if spaced and not (self._soft and value[0] in _CLOSING):
             self._emit(" ")
         self._pending_space = False
+        self._glue = False
         self._emit(value)
 
     def space(self) -> None:
-        self._pending_space = True
+        self._add_space(False)
+
+    def take_space(self) -> bool:
+        """Remove and return the pending space (to move it past a note marker)."""
+        pending = self._pending_space and not self._glue
+        self._pending_space = False
+        return pending
+
+    def join(self) -> None:
+        """The word goes on after a line break that does not break it (``lb break="no"``)."""
+        self._pending_space = False
+        self._glue = True
 
     def line_break(self) -> None:
         self._pending_space = False
+        self._glue = False
         if not self._newlines:
             self._emit("\n")
 
     def block_break(self) -> None:
         self._pending_space = False
+        self._glue = False
         if self.length and self._newlines < 2:
             self._emit("\n" * (2 - self._newlines))
 
@@ -183,6 +232,7 @@ class TextWalker:
         self.notes: list[Note] = []
         self.blocks: list[Block] = []
         self.line_starts: dict[str, int] = {}
+        self.line_ends: dict[str, int] = {}
         self.line_references: list[RawLineReference] = []
         self.letterheads: list[etree._Element] = []
         self.member_spans: dict[etree._Element, tuple[int, int]] = {}
@@ -192,6 +242,8 @@ class TextWalker:
         self._note_ranges: dict[int, tuple[int, int]] = {}
         self._in_note = False
         self._letterhead_depth = 0
+        self._note_number = 0
+        self.anchors: dict[str, int] = {}  # anchor xml:id -> offset
 
     # -- entry point ---------------------------------------------------------
     def run(self, text_element: etree._Element) -> TextResult:
@@ -215,6 +267,7 @@ class TextWalker:
             notes=notes,
             blocks=blocks,
             line_starts=self.line_starts,
+            line_ends=self.line_ends,
             line_references=self.line_references,
             letterheads=self.letterheads,
             member_spans={
@@ -260,6 +313,10 @@ class TextWalker:
             self._letterhead_depth += 1
         paragraph = name in PARAGRAPH_BLOCKS or letterhead
         line = name in LINE_BLOCKS
+        if paragraph and name in FORMULA_PARTS:
+            parent = element.getparent()
+            if parent is not None and local(parent) in FORMULAE:
+                paragraph, line = False, True
         if paragraph:
             self.out.block_break()
         elif line:
@@ -267,13 +324,19 @@ class TextWalker:
         start = self.out.length
         mention_kind = self._mention_kind(element, name)
         style = _span_style(element, name)
+        notes_before = len(self.notes)
         self._content(element)
         end = self.out.length
         if mention_kind is not None:
-            self._record_mention(element, mention_kind, start, end)
+            self._record_mention(element, mention_kind, start, self._before_markers(end))
+        if name == "seg" and len(self.notes) > notes_before and not self._in_note:
+            # A seg holding a note (lemma + gloss): the rest of the seg is the note's lemma.
+            note = self.notes[notes_before]
+            if note.anchor > start:
+                self.spans.append(Span(start, note.anchor, "lemma", note.label))
         if style is not None:
             self.spans.append(Span(start, end, style[0], style[1]))
-        if self._letterhead_depth and name in ("item", "person", "org"):
+        if self._letterhead_depth and name in ("item", "person", "org", "addrLine"):
             self.member_spans[element] = (start, end)
         if paragraph or line:
             kind = "letterhead" if letterhead else (element.get("type") or name)
@@ -293,8 +356,22 @@ class TextWalker:
             return None
         kind = MENTION_ELEMENTS[name]
         if kind is None:
-            kind = kind_from_type(element.get("type")) or "other"
+            kind = kind_from_type(element.get("type"))
+            if kind is None:
+                if not element.get("type") and not references_of(element):
+                    # A bare <rs>/<name> says nothing (Escher wraps persName in empty rs).
+                    return None
+                kind = "other"
         return kind
+
+    def _before_markers(self, end: int) -> int:
+        """``end`` moved before note markers that close the element ("Locher[2]")."""
+        for note in reversed(self.notes):
+            if note.marker_end == end and note.anchor < end:
+                end = note.anchor
+            elif note.marker_end < end:
+                break
+        return end
 
     def _record_mention(self, element: etree._Element, kind: str, start: int, end: int) -> None:
         references = references_of(element)
@@ -314,15 +391,27 @@ class TextWalker:
 
     # -- special elements ------------------------------------------------------
     def _lb(self, element: etree._Element, name: str) -> None:
-        if element.get("break") == "no" or element.get("type") == "nobreak":
-            pass
-        else:
-            self.out.line_break()
         identifier = xml_id(element)
+        if identifier:
+            self.line_ends[identifier] = self.out.length
+        hyphen = _renders_hyphen(element)
+        inside_word = hyphen or element.get("break") == "no" or element.get("type") == "nobreak"
+        if not inside_word:
+            self.out.line_break()
+        elif self.reading == "normalised":
+            self.out.join()  # the word reads whole: "Unter<lb/>hemde" is "Unterhemde"
+        else:
+            self.out.join()  # no space before the hyphen or the break
+            if hyphen:
+                self.out.literal("-")
+            self.out.line_break()
+            self.out.join()
         if identifier:
             self.line_starts[identifier] = self.out.length
 
     def _pb(self, element: etree._Element, name: str) -> None:
+        if name == "cb":  # a new column starts on a new line
+            self.out.line_break()
         position = self.out.length
         label = element.get("n") or ""
         self.spans.append(Span(position, position, "pb" if name == "pb" else name, label))
@@ -338,7 +427,7 @@ class TextWalker:
             return
         self.has_choices = self.has_choices or other is not None
         start = self.out.length
-        self.walk(shown)
+        self._content(shown)  # the choice's own span below stands for the shown side
         detail = plain_text(other) if other is not None else ""
         self.spans.append(Span(start, self.out.length, local(shown) or "choice", detail))
 
@@ -351,24 +440,42 @@ class TextWalker:
             self._content(element)
             self.out.literal(")")
             return
-        label = element.get("n") or str(len(self.notes) + 1)
+        flag = _flag_text(element)
+        if flag is not None:
+            label = flag  # "sic!", "Fehlstelle": the marker says it all
+        else:
+            self._note_number += 1
+            label = norm_space(element.get("n")) or str(self._note_number)
         marker = f"[{label}]"
-        start = self.out.length
+        # The marker sticks to the word it annotates; a space before it goes after it.
+        spaced = self.out.take_space()
         self.out.literal(marker)
-        # The marker's start may follow a pending space; the marker itself ends at length.
         end = self.out.length
         start = end - len(marker)
+        if spaced:
+            self.out.space()
         self.notes.append(
             Note(
                 anchor=start,
                 marker_end=end,
                 label=label,
-                text="",
+                text=flag or "",
                 kind=element.get("type") or "",
                 line=element.sourceline,
             )
         )
-        self._pending_notes.append((element, len(self.notes) - 1))
+        self._lemma_from_anchor(element, start, label)
+        if flag is None:
+            self._pending_notes.append((element, len(self.notes) - 1))
+
+    def _lemma_from_anchor(self, element: etree._Element, marker: int, label: str) -> None:
+        """A note pointing back to an anchor annotates the text from the anchor to itself."""
+        for attribute in ("corresp", "target", "targetEnd"):
+            for token in (element.get(attribute) or "").split():
+                start = self.anchors.get(token.rpartition("#")[2])
+                if start is not None and start < marker:
+                    self.spans.append(Span(start, marker, "lemma", label))
+                    return
 
     def _append_notes(self) -> None:
         """Write each note's text after the letter, so its mentions get real offsets."""
@@ -411,6 +518,7 @@ class TextWalker:
                     kind=kind,
                     uncertain=entry.get("ana") == "?" or entry.get("cert") in ("low", "unknown"),
                     line=entry.sourceline,
+                    position=self.out.length,
                 )
             )
 
@@ -446,10 +554,43 @@ class TextWalker:
     def _ignore(self, element: etree._Element, name: str) -> None:
         return
 
+    def _ref(self, element: etree._Element, name: str) -> None:
+        """A cross-reference; an empty one (its label lost) still shows that it is there."""
+        target = norm_space(element.get("target"))
+        if name == "ref" and "".join(element.itertext()).strip():
+            start = self.out.length
+            self._content(element)
+            if target:
+                self.spans.append(Span(start, self.out.length, "ref", target))
+            return
+        if target:
+            # A reference to a day (a diary entry) reads as that day; anything else as a mark.
+            shown = target if _ISO_DAY.match(target) else REFERENCE_MARK
+            self.out.literal(shown)
+            end = self.out.length
+            self.spans.append(Span(end - len(shown), end, "ref", target))
+
     def _anchor(self, element: etree._Element, name: str) -> None:
         identifier = xml_id(element)
         if identifier:
-            self.line_starts.setdefault("anchor:" + identifier, self.out.length)
+            self.anchors.setdefault(identifier, self.out.length)
+
+
+_SIC = re.compile(r"^[(\[]?sic[!.]?[)\]]?$", re.IGNORECASE)
+
+
+def _flag_text(element: etree._Element) -> str | None:
+    """A note that only says "sic!" (so written in the original): it is its own marker."""
+    if any(isinstance(child.tag, str) for child in element):
+        return None
+    text = norm_space("".join(element.itertext()))
+    return text.strip("()[]") if _SIC.match(text) else None
+
+
+def _renders_hyphen(element: etree._Element) -> bool:
+    """``lb rendition="#hyphen"`` (or rend="hyphen"): a word hyphenated at the line end."""
+    values = f"{element.get('rendition') or ''} {element.get('rend') or ''}".split()
+    return any(v.lstrip("#").lower() in ("hyphen", "hyphenated", "hyph") for v in values)
 
 
 def _is_line_reference_note(element: etree._Element) -> bool:
@@ -504,9 +645,11 @@ def date_value_of(element: etree._Element) -> str | None:
 
 
 def _trim_range(start: int, end: int, text: str) -> tuple[int, int]:
+    # The text was right-stripped after positions were recorded: clamp first.
+    end = min(end, len(text))
+    start = min(start, end)
     while start < end and text[start] in " \n":
         start += 1
-    end = min(end, len(text))
     while end > start and text[end - 1] in " \n":
         end -= 1
     return start, end
@@ -552,6 +695,8 @@ _HANDLERS = {
     "space": TextWalker._space,
     "figure": TextWalker._figure,
     "anchor": TextWalker._anchor,
+    "ref": TextWalker._ref,
+    "ptr": TextWalker._ref,
     "handShift": TextWalker._ignore,
     "addSpan": TextWalker._ignore,
     "delSpan": TextWalker._ignore,
