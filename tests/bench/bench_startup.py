@@ -1,0 +1,153 @@
+"""Cold start and peak memory of Epistola against a bare PySide6 window, in the same run.
+
+Run from the checkout's root:  python tests/bench/bench_startup.py [--runs N]
+
+Each sample is a fresh process on the offscreen platform:
+
+* epistola: ``python main.py`` (the shipped ICBL letter) with
+  EPISTOLA_BENCH_STARTUP=1, which prints ``EPISTOLA_FIRST_PAINT <unix time>``
+  after the window's first paint and quits;
+* bare: a QMainWindow holding a QTextEdit with the letter's plain text, which
+  prints the same line after its first paint;
+* bare + Epistola's imports: the bare window after importing the modules
+  Epistola imports to start (no target: it splits the difference into
+  importing and the rest).
+
+Start-up time is from just before the process is spawned to the printed time;
+peak memory is the child's ru_maxrss from os.wait4. The runs alternate so that
+both see the same machine state. Targets (issue 3): start-up ≤ 1.3 × bare,
+peak memory ≤ bare + 30 MiB. It prints a table of medians and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
+MARK = "EPISTOLA_FIRST_PAINT"
+
+BARE = f"""
+import sys, time
+if len(sys.argv) > 2:  # "bare + imports": the same window after importing what Epistola imports
+    sys.path.insert(0, sys.argv[2])
+    import viewer.gui.app, viewer.gui.crash, viewer.gui.kinds, viewer.gui.letter_view
+    import viewer.gui.main_window, viewer.gui.panels, viewer.settings, viewer.tei
+    import viewer.tei.catalog
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit
+
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+view = QTextEdit()
+view.setReadOnly(True)
+view.setPlainText(open(sys.argv[1], encoding="utf-8").read())
+window.setCentralWidget(view)
+window.resize(1280, 800)
+
+class FirstPaint(QObject):
+    done = False
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and not self.done:
+            self.done = True
+            def report():
+                sys.stderr.write("{MARK} %.6f\\n" % time.time())
+                sys.stderr.flush()
+                app.quit()
+            QTimer.singleShot(0, report)
+        return False
+
+first = FirstPaint()
+view.viewport().installEventFilter(first)
+window.show()
+app.exec()
+"""
+
+
+def sample(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(seconds to first paint, peak RSS in MiB) of one child process."""
+    started = time.time()
+    child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    stderr = child.stderr.read().decode("utf-8", "replace")
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    painted = None
+    for line in stderr.splitlines():
+        if line.startswith(MARK):
+            painted = float(line.split()[1])
+    if child.returncode != 0 or painted is None:
+        raise SystemExit(f"{argv[1:]} failed ({child.returncode}):\n{stderr}")
+    return painted - started, usage.ru_maxrss / 1024  # Linux: ru_maxrss is in KiB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="samples per program (default 7)")
+    options = parser.parse_args()
+    runs = max(5, options.runs)
+
+    with tempfile.TemporaryDirectory(prefix="epistola-bench-") as scratch:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "EPISTOLA_CONFIG_DIR": os.path.join(scratch, "config"),
+            "EPISTOLA_LOG_DIR": os.path.join(scratch, "logs"),
+            "EPISTOLA_CACHE_DIR": os.path.join(scratch, "cache"),
+        }
+        bare_script = Path(scratch) / "bare.py"
+        bare_script.write_text(BARE, encoding="utf-8")
+        letter_text = Path(scratch) / "letter.txt"
+        # The bare window shows the same text, as plain text.
+        sys.path.insert(0, str(ROOT))
+        from viewer.tei import read_letter
+
+        letter_text.write_text(read_letter(ICBL).text, encoding="utf-8")
+
+        programs = {
+            "bare PySide6 window": ([sys.executable, str(bare_script), str(letter_text)], env),
+            # Not a target: shows how much of the difference is importing modules.
+            "bare + Epistola's imports": (
+                [sys.executable, str(bare_script), str(letter_text), str(ROOT)],
+                env,
+            ),
+            "epistola (ICBL letter)": (
+                [sys.executable, str(ROOT / "main.py")],
+                {**env, "EPISTOLA_BENCH_STARTUP": "1"},
+            ),
+        }
+        # One unmeasured run each warms the OS file cache, as a second start would.
+        for argv, program_env in programs.values():
+            sample(argv, program_env)
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
+        for _ in range(runs):
+            for name, (argv, program_env) in programs.items():
+                results[name].append(sample(argv, program_env))
+
+    bare_time = statistics.median(t for t, _m in results["bare PySide6 window"])
+    bare_mem = statistics.median(m for _t, m in results["bare PySide6 window"])
+    print(f"Cold start to first paint and peak memory, median of {runs} runs (offscreen)")
+    print(f"{'program':<28}{'start ms':>10}{'ratio':>8}{'peak MiB':>10}{'+MiB':>8}")
+    for name, values in results.items():
+        start = statistics.median(t for t, _m in values)
+        memory = statistics.median(m for _t, m in values)
+        print(
+            f"{name:<28}{start * 1000:>10.0f}{start / bare_time:>8.2f}"
+            f"{memory:>10.1f}{memory - bare_mem:>8.1f}"
+        )
+    epistola = results["epistola (ICBL letter)"]
+    ratio = statistics.median(t for t, _m in epistola) / bare_time
+    extra = statistics.median(m for _t, m in epistola) - bare_mem
+    print(f"targets: start ratio ≤ 1.30 (got {ratio:.2f}); extra memory ≤ 30 MiB (got {extra:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""The composition root: builds settings, the register catalog and the widgets, and starts Qt.
+
+``run(args)`` is what ``viewer.cli.main`` calls when no batch option is given
+(args: ``paths``, ``select``, ``screenshot``, ``reading``, ``registers``).
+It owns the start-up sequence and the command-line contract of the window:
+which letter opens (the given file, a folder's first letter, else the shipped
+ICBL letter), ``--select`` (an unknown id: a status notice, or with
+``--screenshot`` one stderr line and exit 2), ``--screenshot`` (render the
+window to a PNG and exit 0, with no display needed), and saving the window's
+state on close. Nothing imported here is more than the first frame needs:
+dialogs are imported when they are shown.
+
+``EPISTOLA_BENCH_STARTUP=1`` makes the window print
+``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint and quit
+(tests/bench/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import viewer
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+ROOT = Path(viewer.__file__).resolve().parent.parent
+LETTERS = ROOT / "letters"
+RESOURCES = ROOT / "resources"
+DEFAULT_LETTER = LETTERS / "icbl-2007-07-24-anama.xml"
+APP_ICON = RESOURCES / "icons" / "epistola.svg"
+BENCH_VARIABLE = "EPISTOLA_BENCH_STARTUP"
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"epistola: {message}\n")
+    return EXIT_BAD_INPUT
+
+
+def default_letter() -> Path | None:
+    """The shipped ICBL letter, or failing that the first letter in letters/."""
+    if DEFAULT_LETTER.is_file():
+        return DEFAULT_LETTER
+    try:
+        candidates = sorted(LETTERS.glob("*.xml"))
+    except OSError:
+        return None
+    return candidates[0] if candidates else None
+
+
+def first_letter_in(folder: Path) -> Path | None:
+    """The first letter file in ``folder`` (then its subfolders), skipping register files."""
+    from viewer.tei.catalog import looks_like_register
+
+    for pattern in ("*.xml", "**/*.xml"):
+        try:
+            candidates = sorted(folder.glob(pattern))
+        except OSError:
+            return None
+        for candidate in candidates:
+            if candidate.is_file() and not looks_like_register(candidate):
+                return candidate
+    return None
+
+
+def resolve_target(paths: list[str]) -> tuple[Path | None, str | None]:
+    """The letter to open for the command line's paths, or an error sentence."""
+    if not paths:
+        letter = default_letter()
+        if letter is None:
+            return None, f"no letter to open: {LETTERS} holds no *.xml file"
+        return letter, None
+    target = Path(paths[0])
+    if target.is_dir():
+        letter = first_letter_in(target)
+        if letter is None:
+            return None, f"{target}: the folder holds no letter (*.xml)"
+        return letter, None
+    if not target.exists():
+        return None, f"{target}: no such file or folder"
+    return target, None
+
+
+def apply_select(window, wanted: list[str], *, strict: bool) -> str | None:
+    """Select the ``--select`` ids. An unknown id: with ``strict`` the error to print and
+    exit on (nothing selected); otherwise a status notice, the known ids still selected."""
+    letter = window.current_letter
+    wanted = list(dict.fromkeys(wanted))
+    if not wanted or letter is None:
+        return None
+    from viewer.filtering import known_ids
+
+    known = known_ids(letter)
+    unknown = [entity_id for entity_id in wanted if entity_id not in known]
+    if unknown and strict:
+        return (
+            f"{letter.file}: no entity with the id {', '.join(map(repr, unknown))} "
+            "in this letter (see --dump for the ids)"
+        )
+    window.set_selection([entity_id for entity_id in wanted if entity_id in known])
+    if unknown:
+        window.status(f"--select: no entity {', '.join(unknown)} in this letter", 0)
+    return None
+
+
+def _check_writable(png: str) -> str | None:
+    folder = Path(png).expanduser().resolve().parent
+    if not folder.is_dir():
+        return f"{png}: cannot write the screenshot: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"{png}: cannot write the screenshot: the folder {folder} is not writable"
+    if Path(png).is_dir():
+        return f"{png}: cannot write the screenshot: it is a folder"
+    return None
+
+
+def _headless() -> bool:
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args) -> int:
+    screenshot: str | None = getattr(args, "screenshot", None)
+    bench = os.environ.get(BENCH_VARIABLE) == "1"
+    interactive = not screenshot and not bench
+
+    target, problem = resolve_target(list(getattr(args, "paths", None) or []))
+    if target is None:
+        return _fail(problem or "nothing to open")
+    if screenshot:
+        problem = _check_writable(screenshot)
+        if problem:
+            return _fail(problem)
+        if _headless() and not os.environ.get("QT_QPA_PLATFORM"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Epistola")
+    app.setOrganizationName("Epistola")
+    app.setApplicationVersion(viewer.__version__)
+    app.setDesktopFileName("epistola")
+    if APP_ICON.is_file():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
+
+    window, settings, handler = build(args, interactive=interactive, restore=not screenshot)
+    try:
+        if not window.open_letter(str(target), quiet=True):
+            message = window.last_error or f"{target}: could not be opened"
+            if not interactive:
+                return _fail(message)
+            QTimer.singleShot(0, lambda: _show_open_error(window, message))
+
+        problem = apply_select(window, getattr(args, "select", None) or [], strict=bool(screenshot))
+        if problem:
+            return _fail(problem)
+
+        if settings.warnings:
+            if interactive:
+                QTimer.singleShot(0, lambda: _show_settings_warnings(window, settings.warnings))
+            else:
+                for warning in settings.warnings:
+                    sys.stderr.write(f"epistola: {warning}\n")
+
+        if screenshot:
+            return _screenshot(app, window, screenshot)
+
+        window.show()
+        if bench:
+            _quit_after_first_paint(app, window)
+        return app.exec()
+    finally:
+        from viewer.gui.crash import uninstall
+
+        uninstall(handler)
+
+
+def build(args, *, interactive: bool = True, restore: bool = True):
+    """Settings, catalog, widgets and window, wired; returns (window, settings, crash handler)."""
+    from viewer.gui.crash import install
+    from viewer.gui.kinds import KindLegend
+    from viewer.gui.letter_view import LetterView
+    from viewer.gui.main_window import MainWindow
+    from viewer.gui.panels import SidePanel
+    from viewer.settings import Settings
+    from viewer.tei import read_letter
+    from viewer.tei.catalog import RegisterCatalog
+
+    # Installed first, so that even a failure while the widgets are built is reported.
+    built: list = []
+    handler = install(lambda: built[0] if built else None, interactive=interactive)
+    settings = Settings().load()
+    catalog = RegisterCatalog(
+        extra_folders=[*settings.register_folders, *(getattr(args, "registers", None) or [])]
+    )
+
+    def loader(path: str, reading: str):
+        return read_letter(path, reading=reading, registers=LazyRegisters(catalog, path))
+
+    # --reading wins when given; its default ("normalised") defers to the remembered one.
+    reading = getattr(args, "reading", None) or "normalised"
+    if restore and reading == "normalised":
+        reading = settings.reading
+
+    window = MainWindow(
+        loader=loader,
+        letter_view=LetterView(),
+        side_panel=SidePanel(),
+        legend=KindLegend(),
+        settings=settings,
+        reading=reading,
+    )
+    built.append(window)
+    window.catalog = catalog
+    window.save_settings_on_close = restore
+    window.paths_dropped.connect(lambda paths: open_dropped(window, paths))
+    if restore:
+        window.restore_state()
+    return window, settings, handler
+
+
+class LazyRegisters:
+    """The registers for one letter, looked for only when the letter's own register falls short.
+
+    The reader tries the letter's own entries first and asks the external
+    registers only for a reference they do not cover, so a self-contained
+    letter (the shipped ones) never pays for searching folders for register
+    files: on a cold start that search is the largest single cost.
+    """
+
+    def __init__(self, catalog, path: str) -> None:
+        self._catalog = catalog
+        self._path = path
+        self._found = None
+
+    @property
+    def registers(self):
+        if self._found is None:
+            self._found = self._catalog.for_letter(self._path)
+        return self._found
+
+    @property
+    def searched(self) -> bool:
+        return self._found is not None
+
+    def lookup_id(self, entity_id: str):
+        return self.registers.lookup_id(entity_id)
+
+    def lookup_key(self, key: str):
+        return self.registers.lookup_key(key)
+
+    def lookup_uri(self, uri: str):
+        return self.registers.lookup_uri(uri)
+
+
+def open_dropped(window, paths: list[str]) -> bool:
+    """Files or folders dropped on the window: open the first letter among them."""
+    for raw in paths:
+        path = Path(raw)
+        letter = first_letter_in(path) if path.is_dir() else path
+        if letter is not None:
+            return window.open_letter(str(letter))
+    window.status("Nothing to open among the dropped files")
+    return False
+
+
+def _show_open_error(window, message: str) -> None:
+    from viewer.gui.dialogs import show_error
+
+    show_error(window, "Cannot open the letter", message)
+
+
+def _show_settings_warnings(window, warnings: list[str]) -> None:
+    from viewer.gui.dialogs import show_notice
+
+    window.status(warnings[0], 0)
+    window.settings_notice = show_notice(window, "Epistola settings", list(warnings))
+
+
+def _screenshot(app, window, png: str) -> int:
+    window.show()
+    # Layout, the letter's document layout and the panels settle over a few passes.
+    for _round in range(5):
+        app.processEvents()
+    image = window.grab()
+    if image.isNull() or not image.save(png, "PNG"):
+        return _fail(f"{png}: the screenshot could not be written")
+    window.hide()
+    return EXIT_OK
+
+
+def _quit_after_first_paint(app, window) -> None:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        done = False
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint and not self.done:
+                self.done = True
+
+                def report() -> None:
+                    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
+                    sys.stderr.flush()
+                    app.quit()
+
+                # After this paint the backing store is flushed; report once it is.
+                QTimer.singleShot(0, report)
+            return False
+
+    watcher = FirstPaint(window)
+    target = getattr(window.view, "viewport", None)
+    (target() if callable(target) else window).installEventFilter(watcher)
+
+
+__all__ = ["apply_select", "build", "default_letter", "first_letter_in", "open_dropped", "run"]

@@ -1,0 +1,677 @@
+"""The main window: composes the letter view, the side panel and the legend, and wires them.
+
+Owns the window's actions, menus, toolbar and status bar, the current letter
+and the current :class:`viewer.filtering.Selection`, the file watcher on the
+open letter, drag and drop, and saving/restoring its own state through
+:class:`viewer.settings.Settings`. It computes nothing itself: letters come
+from the ``loader`` it is given, selection rules and status sentences from
+``viewer.filtering``, highlighting from the LetterView.
+
+Public API other parts of Epistola build on (keep the names):
+``open_letter(path) -> bool``, ``current_letter``, ``letter_opened``,
+``selection_changed``, ``set_selection(ids)``, ``add_panel(widget, title,
+area)``, ``menu(name)``, ``show_text_range(start, end)``, ``status(message)``,
+``paths_dropped``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QIcon,
+    QKeySequence,
+    QPalette,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.errors import EpistolaError
+from viewer.filtering import Selection, known_ids, status_text
+from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
+from viewer.model import Letter
+
+ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+MENUS = ("File", "Edit", "View", "Go", "Help")
+DEFAULT_SIZE = (1280, 800)
+SPLIT_RATIO = 0.65
+NOTICE_MS = 8000
+WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
+
+Loader = Callable[[str, str], Letter]
+
+
+def icon(name: str) -> QIcon:
+    path = ICONS / f"{name}.svg"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+class MainWindow(QMainWindow):
+    """Epistola's window. Built by ``viewer.gui.app``, which hands in every part."""
+
+    letter_opened = Signal(object)  # Letter
+    selection_changed = Signal(object)  # frozenset[str]
+    paths_dropped = Signal(list)  # list[str]
+
+    def __init__(
+        self,
+        *,
+        loader: Loader,
+        letter_view: QWidget,
+        side_panel: QWidget,
+        legend: QWidget,
+        settings=None,
+        reading: str = "normalised",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self.view = letter_view
+        self.panel = side_panel
+        self.legend = legend
+        self.settings = settings
+        self._letter: Letter | None = None
+        self._selection = Selection()
+        self._reading = reading
+        self._menus: dict[str, QMenu] = {}
+        self._kind_actions: dict[str, QAction] = {}
+        self._watched: str | None = None
+        self.last_error: str | None = None  # the message of the last open_letter that failed
+
+        self.setWindowTitle("Epistola")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.resize(*DEFAULT_SIZE)
+
+        self._build_centre()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._wire()
+
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._file_changed)
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setSingleShot(True)
+        self._watch_timer.setInterval(WATCH_DELAY_MS)
+        self._watch_timer.timeout.connect(self._check_watched)
+
+    # ------------------------------------------------------------------ layout
+    def _build_centre(self) -> None:
+        self.title_label = QLabel()
+        self.title_label.setObjectName("letterTitle")
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.title_label.setWordWrap(True)
+        self.title_label.setAccessibleName("Letter title")
+        font = QFont(self.title_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title_label.setFont(font)
+        self.subtitle_label = QLabel()
+        self.subtitle_label.setObjectName("letterSubtitle")
+        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.subtitle_label.setWordWrap(True)
+        self.subtitle_label.setAccessibleName("Sender, recipient and date")
+        self.subtitle_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        header = QWidget()
+        header.setObjectName("letterHeader")
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(14, 10, 14, 6)
+        header_layout.setSpacing(2)
+        header_layout.addWidget(self.title_label)
+        header_layout.addWidget(self.subtitle_label)
+        header_layout.addSpacing(4)
+        header_layout.addWidget(self.legend)
+
+        self.view.setAccessibleName("Letter text")
+        centre = QWidget()
+        centre.setObjectName("letterPane")
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(header)
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Plain)
+        rule.setForegroundRole(QPalette.ColorRole.Mid)
+        centre_layout.addWidget(rule)
+        centre_layout.addWidget(self.view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 65)
+        self.splitter.setStretchFactor(1, 35)
+        width = DEFAULT_SIZE[0]
+        self.splitter.setSizes([int(width * SPLIT_RATIO), int(width * (1 - SPLIT_RATIO))])
+        self.setCentralWidget(self.splitter)
+        # Focus order: the text, then the panel's search field, then the tabs.
+        QWidget.setTabOrder(self.view, self.panel.search)
+        QWidget.setTabOrder(self.panel.search, self.panel.tabs)
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object] | None = None,
+        shortcuts: Iterable[QKeySequence | QKeySequence.StandardKey | str] = (),
+        tip: str = "",
+        icon_name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        keys: list[QKeySequence] = []
+        for shortcut in shortcuts:
+            if isinstance(shortcut, QKeySequence.StandardKey):
+                keys.extend(QKeySequence.keyBindings(shortcut))
+            else:
+                keys.append(QKeySequence(shortcut))
+        unique: list[QKeySequence] = []
+        for key in keys:
+            if not key.isEmpty() and key not in unique:
+                unique.append(key)
+        if unique:
+            action.setShortcuts(unique)
+        if tip:
+            action.setStatusTip(tip)
+            shown = unique[0].toString(QKeySequence.SequenceFormat.NativeText) if unique else ""
+            action.setToolTip(f"{tip} ({shown})" if shown else tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work even while the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        view = self.view
+        self.open_action = self._action(
+            "&Open…", self.choose_file, [QKeySequence.StandardKey.Open], "Open a letter", "open"
+        )
+        self.reload_action = self._action(
+            "&Reload", self.reload, ["F5"], "Read the letter again from disk", "reload"
+        )
+        self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"], "Quit Epistola")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.find_action = self._action(
+            "&Find…", self.panel.focus_search, ["Ctrl+F"], "Filter the side panel's rows", "find"
+        )
+        self.copy_action = self._action("&Copy", self.copy, [], "Copy the selected text")
+        # Ctrl+C is left to the focused widget (text view, search field); the menu shows it.
+        self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.zoom_in_action = self._action(
+            "Zoom &In",
+            view.zoom_in,
+            [QKeySequence.StandardKey.ZoomIn, "Ctrl++", "Ctrl+="],
+            "Larger text",
+            "zoom-in",
+        )
+        self.zoom_out_action = self._action(
+            "Zoom &Out", view.zoom_out, [QKeySequence.StandardKey.ZoomOut, "Ctrl+-"],
+            "Smaller text", "zoom-out",
+        )  # fmt: skip
+        self.zoom_reset_action = self._action(
+            "&Actual Size", view.zoom_reset, ["Ctrl+0"], "Text at its normal size"
+        )
+        self.next_action = self._action(
+            "&Next Mention", self.next_mention, [QKeySequence.StandardKey.FindNext, "F3"],
+            "Go to the next mention of the selection", "next",
+        )  # fmt: skip
+        self.previous_action = self._action(
+            "&Previous Mention", self.previous_mention,
+            [QKeySequence.StandardKey.FindPrevious, "Shift+F3"],
+            "Go to the previous mention of the selection", "previous",
+        )  # fmt: skip
+        self.clear_action = self._action(
+            "&Clear Selection", self.clear, ["Esc"], "Clear the selection and the filter", "clear"
+        )
+        self.about_action = self._action("&About Epistola", self.about, [], "About Epistola")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+        self.reading_group = QActionGroup(self)
+        self.reading_group.setExclusive(True)
+        self.normalised_action = self._action(
+            "&Normalised Reading", lambda: self.set_reading("normalised"), ["Ctrl+Shift+N"],
+            "Show corrections, regularisations and expansions",
+        )  # fmt: skip
+        self.diplomatic_action = self._action(
+            "&Diplomatic Reading", lambda: self.set_reading("diplomatic"), ["Ctrl+Shift+D"],
+            "Show the text as written: sic, original spellings, abbreviations",
+        )  # fmt: skip
+        for action in (self.normalised_action, self.diplomatic_action):
+            action.setCheckable(True)
+            self.reading_group.addAction(action)
+        self.normalised_action.setText("Normalised")
+        self.diplomatic_action.setText("Diplomatic")
+        self._sync_reading_actions()
+
+        for number, kind in enumerate(KIND_ORDER, start=1):
+            action = self._action(
+                f"{kind_label(kind)}", None, [f"Alt+{number}"],
+                f"Show or hide the highlighting of {kind_label(kind).lower()} mentions",
+            )  # fmt: skip
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda on, k=kind: self.set_kind_visible(k, on))
+            self._kind_actions[kind] = action
+        self._recent_menu = QMenu("Open &Recent", self)
+        self._recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        for name in MENUS:
+            self._menus[name] = bar.addMenu(f"&{name}")
+        file_menu = self._menus["File"]
+        file_menu.addAction(self.open_action)
+        file_menu.addMenu(self._recent_menu)
+        file_menu.addAction(self.reload_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = self._menus["Edit"]
+        edit.addAction(self.copy_action)
+        edit.addAction(self.find_action)
+        view = self._menus["View"]
+        view.addAction(self.zoom_in_action)
+        view.addAction(self.zoom_out_action)
+        view.addAction(self.zoom_reset_action)
+        view.addSeparator()
+        kinds = view.addMenu("&Highlighting")
+        for action in self._kind_actions.values():
+            kinds.addAction(action)
+        reading = view.addMenu("&Reading")
+        reading.addAction(self.normalised_action)
+        reading.addAction(self.diplomatic_action)
+        view.addSeparator()
+        go = self._menus["Go"]
+        go.addAction(self.next_action)
+        go.addAction(self.previous_action)
+        go.addSeparator()
+        go.addAction(self.clear_action)
+        self._menus["Help"].addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main toolbar", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setAccessibleName("Main toolbar")
+        bar.addAction(self.open_action)
+        bar.addAction(self.reload_action)
+        bar.addSeparator()
+        bar.addAction(self.previous_action)
+        self.mention_counter = QLabel()
+        self.mention_counter.setObjectName("mentionCounter")
+        self.mention_counter.setAccessibleName("Current mention")
+        self.mention_counter.setMinimumWidth(64)
+        self.mention_counter.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.mention_counter.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        bar.addWidget(self.mention_counter)
+        bar.addAction(self.next_action)
+        bar.addAction(self.clear_action)
+        bar.addSeparator()
+        self.reading_label = QLabel(" Reading: ")
+        bar.addWidget(self.reading_label)
+        bar.addAction(self.normalised_action)
+        bar.addAction(self.diplomatic_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.zoom_out_action)
+        bar.addAction(self.zoom_in_action)
+        for action in (self.zoom_in_action, self.zoom_out_action):
+            button = bar.widgetForAction(action)
+            if button is not None:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.addToolBar(bar)
+        self.toolbar = bar
+        self._menus["View"].addAction(bar.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selectionStatus")
+        self.selection_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.selection_label.setAccessibleName("Selection")
+        self.letter_label = QLabel()
+        self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.letter_label.setObjectName("letterStatus")
+        self.letter_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.statusBar().addWidget(self.selection_label, 1)
+        self.statusBar().addPermanentWidget(self.letter_label)
+        self._update_navigation(0)
+
+    def _wire(self) -> None:
+        self.view.mentionActivated.connect(self._entities_activated)
+        self.panel.entitiesActivated.connect(self._entities_activated)
+        self.panel.rangeRequested.connect(self.show_text_range)
+        self.legend.kindToggled.connect(self.set_kind_visible)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def current_letter(self) -> Letter | None:
+        return self._letter
+
+    @property
+    def selection(self) -> frozenset[str]:
+        return self._selection.ids
+
+    @property
+    def reading(self) -> str:
+        return self._reading
+
+    def menu(self, name: str) -> QMenu:
+        """One of the window's menus: "File", "Edit", "View", "Go" or "Help"."""
+        return self._menus[name]
+
+    def add_panel(
+        self,
+        widget: QWidget,
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea,
+    ) -> QDockWidget:
+        """Dock ``widget`` at ``area``; View gets an entry to show or hide it."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        dock.setAccessibleName(title)
+        self.addDockWidget(area, dock)
+        self._menus["View"].addAction(dock.toggleViewAction())
+        return dock
+
+    def status(self, message: str, timeout: int = NOTICE_MS) -> None:
+        """A passing notice in the status bar (the selection line comes back after it)."""
+        self.statusBar().showMessage(message, timeout)
+
+    def show_text_range(self, start: int, end: int) -> None:
+        self.view.show_range(start, end)
+
+    def open_letter(self, path: str, *, keep_selection: bool = False, quiet: bool = False) -> bool:
+        """Read and show the letter at ``path``.
+
+        A problem becomes a dialog (or, with ``quiet``, a status notice) and
+        False; the letter shown before stays.
+        """
+        path = os.fspath(path)
+        try:
+            letter = self._loader(path, self._reading)
+        except (EpistolaError, OSError) as error:
+            message = str(error) if isinstance(error, EpistolaError) else f"{path}: {error}"
+            self.last_error = message
+            if quiet:
+                self.status(f"Could not read {Path(path).name}: {message}")
+            else:
+                from viewer.gui.dialogs import show_error
+
+                show_error(self, "Cannot open the letter", message)
+            return False
+        self.last_error = None
+        self._show_letter(letter, keep_selection)
+        return True
+
+    def set_selection(self, ids: Iterable[str]) -> None:
+        self._selection = Selection(ids)
+        self._apply_selection()
+
+    # ------------------------------------------------------------- actions
+    def choose_file(self) -> None:
+        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Open a letter", start, "TEI letters (*.xml *.tei);;All files (*)"
+        )
+        if path:
+            self.open_letter(path)
+
+    def reload(self) -> bool:
+        if self._letter is None:
+            return False
+        ok = self.open_letter(self._letter.file, keep_selection=True)
+        if ok:
+            self.status(f"Reloaded {Path(self._letter.file).name}")
+        return ok
+
+    def set_reading(self, reading: str) -> None:
+        if reading == self._reading:
+            self._sync_reading_actions()
+            return
+        previous = self._reading
+        self._reading = reading
+        if self._letter is not None and not self.open_letter(
+            self._letter.file, keep_selection=True
+        ):
+            self._reading = previous
+        self._sync_reading_actions()
+        if self.settings is not None:
+            self.settings.reading = self._reading
+
+    def set_kind_visible(self, kind: str, visible: bool) -> None:
+        self.view.set_kind_visible(kind, visible)
+        action = self._kind_actions.get(kind)
+        if action is not None and action.isChecked() != visible:
+            action.blockSignals(True)
+            action.setChecked(visible)
+            action.blockSignals(False)
+        self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+        if self.settings is not None:
+            self.settings.kind_toggles = {**self.settings.kind_toggles, kind: visible}
+
+    def next_mention(self) -> None:
+        self.view.next_mention()
+        self._update_navigation(self.view.emphasised_count)
+
+    def previous_mention(self) -> None:
+        self.view.previous_mention()
+        self._update_navigation(self.view.emphasised_count)
+
+    def clear(self) -> None:
+        """Esc: clear the selection and the panel's search."""
+        self.panel.clear_search()
+        if self._selection:
+            self._selection = self._selection.clear()
+            self._apply_selection()
+
+    def copy(self) -> None:
+        widget = self.focusWidget()
+        target = widget if widget is not None and hasattr(widget, "copy") else self.view
+        if hasattr(target, "copy"):
+            target.copy()
+
+    def about(self) -> None:
+        from viewer.gui.dialogs import show_about
+
+        show_about(self)
+
+    # ------------------------------------------------------------ internals
+    def _entities_activated(self, ids: list, additive: bool) -> None:
+        self._selection = self._selection.toggle_many(ids, bool(additive))
+        self._apply_selection()
+
+    def _apply_selection(self) -> None:
+        ids = self._selection.ids
+        count = self.view.set_selection(set(ids)) if self._letter is not None else 0
+        self.panel.set_selection(ids)
+        text = status_text(self._letter, ids)
+        if not text and self._letter is not None:
+            text = "Click a highlighted name, or a row in the side panel, to follow it."
+        self.selection_label.setText(text)
+        self.selection_label.setToolTip(text)
+        self._update_navigation(count or 0)
+        self.selection_changed.emit(ids)
+
+    def _update_navigation(self, count: int) -> None:
+        self.next_action.setEnabled(count > 0)
+        self.previous_action.setEnabled(count > 0)
+        self.clear_action.setEnabled(True)
+        if count <= 0:
+            self.mention_counter.setText("")
+            self.mention_counter.setAccessibleDescription("no mentions selected")
+            return
+        index = getattr(self.view, "current_mention_index", None)
+        shown = f"{index + 1} / {count}" if isinstance(index, int) and index >= 0 else f"{count}"
+        self.mention_counter.setText(shown)
+        self.mention_counter.setAccessibleDescription(f"mention {shown}")
+
+    def _show_letter(self, letter: Letter, keep_selection: bool) -> None:
+        previous = self._selection
+        self._letter = letter
+        self.view.set_letter(letter)
+        self.panel.set_letter(letter)
+        self.legend.set_counts(mention_kind_counts(letter))
+        self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+        self.title_label.setText(letter.title)
+        self.subtitle_label.setText(self._subtitle(letter))
+        self.setWindowTitle(f"{letter.title} — Epistola")
+        self.setWindowFilePath(letter.file)
+        self.letter_label.setText(f"{len(letter.mentions)} mentions · {letter.reading} reading")
+        self.letter_label.setToolTip(letter.file)
+        self.reading_group.setEnabled(letter.has_choices)
+        self.reading_label.setEnabled(letter.has_choices)
+        tip = "" if letter.has_choices else "This letter has no sic/corr, orig/reg or abbr/expan"
+        self.reading_label.setToolTip(tip)
+        self._watch(letter.file)
+        if self.settings is not None:
+            self.settings.last_letter = os.path.abspath(letter.file)
+            self.settings.add_recent(letter.file)
+        self._selection = (
+            previous.restricted_to(known_ids(letter)) if keep_selection else Selection()
+        )
+        self._apply_selection()
+        self.letter_opened.emit(letter)
+
+    @staticmethod
+    def _subtitle(letter: Letter) -> str:
+        parts = []
+        senders = ", ".join(p.name for p in letter.senders)
+        recipients = ", ".join(p.name for p in letter.recipients)
+        if senders or recipients:
+            parts.append(f"{senders or '?'}  →  {recipients or '?'}")
+        if letter.places:
+            parts.append(", ".join(p.name for p in letter.places[:2]))
+        if letter.date is not None and letter.date.text:
+            parts.append(letter.date.text)
+        return "   ·   ".join(parts)
+
+    def _sync_reading_actions(self) -> None:
+        self.normalised_action.setChecked(self._reading == "normalised")
+        self.diplomatic_action.setChecked(self._reading == "diplomatic")
+
+    def _fill_recent(self) -> None:
+        self._recent_menu.clear()
+        recent = list(self.settings.recent_files) if self.settings is not None else []
+        for path in recent:
+            action = self._recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
+        if not recent:
+            self._recent_menu.addAction("(none)").setEnabled(False)
+
+    # -- the file on disk ----------------------------------------------------
+    def _watch(self, path: str) -> None:
+        files = self._watcher.files()
+        if files:
+            self._watcher.removePaths(files)
+        self._watched = os.path.abspath(path)
+        if os.path.exists(self._watched):
+            self._watcher.addPath(self._watched)
+
+    def _file_changed(self, _path: str) -> None:
+        self._watch_timer.start()
+
+    def _check_watched(self) -> None:
+        path = self._watched
+        if path is None:
+            return
+        name = Path(path).name
+        if not os.path.exists(path):
+            self.status(f"{name} was deleted or moved; the letter as last read stays open.", 0)
+            return
+        if path not in self._watcher.files():
+            self._watcher.addPath(path)  # a save by rename drops the watch
+        if self.open_letter(path, keep_selection=True, quiet=True):
+            self.status(f"{name} changed on disk and was reloaded.")
+
+    # -- drag and drop --------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and all(url.isLocalFile() for url in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.paths_dropped.emit(paths)
+
+    # -- state ------------------------------------------------------------------
+    def restore_state(self) -> None:
+        """Geometry, splitter, kinds and zoom from the settings (reading is passed in)."""
+        settings = self.settings
+        if settings is None:
+            return
+        if settings.window_geometry:
+            # Settings checked it is base64; restoreGeometry ignores bytes it cannot use.
+            self.restoreGeometry(QByteArray(base64.b64decode(settings.window_geometry)))
+        sizes = settings.splitter_sizes
+        if len(sizes) == 2 and all(size > 0 for size in sizes):
+            self.splitter.setSizes(sizes)
+        for kind, visible in settings.kind_toggles.items():
+            if kind in self._kind_actions and not visible:
+                self.set_kind_visible(kind, False)
+        if settings.zoom:
+            self.view.set_zoom_level(settings.zoom)
+
+    def store_state(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
+        settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
+        settings.zoom = int(self.view.zoom_level)
+        settings.reading = self._reading
+        visible = set(self.view.visible_kinds())
+        settings.kind_toggles = {
+            **settings.kind_toggles,
+            **{kind: kind in visible for kind in self._kind_actions},
+        }
+        if self._letter is not None:
+            settings.last_letter = os.path.abspath(self._letter.file)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.store_state()
+        if (
+            self.settings is not None
+            and getattr(self, "save_settings_on_close", True)
+            and not self.settings.save()
+        ):
+            # The window is going away: the terminal, if any, is the last place to say so.
+            for warning in self.settings.warnings[-1:]:
+                sys.stderr.write(f"epistola: {warning}\n")
+        super().closeEvent(event)
