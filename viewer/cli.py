@@ -103,14 +103,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _printable(text: str) -> str:
+    """Escape control characters (a newline in a file name must not forge a second line)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _fail(message: str) -> int:
-    sys.stderr.write(f"epistola: {message}\n")
+    line = f"epistola: {_printable(message)}\n"
+    sys.stderr.buffer.write(line.encode("utf-8", "backslashreplace"))
+    sys.stderr.flush()
     return EXIT_BAD_INPUT
+
+
+def _encode(text: str) -> bytes:
+    # File names that are not UTF-8 reach us as surrogate escapes: keep them visible.
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _write_json(payload: object) -> None:
     data = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
-    sys.stdout.buffer.write(data.encode("utf-8"))
+    sys.stdout.buffer.write(_encode(data))
     sys.stdout.flush()
 
 
@@ -148,7 +160,7 @@ def check(path: str, reading: str = "normalised", register_dirs: Sequence[str] =
         f"{path}: {errors} error(s), {warnings} warning(s), "
         f"{len(letter.diagnostics) - errors - warnings} note(s)"
     )
-    sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
+    sys.stdout.buffer.write(_encode("\n".join(lines) + "\n"))
     return EXIT_CHECK_FAILED if errors else EXIT_OK
 
 

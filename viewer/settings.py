@@ -26,6 +26,7 @@ import base64
 import binascii
 import json
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
@@ -274,7 +275,12 @@ class Settings:
         return self
 
     def _read(self) -> object:
-        with open(self.path, "rb") as handle:
+        # A named pipe or device at the settings path would block open() or read()
+        # forever: refuse anything that is not a regular file before opening it.
+        if not stat.S_ISREG(os.stat(self.path).st_mode):
+            raise ValueError("it is not a regular file")
+        descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
         if len(raw) > MAX_FILE_BYTES:
             raise ValueError(f"larger than {MAX_FILE_BYTES // 1024} KiB")
