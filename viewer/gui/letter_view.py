@@ -1,0 +1,1488 @@
+"""The letter pane: one letter's reading text with its mentions highlighted by kind.
+
+Owns how a :class:`viewer.model.Letter` is drawn and how the reader touches it:
+typography of the editorial markup, kind highlighting, notes, tooltips, clicks on
+mentions, and the emphasis of selected entities.
+
+The document is built once per letter by inserting the text as text (never as HTML)
+through a QTextCursor, one run of equal formatting at a time, so that
+``toPlainText() == letter.text``; the kind tints are part of those character formats.
+Everything that changes afterwards (hiding a kind, emphasising a selection, flashing a
+search hit) is drawn with ``setExtraSelections`` from offsets recorded at build time:
+re-formatting a 2 MB document costs about a second, while a handful of extra selections
+cost a few milliseconds. Only integers are kept between calls; the QTextCursors an extra
+selection needs are created when the selections are applied
+(tests/bench/bench_letter_view.py measures both).
+"""
+
+from __future__ import annotations
+
+import gc
+import html
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+    QTextLength,
+)
+from PySide6.QtWidgets import QApplication, QTextEdit, QToolTip, QWidget
+
+from viewer.filtering import letterhead_roles
+from viewer.gui.kinds import (
+    UNRESOLVED,
+    contrast_ratio,
+    emphasis_style,
+    is_dark,
+    kind_label,
+    kind_style,
+    unresolved_colour,
+)
+from viewer.model import ENTITY_KINDS, Letter, Mention, Note, Span
+
+# Extra selections carry their purpose in this property, so that tests (and anyone
+# debugging) can tell the layers apart: "hidden", "dim", "emphasis", "current", "flash".
+SELECTION_ROLE = int(QTextFormat.Property.UserProperty) + 17
+
+ZOOM_MIN, ZOOM_MAX = -6, 16
+FLASH_MS = 1600
+_READING_FAMILIES = ["Source Serif 4", "Charter", "Georgia", "Noto Serif", "DejaVu Serif"]
+_TYPE_FAMILIES = ["Source Sans 3", "Noto Sans", "DejaVu Sans", "Arial"]
+_MAX_COLUMN_EMS = 38  # a comfortable line length: about 75 characters
+# Above this many formatting runs (a few thousand mentions), extra selections are made
+# only for the text around the viewport (half a screen above and below) and renewed as it
+# scrolls: a 2 MB letter with 50,000 mentions would otherwise need tens of thousands.
+WINDOW_RUNS = 4000
+
+# Span styles (viewer.tei.text) -> typographic tokens.
+_CHOICE = ("sic", "corr", "reg", "orig", "abbr", "expan", "am", "ex")
+_EMPHASIS_ELEMENTS = ("hi", "emph", "foreign", "term", "mentioned", "soCalled", "q", "said")
+_ITALIC_BY_DEFAULT = frozenset({"hi", "emph", "foreign", "term", "mentioned"})
+_CHOICE_TIPS = {
+    "corr": "Corrected; the letter has",
+    "reg": "Normalised; the letter has",
+    "expan": "Expanded; the letter has",
+    "ex": "Expanded; the letter has",
+    "sic": "As the letter has it; corrected",
+    "orig": "As the letter has it; normalised",
+    "abbr": "Abbreviated; expanded",
+    "am": "Abbreviated; expanded",
+}
+_SPAN_TIPS = {
+    "del": "Deleted in the letter",
+    "add": "Added in the letter",
+    "gap": "Gap in the transcription",
+    "unclear": "Unclear reading",
+    "supplied": "Supplied by the editors",
+}
+# Words of @rend / @rendition (lower case, "#" stripped) -> tokens. Covers the corpus'
+# editions: Schnitzler's rend values, Jean Paul's and Mitford's rendition pointers.
+_REND_WORDS = {
+    "italic": "italic", "italics": "italic", "i": "italic", "it": "italic", "kursiv": "italic",
+    "bold": "bold", "b": "bold", "fett": "bold",
+    "underline": "underline", "underlined": "underline", "u": "underline", "uu": "underline",
+    "underscore": "underline", "double-underline": "underline", "unterstrichen": "underline",
+    "sup": "sup", "superscript": "sup", "super": "sup", "hoch": "sup",
+    "sub": "sub", "subscript": "sub", "tief": "sub",
+    "strike": "strike", "strikethrough": "strike", "line-through": "strike",
+    "overstrike": "strike", "durchgestrichen": "strike",
+    "small-caps": "smallcaps", "smallcaps": "smallcaps", "sc": "smallcaps",
+    "capitals": "capitals", "caps": "capitals", "uppercase": "capitals",
+    "spaced": "spaced", "spaced-out": "spaced", "g": "spaced", "gesperrt": "spaced",
+    "letterspaced": "spaced",
+    "latintype": "sans", "aq": "sans", "antiqua": "sans",
+    "pre-print": "printed", "printed": "printed",
+}  # fmt: skip
+
+
+def rend_tokens(style: str, detail: str) -> frozenset[str]:
+    """The typographic tokens one span asks for."""
+    if style == "head":
+        return frozenset({"bold"})
+    if style in _CHOICE:
+        return frozenset({"choice"})
+    if style == "del":
+        return frozenset({"strike", "del"})
+    if style == "add":
+        return frozenset({"add"})
+    if style in ("gap", "supplied"):
+        return frozenset({"grey"})
+    if style == "unclear":
+        return frozenset({"grey", "italic"})
+    if style == "figure":
+        return frozenset({"grey", "italic"})
+    if style in _EMPHASIS_ELEMENTS:
+        words = detail.replace(",", " ").replace(";", " ").lower().split()
+        found = {_REND_WORDS[w.lstrip("#")] for w in words if w.lstrip("#") in _REND_WORDS}
+        if not found and style in _ITALIC_BY_DEFAULT and not detail:
+            found.add("italic")
+        if not found and style in ("hi", "emph") and detail:
+            found.add("italic")  # an unknown rendition is still a highlighted passage
+        return frozenset(found)
+    return frozenset()
+
+
+class _Offsets:
+    """Letter offsets (code points) <-> document positions (UTF-16 units).
+
+    They differ only after characters outside the Basic Multilingual Plane, which
+    QTextDocument stores as surrogate pairs; most letters have none.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._astral: list[int] = []
+        if text and max(text) > "\uffff":
+            self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self._qt_astral = [a + i for i, a in enumerate(self._astral)]
+
+    def to_qt(self, offset: int) -> int:
+        if not self._astral:
+            return offset
+        return offset + bisect_left(self._astral, offset)
+
+    def from_qt(self, position: int) -> int:
+        if not self._astral:
+            return position
+        return position - bisect_left(self._qt_astral, position)
+
+
+@dataclass
+class _Colours:
+    """Colours taken from the widget's palette at build time."""
+
+    dark: bool
+    base: QColor
+    text: QColor
+    grey: QColor
+    added: QColor
+    deleted: QColor
+    marker: QColor
+    choice: QColor
+    unresolved: QColor
+
+    @classmethod
+    def of(cls, palette: QPalette) -> _Colours:
+        dark = is_dark(palette)
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+
+        def readable(rgb: tuple[int, int, int]) -> QColor:
+            # Walk the colour towards the text colour until it reads on the base.
+            colour = QColor(*rgb)
+            for step in range(11):
+                mixed = _mix(colour, text, step / 10)
+                if contrast_ratio(_rgb(mixed), _rgb(base)) >= 4.6:
+                    return mixed
+            return QColor(text)
+
+        return cls(
+            dark=dark,
+            base=base,
+            text=text,
+            grey=readable((0x8A, 0x8A, 0x8A) if not dark else (0x9A, 0x9A, 0x9A)),
+            added=readable((0x00, 0x9E, 0x73)),
+            deleted=readable((0xD5, 0x5E, 0x00)),
+            marker=readable((0x00, 0x72, 0xB2) if not dark else (0x56, 0xB4, 0xE9)),
+            choice=readable((0x80, 0x80, 0x80)),
+            unresolved=unresolved_colour(dark),
+        )
+
+
+def _rgb(colour: QColor) -> tuple[int, int, int]:
+    return (colour.red(), colour.green(), colour.blue())
+
+
+def _mix(a: QColor, b: QColor, amount: float) -> QColor:
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * amount),
+        round(a.green() + (b.green() - a.green()) * amount),
+        round(a.blue() + (b.blue() - a.blue()) * amount),
+    )
+
+
+# A run's look: the chain of mentions around it (innermost first: (kind, unresolved))
+# and its typographic tokens. Runs with equal keys share one QTextCharFormat.
+_Chain = tuple[tuple[str, bool], ...]
+_Key = tuple[_Chain, frozenset[str]]
+
+
+@dataclass
+class _Build:
+    """What set_letter records while it builds, in letter offsets."""
+
+    bounds: list[int]  # segment boundaries: segment i is [bounds[i], bounds[i + 1])
+    inner: list[int]  # innermost mention index of each segment, or -1
+    parent: list[int]  # per mention: the mention it sits in, or -1
+    run_starts: list[int]
+    run_ends: list[int]
+    run_keys: list[int]  # index into keys
+    keys: list[_Key]
+    runs_by_kind: dict[str, list[int]]  # kind -> runs whose chain holds it
+
+
+class _LetterDocument(QTextDocument):
+    """A document that never loads anything a letter names (images, style sheets)."""
+
+    def loadResource(self, type: int, name: QUrl) -> None:
+        return None
+
+
+class LetterView(QTextEdit):
+    """Read-only view of one letter. See the module docstring for how it draws.
+
+    Offsets in this API (``mention_at``, ``show_range``) index ``Letter.text``.
+    """
+
+    mentionActivated = Signal(list, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._window: tuple[int, int] | None = None  # document positions the layers cover
+        self._hidden_starts: list[int] = []
+        self._hidden_ends: list[int] = []
+        self._revealing = False
+        self._column_margin = -1
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setAcceptDrops(False)
+        self.setTabChangesFocus(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setAccessibleName("Letter text")
+        self.setAccessibleDescription(
+            "The letter's text. Named entities are highlighted by kind; "
+            "press Enter on one to select it."
+        )
+        self.setFrameShape(QTextEdit.Shape.NoFrame)
+        self.viewport().setMouseTracking(True)
+        font = QFont(self.font())
+        font.setFamilies(_READING_FAMILIES)
+        font.setStyleHint(QFont.StyleHint.Serif)
+        font.setPointSizeF(max(11.0, QApplication.font().pointSizeF() + 2))
+        self.setFont(font)
+        self._base_point_size = font.pointSizeF()
+        self._zoom = 0
+
+        self._letter: Letter | None = None
+        self._offsets = _Offsets("")
+        self._colours = _Colours.of(self.palette())
+        self._build: _Build | None = None
+        self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
+        self._formats: dict[int, QTextCharFormat] = {}
+        self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
+        self._by_entity: dict[str, list[int]] | None = None
+        self._roles: dict[str, list[str]] = {}
+        self._note_targets: list[tuple[int, int, int]] = []  # (marker start, end, note start)
+        self._page_breaks: list[tuple[int, str]] = []  # (document position, label)
+        self._line_marks: list[tuple[int, QColor]] = []  # (document position, colour)
+        self._line_mark_positions: list[int] = []
+
+        self._hidden: set[str] = set()
+        self._hidden_spec: list[tuple[int, int, QTextCharFormat]] = []
+        self._selected: frozenset[str] = frozenset()
+        self._emphasis: list[tuple[int, int]] = []  # letter offsets, in text order
+        self._current: int | None = None
+        self._flash: tuple[int, int] | None = None
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.timeout.connect(self._end_flash)
+        self._press: QPoint | None = None
+        self._column_margin = -1
+        self.verticalScrollBar().valueChanged.connect(self._follow_viewport)
+
+    # ------------------------------------------------------------------ building
+    def set_letter(self, letter: Letter) -> None:
+        """Show ``letter``: builds its document once; keeps hidden kinds, drops selection."""
+        self._letter = letter
+        self._selected = frozenset()
+        self._emphasis = []
+        self._current = None
+        self._flash = None
+        self._rebuild()
+
+    def letter(self) -> Letter | None:
+        return self._letter
+
+    def _line_colour(self, entity_ids: Iterable[str]) -> QColor:
+        letter = self._letter
+        for entity_id in entity_ids:
+            entity = letter.entity(entity_id) if letter is not None else None
+            if entity is not None:
+                return kind_style(entity.kind, self._colours.dark).underline
+        return self._colours.unresolved
+
+    def _rebuild(self) -> None:
+        letter = self._letter
+        if letter is None:
+            return
+        self._colours = _Colours.of(self.palette())
+        self._formats = {}
+        self._overlay_formats = {}
+        self._offsets = _Offsets(letter.text)
+        # The build allocates hundreds of thousands of small objects and frees none:
+        # cyclic garbage collection passes in between would only rescan them.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build = _segment(letter)
+            # Kinds outside the model's list (a parser extension) still get toggles.
+            self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *self._build.runs_by_kind))
+            document = self._make_document(letter, self._build)
+        finally:
+            if collecting:
+                gc.enable()
+        old = self.document()
+        ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
+        self.setExtraSelections([])
+        # Margins before the view lays the document out, so that it is laid out once.
+        self._column_margin = -1
+        self._update_column(document)
+        self.setDocument(document)
+        if ours:
+            old.deleteLater()
+        self._by_entity = None
+        # Built on the first selection, or shortly after the first paint, whichever
+        # comes first: opening a big letter should not wait for it.
+        QTimer.singleShot(50, self, self._entity_index)
+        self._roles = letterhead_roles(letter)
+        self._note_targets = _note_targets(letter)
+        self._line_marks = sorted(
+            (
+                (self._offsets.to_qt(ref.start), self._line_colour(ref.entities))
+                for ref in letter.line_references
+                if ref.end > ref.start
+            ),
+            key=lambda mark: mark[0],
+        )
+        self._line_mark_positions = [position for position, _ in self._line_marks]
+        self._page_breaks = [
+            (self._offsets.to_qt(span.start), span.detail)
+            for span in letter.spans
+            if span.style == "pb" and span.start == span.end
+        ]
+        self._set_hidden_spec()
+        self._apply()
+
+    def _make_document(self, letter: Letter, build: _Build) -> QTextDocument:
+        document = _LetterDocument(self)
+        document.setUndoRedoEnabled(False)
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(0)
+        text = letter.text
+        cursor = QTextCursor(document)
+        cursor.beginEditBlock()
+        paragraph = QTextBlockFormat()
+        # Extra leading for reading; new blocks inherit the format of the one they split.
+        # A whole number of pixels between lines, not a percentage: with proportional
+        # heights a selection over whole lines leaves a 1 px sliver of the tints above.
+        leading = round(0.3 * self.fontMetrics().height())
+        paragraph.setLineHeight(leading, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
+        cursor.setBlockFormat(paragraph)
+        insert = cursor.insertText
+        formats = [self._run_format(i, key) for i, key in enumerate(build.keys)]
+        for start, end, key in zip(build.run_starts, build.run_ends, build.run_keys, strict=True):
+            insert(text[start:end], formats[key])
+        self._format_blocks(document, letter)
+        cursor.endEditBlock()
+        return document
+
+    def _format_blocks(self, document: QTextDocument, letter: Letter) -> None:
+        em = self.fontMetrics().horizontalAdvance("M")
+        to_qt = self._offsets.to_qt
+        first_note: int | None = None
+        for block in letter.blocks:
+            if block.kind == "letterhead":
+                look = QTextBlockFormat()
+                look.setLeftMargin(2 * em)
+                look.setRightMargin(em)
+            elif block.kind == "note":
+                look = QTextBlockFormat()
+                look.setTopMargin(em * 0.3)
+                if first_note is None or block.start < first_note:
+                    first_note = block.start
+            else:
+                continue
+            _merge_block_format(document, to_qt(block.start), to_qt(block.end), look)
+        if first_note is not None and first_note > 0:
+            # A short rule above the notes, like the line above footnotes on a page.
+            separator = document.findBlock(to_qt(first_note)).previous()
+            if separator.isValid() and separator.length() <= 1:
+                rule = QTextBlockFormat()
+                rule.setProperty(
+                    QTextFormat.Property.BlockTrailingHorizontalRulerWidth,
+                    QTextLength(QTextLength.Type.PercentageLength, 25),
+                )
+                cursor = QTextCursor(separator)
+                cursor.mergeBlockFormat(rule)
+
+    def _run_format(self, key_index: int, key: _Key) -> QTextCharFormat:
+        chain, tokens = key
+        look = QTextCharFormat()
+        if "italic" in tokens:
+            look.setFontItalic(True)
+        if "bold" in tokens:
+            look.setFontWeight(QFont.Weight.Bold)
+        if "strike" in tokens:
+            look.setFontStrikeOut(True)
+        if "sup" in tokens or "marker" in tokens:
+            look.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignSuperScript)
+        elif "sub" in tokens:
+            look.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignSubScript)
+        if "smallcaps" in tokens:
+            look.setFontCapitalization(QFont.Capitalization.SmallCaps)
+        elif "capitals" in tokens:
+            look.setFontCapitalization(QFont.Capitalization.AllUppercase)
+        if "spaced" in tokens:
+            look.setFontLetterSpacingType(QFont.SpacingType.PercentageSpacing)
+            look.setFontLetterSpacing(118)
+        if "sans" in tokens or "printed" in tokens:
+            look.setFontFamilies(_TYPE_FAMILIES)
+            look.setFontStyleHint(QFont.StyleHint.SansSerif)
+        if "note" in tokens or "letterhead" in tokens:
+            # Relative, so that zooming scales it with the rest.
+            look.setProperty(QTextFormat.Property.FontSizeAdjustment, -1)
+        if "marker" in tokens:
+            look.setFontWeight(QFont.Weight.DemiBold)
+        self._decorate(look, chain, tokens, self._all_kinds(), explicit=False)
+        self._formats[key_index] = look
+        return look
+
+    def _all_kinds(self) -> frozenset[str]:
+        return self._kinds
+
+    def _decorate(
+        self,
+        look: QTextCharFormat,
+        chain: _Chain,
+        tokens: frozenset[str],
+        visible: Collection[str],
+        *,
+        explicit: bool,
+    ) -> None:
+        """Colours and underline of a run, given which kinds show.
+
+        ``explicit`` (for overlays) sets every property, so that an extra selection
+        painted over the built format replaces what the build put there.
+        """
+        colours = self._colours
+        shown = next(((k, u) for k, u in chain if k in visible), None)
+        background: QColor | None = None
+        foreground: QColor | None = None
+        if shown is not None:
+            style = kind_style(shown[0], colours.dark)
+            background = style.background
+            foreground = style.foreground
+        elif "marker" in tokens:
+            foreground = colours.marker
+        elif "del" in tokens:
+            foreground = colours.deleted
+        elif "add" in tokens:
+            foreground = colours.added
+        elif "grey" in tokens or "letterhead" in tokens:
+            foreground = colours.grey
+        if background is not None:
+            look.setBackground(background)
+        elif explicit:
+            look.setBackground(colours.base)
+        if foreground is not None:
+            look.setForeground(foreground)
+        elif explicit:
+            look.setForeground(colours.text)
+        if shown is not None and shown[1] and UNRESOLVED in visible:
+            look.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+            look.setUnderlineColor(colours.unresolved)
+        elif "choice" in tokens:
+            look.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+            look.setUnderlineColor(colours.choice)
+        elif "underline" in tokens:
+            look.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            if explicit:
+                look.setUnderlineColor(foreground or colours.text)
+        elif explicit:
+            look.setUnderlineStyle(QTextCharFormat.UnderlineStyle.NoUnderline)
+
+    # ------------------------------------------------------------------ kinds
+    def set_kind_visible(self, kind: str, visible: bool) -> None:
+        """Show or hide one kind's highlighting (``"unresolved"``: the dashed marks)."""
+        hidden = set(self._hidden)
+        if visible:
+            hidden.discard(kind)
+        else:
+            hidden.add(kind)
+        if hidden == self._hidden:
+            return
+        self._hidden = hidden
+        self._set_hidden_spec()
+        self._apply()
+
+    def visible_kinds(self) -> set[str]:
+        return set(self._all_kinds()) - self._hidden
+
+    def _set_hidden_spec(self) -> None:
+        self._hidden_spec = self._hidden_overlay()
+        self._hidden_starts = [start for start, _, _ in self._hidden_spec]
+        self._hidden_ends = [end for _, end, _ in self._hidden_spec]
+
+    def _hidden_overlay(self) -> list[tuple[int, int, QTextCharFormat]]:
+        """Extra selections that paint hidden kinds' runs as if they were not tagged."""
+        build = self._build
+        if build is None or not self._hidden:
+            return []
+        affected: set[int] = set()
+        for kind in self._hidden:
+            affected.update(build.runs_by_kind.get(kind, ()))
+        hidden_key = frozenset(self._hidden)
+        visible = self._all_kinds() - hidden_key
+        to_qt = self._offsets.to_qt
+        spec: list[tuple[int, int, QTextCharFormat]] = []
+        for run in sorted(affected):
+            key_index = build.run_keys[run]
+            cache_key = (key_index, hidden_key)
+            if cache_key not in self._overlay_formats:
+                chain, tokens = build.keys[key_index]
+                if _shown(chain, visible) == _shown(chain, self._all_kinds()) and (
+                    UNRESOLVED not in hidden_key or not any(u for _, u in chain)
+                ):
+                    self._overlay_formats[cache_key] = None
+                else:
+                    look = QTextCharFormat()
+                    self._decorate(look, chain, tokens, visible, explicit=True)
+                    look.setProperty(SELECTION_ROLE, "hidden")
+                    self._overlay_formats[cache_key] = look
+            look = self._overlay_formats[cache_key]
+            if look is not None:
+                spec.append((to_qt(build.run_starts[run]), to_qt(build.run_ends[run]), look))
+        return spec
+
+    # ------------------------------------------------------------------ selection
+    def set_selection(self, entity_ids: Collection[str]) -> int:
+        """Emphasise every mention of any of ``entity_ids``; returns how many there are.
+
+        Counts distinct mentions plus line references (Jean Paul), like the status bar.
+        An empty collection clears the emphasis.
+        """
+        self._selected = frozenset(entity_ids)
+        self._emphasis = self._ranges_of(self._selected)
+        self._current = 0 if self._emphasis else None
+        if self._current is not None:
+            self._reveal(*self._emphasis[0])
+        self._apply()
+        return len(self._emphasis)
+
+    def selected_entities(self) -> frozenset[str]:
+        return self._selected
+
+    def emphasised_ranges(self) -> list[tuple[int, int]]:
+        """Letter offsets of the emphasised mentions, in text order."""
+        return list(self._emphasis)
+
+    def _ranges_of(self, ids: frozenset[str]) -> list[tuple[int, int]]:
+        letter = self._letter
+        if letter is None or not ids:
+            return []
+        found: set[int] = set()
+        index = self._entity_index()
+        for entity_id in ids:
+            found.update(index.get(entity_id, ()))
+        ranges = [(letter.mentions[i].start, letter.mentions[i].end) for i in sorted(found)]
+        ranges += [
+            (ref.start, ref.end)
+            for ref in letter.line_references
+            if ref.end > ref.start and not ids.isdisjoint(ref.entities)
+        ]
+        return sorted(ranges)
+
+    def _entity_index(self) -> dict[str, list[int]]:
+        """Entity id -> indices of the mentions naming it."""
+        if self._by_entity is None:
+            index: dict[str, list[int]] = {}
+            if self._letter is not None:
+                for position, mention in enumerate(self._letter.mentions):
+                    for entity_id in mention.entities:
+                        index.setdefault(entity_id, []).append(position)
+            self._by_entity = index
+        return self._by_entity
+
+    @property
+    def emphasised_count(self) -> int:
+        return len(self._emphasis)
+
+    @property
+    def current_mention_index(self) -> int | None:
+        return self._current
+
+    def next_mention(self) -> int | None:
+        """Move to the next emphasised mention (after the last: the first)."""
+        return self._step(1)
+
+    def previous_mention(self) -> int | None:
+        """Move to the previous emphasised mention (before the first: the last)."""
+        return self._step(-1)
+
+    def _step(self, delta: int) -> int | None:
+        if not self._emphasis:
+            return None
+        if self._current is None:
+            self._current = 0 if delta > 0 else len(self._emphasis) - 1
+        else:
+            self._current = (self._current + delta) % len(self._emphasis)
+        self._reveal(*self._emphasis[self._current])
+        self._apply()
+        return self._current
+
+    # ------------------------------------------------------------------ show range
+    def show_range(self, start: int, end: int) -> None:
+        """Scroll to ``[start, end)`` and highlight it for a moment (a search hit)."""
+        if self._letter is None:
+            return
+        length = len(self._letter.text)
+        start = max(0, min(start, length))
+        end = max(start, min(end, length))
+        self._flash = (start, end)
+        self._reveal(start, end)
+        self._apply()
+        self._flash_timer.start(FLASH_MS)
+
+    def _end_flash(self) -> None:
+        if self._flash is not None:
+            self._flash = None
+            self._apply()
+
+    # ------------------------------------------------------------------ painting
+    def _apply(self) -> None:
+        """Hand the current layers to QTextEdit as extra selections."""
+        document = self.document()
+        to_qt, from_qt = self._offsets.to_qt, self._offsets.from_qt
+        end_of_text = document.characterCount() - 1
+        windowed = self._build is not None and len(self._build.run_starts) > WINDOW_RUNS
+        low, high = self._visible_positions(margin=0.5) if windowed else (0, end_of_text)
+        self._window = (low, high) if windowed else None
+        first = bisect_right(self._hidden_ends, low)
+        last = bisect_left(self._hidden_starts, high)
+        selections = [
+            _selection(document, start, end, look)
+            for start, end, look in self._hidden_spec[first:last]
+        ]
+        if self._emphasis:
+            # One veil over the covered text takes the other tints away (QTextLayout
+            # paints no character background under a selection with a background of its
+            # own). A faded tint per run looked gentler but needs a selection per mention,
+            # and every selection repaints its whole paragraph: 3x the paint time at 2 MB.
+            style = emphasis_style(self._colours.dark)
+            veil = QTextCharFormat()
+            veil.setBackground(self._colours.base)
+            veil.setProperty(SELECTION_ROLE, "dim")
+            selections.append(_selection(document, low, high, veil))
+            letter_low, letter_high = from_qt(low), from_qt(high)
+            marked = QTextCharFormat()
+            marked.setBackground(style.background)
+            marked.setForeground(style.foreground)
+            marked.setProperty(SELECTION_ROLE, "emphasis")
+            current = QTextCharFormat(marked)
+            current.setBackground(style.current_background)
+            current.setProperty(SELECTION_ROLE, "current")
+            for index, (start, stop) in enumerate(self._emphasis):
+                if index == self._current:
+                    look = current
+                elif stop < letter_low or start > letter_high:
+                    continue
+                else:
+                    look = marked
+                selections.append(_selection(document, to_qt(start), to_qt(stop), look))
+        if self._flash is not None:
+            flash = QTextCharFormat()
+            flash.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
+            flash.setForeground(self.palette().color(QPalette.ColorRole.HighlightedText))
+            flash.setProperty(SELECTION_ROLE, "flash")
+            start, stop = self._flash
+            selections.append(_selection(document, to_qt(start), to_qt(stop), flash))
+        self.setExtraSelections(selections)
+
+    def _visible_positions(self, margin: float = 0.0) -> tuple[int, int]:
+        """Document positions of the lines at the top and bottom of the viewport.
+
+        ``margin`` widens the range by that many screens up and down.
+        """
+        viewport = self.viewport()
+        document = self.document()
+        scrolled = self.verticalScrollBar().value()
+        extra = viewport.height() * margin
+        left = float(max(0, self._column_margin) + 2)
+        right = max(left, float(viewport.width() - max(0, self._column_margin) - 2))
+        end = document.characterCount() - 1
+        top = self._hit(left, max(0.0, scrolled - extra), downwards=True)
+        bottom = self._hit(right, scrolled + viewport.height() + extra, downwards=False)
+        top = 0 if top is None else _line_bound(document, top, start=True)
+        bottom = end if bottom is None else min(end, _line_bound(document, bottom, start=False))
+        return min(top, bottom), max(top, bottom)
+
+    def _hit(self, x: float, y: float, *, downwards: bool) -> int | None:
+        """The document position at (x, y), or None above the start / below the end.
+
+        While the document is still being laid out (lazily, in the background), a hit
+        test that lands between lines (leading, margins) runs on into blocks not laid out
+        yet and answers with a stray position; and asking for the document size to avoid
+        that lays out everything (0.3 s at 2 MB). So: accept only a hit inside a laid-out
+        block, stepping a few pixels to get out of a gap.
+        """
+        document = self.document()
+        layout = document.documentLayout()
+        if document.lastBlock().layout().lineCount():
+            # Laid out to the end (the lazy layout goes in order): every hit is right.
+            position = layout.hitTest(QPointF(x, max(0.0, y)), Qt.HitTestAccuracy.FuzzyHit)
+            return None if position < 0 else position
+        step = 3.0 if downwards else -3.0
+        for attempt in range(12):
+            probe = y + attempt * step
+            if probe < 0:
+                return None
+            position = layout.hitTest(QPointF(x, probe), Qt.HitTestAccuracy.FuzzyHit)
+            if position < 0:
+                return None
+            block = document.findBlock(position)
+            text_layout = block.layout()
+            if not block.isValid() or text_layout.lineCount() == 0:
+                continue
+            box = text_layout.boundingRect().translated(text_layout.position())
+            if box.top() - 1 <= probe <= box.bottom() + 1:
+                return position
+            if probe > box.bottom() and not block.next().isValid():
+                return position  # below the last line: the end
+        return None if downwards else layout.hitTest(QPointF(x, y), Qt.HitTestAccuracy.FuzzyHit)
+
+    def _follow_viewport(self) -> None:
+        """Renew windowed layers when the viewport leaves the text they cover."""
+        if self._window is None or self._revealing:
+            return
+        if not (self._hidden_spec or self._emphasis or self._flash):
+            return
+        top, bottom = self._visible_positions()
+        if top < self._window[0] or bottom > self._window[1]:
+            self._apply()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._letter is None:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        top, bottom = self._visible_positions()
+        self._paint_page_breaks(painter, top, bottom)
+        self._paint_line_marks(painter, top, bottom)
+        if self._current is not None and self._current < len(self._emphasis):
+            start, end = self._emphasis[self._current]
+            outline = emphasis_style(self._colours.dark).outline
+            painter.setPen(QPen(outline, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for rect in self._range_rects(self._offsets.to_qt(start), self._offsets.to_qt(end)):
+                painter.drawRoundedRect(rect.adjusted(-2, 0, 2, 0), 3, 3)
+        painter.end()
+
+    def _paint_line_marks(self, painter: QPainter, top: int, bottom: int) -> None:
+        """A dot in the left margin per entity that commentary attaches to a printed line."""
+        if not self._line_marks:
+            return
+        first = bisect_left(self._line_mark_positions, top)
+        last = bisect_right(self._line_mark_positions, bottom)
+        per_line: dict[int, int] = {}
+        painter.setPen(Qt.PenStyle.NoPen)
+        for position, colour in self._line_marks[first:last]:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(position)
+            rect = self.cursorRect(cursor)
+            index = per_line.get(rect.top(), 0)
+            per_line[rect.top()] = index + 1
+            if index >= 4:
+                continue
+            painter.setBrush(colour)
+            x = self._column_margin - 12 - index * 9
+            painter.drawEllipse(QPointF(x, rect.center().y() + 0.5), 3.2, 3.2)
+
+    def _paint_page_breaks(self, painter: QPainter, top: int, bottom: int) -> None:
+        if not self._page_breaks:
+            return
+        viewport = self.viewport()
+        positions = [p for p, _ in self._page_breaks]
+        first = bisect_left(positions, top)
+        last = bisect_right(positions, bottom)
+        if first >= last:
+            return
+        font = QFont(self.font())
+        font.setFamilies(_TYPE_FAMILIES)
+        font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.72))
+        painter.setFont(font)
+        grey = self._colours.grey
+        faint = QColor(grey)
+        faint.setAlpha(150)
+        tick = QPen(faint, 1.0, Qt.PenStyle.DotLine)
+        for position, label in self._page_breaks[first:last]:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(position)
+            rect = self.cursorRect(cursor)
+            line_start = (
+                cursor.block().layout().lineForTextPosition(position - cursor.block().position())
+            )
+            mid_line = line_start.isValid() and position - cursor.block().position() > (
+                line_start.textStart()
+            )
+            if mid_line:
+                # A dotted tick where the page turns inside a line (unlike the solid caret).
+                painter.setPen(tick)
+                painter.drawLine(
+                    QPointF(rect.left() + 0.5, rect.top() + 1),
+                    QPointF(rect.left() + 0.5, rect.bottom()),
+                )
+            painter.setPen(grey)
+            text = (f"p. {label}" if label[:1].isdigit() else label) if label else "new page"
+            x = viewport.width() - self._column_margin + 10
+            area = QRectF(x, rect.top(), max(0, self._column_margin - 12), rect.height() + 20)
+            painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
+
+    def _range_rects(self, start: int, end: int) -> list[QRectF]:
+        """Viewport rectangles covering document positions [start, end), one per line."""
+        document = self.document()
+        layout = document.documentLayout()
+        dx = self.horizontalScrollBar().value()
+        dy = self.verticalScrollBar().value()
+        rects: list[QRectF] = []
+        block = document.findBlock(start)
+        while block.isValid() and block.position() <= end:
+            text_layout = block.layout()
+            origin = layout.blockBoundingRect(block).topLeft()
+            position = block.position()
+            for i in range(text_layout.lineCount()):
+                line = text_layout.lineAt(i)
+                line_start = position + line.textStart()
+                line_end = line_start + line.textLength()
+                a, b = max(start, line_start), min(end, line_end)
+                if a > b or (a == b and start != end):
+                    continue
+                x1 = line.cursorToX(a - position)[0]
+                x2 = line.cursorToX(b - position)[0]
+                rects.append(
+                    QRectF(
+                        origin.x() + min(x1, x2) - dx,
+                        origin.y() + line.y() - dy,
+                        abs(x2 - x1),
+                        line.height(),
+                    )
+                )
+            if block.position() + block.length() > end:
+                break
+            block = block.next()
+        return rects
+
+    def _reveal(self, start: int, end: int) -> None:
+        """Put the caret at ``start`` and scroll so the range sits in the upper third."""
+        qt_start, qt_end = self._offsets.to_qt(start), self._offsets.to_qt(end)
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(qt_start)
+        self._revealing = True  # the caller applies the layers once, after scrolling
+        try:
+            self.setTextCursor(cursor)
+            rects = self._range_rects(qt_start, qt_end)
+            if rects:
+                top = min(r.top() for r in rects)
+                bottom = max(r.bottom() for r in rects)
+                height = self.viewport().height()
+                edge = self.fontMetrics().height()  # a line of context on either side
+                if top < edge or bottom > height - edge:
+                    bar = self.verticalScrollBar()
+                    bar.setValue(bar.value() + int(top - height / 3))
+        finally:
+            self._revealing = False
+        self.viewport().update()
+
+    def _update_column(self, document: QTextDocument | None = None) -> None:
+        """Centre the text in a column of readable width, leaving room for page numbers."""
+        width = self.viewport().width()
+        em = self.fontMetrics().horizontalAdvance("M")
+        column = int(_MAX_COLUMN_EMS * em)
+        margin = max(int(2.2 * em), (width - column) // 2)
+        if margin == self._column_margin:
+            return
+        self._column_margin = margin
+        frame = (document or self.document()).rootFrame()
+        look = frame.frameFormat()
+        look.setLeftMargin(margin)
+        look.setRightMargin(margin)
+        look.setTopMargin(int(1.2 * em))
+        look.setBottomMargin(int(2 * em))
+        frame.setFrameFormat(look)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_column()
+        self._follow_viewport()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._letter is not None:
+            colours = _Colours.of(self.palette())
+            if (colours.dark, _rgb(colours.base), _rgb(colours.text)) != (
+                self._colours.dark,
+                _rgb(self._colours.base),
+                _rgb(self._colours.text),
+            ):
+                # Tints are baked into the document: rebuild it, keeping what is shown.
+                selected, current = self._selected, self._current
+                self._rebuild()
+                if selected:
+                    self._selected = selected
+                    self._emphasis = self._ranges_of(selected)
+                    self._current = current if self._emphasis else None
+                    self._apply()
+        elif event.type() == QEvent.Type.FontChange:
+            self._column_margin = -1
+            self._update_column()
+            self._follow_viewport()
+
+    # ------------------------------------------------------------------ zoom
+    @property
+    def zoom_level(self) -> int:
+        return self._zoom
+
+    def zoom_in(self) -> None:
+        self._set_zoom(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self._zoom - 1)
+
+    def zoom_reset(self) -> None:
+        self._set_zoom(0)
+
+    def set_zoom_level(self, level: int) -> None:
+        self._set_zoom(level)
+
+    def _set_zoom(self, level: int) -> None:
+        level = max(ZOOM_MIN, min(ZOOM_MAX, level))
+        if level == self._zoom:
+            return
+        self._zoom = level
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size * (1.1**level))
+        self.setFont(font)
+
+    # ------------------------------------------------------------------ lookup
+    def mention_at(self, position: int) -> Mention | None:
+        """The innermost mention covering letter offset ``position``."""
+        build, letter = self._build, self._letter
+        if build is None or letter is None:
+            return None
+        segment = bisect_right(build.bounds, position) - 1
+        if segment < 0 or segment >= len(build.inner):
+            return None
+        index = build.inner[segment]
+        return letter.mentions[index] if index >= 0 else None
+
+    def _entities_at(self, position: int) -> list[str]:
+        """Entities of the innermost mention at ``position`` that names any."""
+        build, letter = self._build, self._letter
+        if build is None or letter is None:
+            return []
+        mention = self.mention_at(position)
+        if mention is None:
+            return []
+        # An innermost mention pointing nowhere: an enclosing one may know its entity.
+        index = build.inner[bisect_right(build.bounds, position) - 1]
+        while index >= 0:
+            found = letter.mentions[index]
+            if found.entities and found.start <= position < found.end:
+                return list(found.entities)
+            index = build.parent[index]
+        return []
+
+    def offset_at(self, point: QPoint) -> int | None:
+        """Letter offset of the character under viewport ``point``, None off the text."""
+        document = self.document()
+        layout = document.documentLayout()
+        dx = self.horizontalScrollBar().value()
+        dy = self.verticalScrollBar().value()
+        at = QPointF(point.x() + dx, point.y() + dy)
+        position = layout.hitTest(at, Qt.HitTestAccuracy.ExactHit)
+        if position < 0:
+            return None
+        block = document.findBlock(position)
+        if not block.isValid():
+            return None
+        text_layout = block.layout()
+        line = text_layout.lineForTextPosition(position - block.position())
+        if line.isValid():
+            origin = layout.blockBoundingRect(block).topLeft()
+            x = origin.x() + line.cursorToX(position - block.position())[0]
+            if at.x() < x and position > block.position():
+                position -= 1  # the click was on the character before the boundary
+            if not (line.y() <= at.y() - origin.y() <= line.y() + line.height()):
+                return None
+        if position >= block.position() + block.length() - 1:
+            return None  # past the end of the paragraph
+        return self._offsets.from_qt(position)
+
+    def note_at(self, position: int) -> Note | None:
+        """The note whose marker covers letter offset ``position``."""
+        if self._letter is None:
+            return None
+        for index, (start, end, _target) in enumerate(self._note_targets):
+            if start <= position < end:
+                return self._letter.notes[index]
+        return None
+
+    def tooltip_at(self, position: int) -> str:
+        """The rich-text tooltip for letter offset ``position`` ("" when none)."""
+        letter = self._letter
+        if letter is None:
+            return ""
+        parts: list[str] = []
+        note = self.note_at(position)
+        if note is not None:
+            heading = f"Note {html.escape(note.label)}"
+            if note.kind:
+                heading += f" <span style='color:gray'>({html.escape(note.kind)})</span>"
+            body = html.escape(note.text) if note.text else "<i>(empty)</i>"
+            parts.append(f"<b>{heading}</b><br>{body}<br><i>Click to read it in full.</i>")
+        mentions = [m for m in letter.mentions if m.start <= position < m.end]
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        for mention in reversed(mentions):  # innermost first
+            parts.append(self._mention_tip(mention))
+        parts += self._span_tips(position)
+        parts += self._line_tips(position)
+        if not parts:
+            return ""
+        return "<qt>" + "<hr>".join(parts) + "</qt>"
+
+    def _mention_tip(self, mention: Mention) -> str:
+        letter = self._letter
+        assert letter is not None
+        lines: list[str] = []
+        for entity_id in mention.entities:
+            entity = letter.entity(entity_id)
+            name = entity.name if entity is not None else entity_id
+            kind = entity.kind if entity is not None else mention.kind
+            lines.append(
+                f"<b>{html.escape(name)}</b> &nbsp;<span style='color:gray'>"
+                f"{html.escape(kind_label(kind))}</span>"
+            )
+            for role in self._roles.get(entity_id, ()):
+                lines.append("&nbsp;&nbsp;• " + html.escape(role))
+            if entity is not None and entity.description:
+                lines.append(f"<i>{html.escape(_shorten(entity.description, 200))}</i>")
+        if mention.unresolved:
+            what = ", ".join(html.escape(token) for token in mention.unresolved)
+            label = html.escape(kind_label(mention.kind))
+            lines.append(
+                f"<span style='color:{self._colours.unresolved.name()}'>"
+                f"Unresolved {label.lower()} reference: {what}</span>"
+            )
+        if mention.implied:
+            lines.append("<i>An implied reference</i>")
+        return "<br>".join(lines)
+
+    def _line_tips(self, position: int) -> list[str]:
+        """What the commentary attaches to the printed line at ``position`` (Jean Paul)."""
+        letter = self._letter
+        assert letter is not None
+        lines: list[str] = []
+        for ref in letter.line_references:
+            if not (ref.start <= position < ref.end):
+                continue
+            names = []
+            for entity_id in ref.entities:
+                entity = letter.entity(entity_id)
+                name = entity.name if entity is not None else entity_id
+                kind = kind_label(entity.kind) if entity is not None else ""
+                names.append(
+                    f"<b>{html.escape(name)}</b>"
+                    + (f" <span style='color:gray'>{html.escape(kind)}</span>" if kind else "")
+                )
+            if not names:
+                names.append(f"<b>{html.escape(ref.label or '?')}</b>")
+            text = "On this line: " + ", ".join(names)
+            if ref.uncertain:
+                text += " <i>(uncertain)</i>"
+            if ref.unresolved:
+                text += (
+                    f"<br><span style='color:{self._colours.unresolved.name()}'>Unresolved: "
+                    + html.escape(", ".join(ref.unresolved))
+                    + "</span>"
+                )
+            lines.append(text)
+        return lines
+
+    def _span_tips(self, position: int) -> list[str]:
+        letter = self._letter
+        assert letter is not None
+        tips: list[str] = []
+        seen: set[str] = set()
+        for span in letter.spans:
+            if not (span.start <= position < span.end):
+                continue
+            tip = _span_tip(span)
+            if tip and tip not in seen:
+                seen.add(tip)
+                tips.append(tip)
+        return tips
+
+    # ------------------------------------------------------------------ events
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            offset = self.offset_at(event.pos())
+            tip = self.tooltip_at(offset) if offset is not None else ""
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        if event.buttons() != Qt.MouseButton.NoButton:
+            return
+        offset = self.offset_at(event.position().toPoint())
+        active = offset is not None and (
+            bool(self._entities_at(offset)) or self.note_at(offset) is not None
+        )
+        shape = Qt.CursorShape.PointingHandCursor if active else Qt.CursorShape.IBeamCursor
+        if self.viewport().cursor().shape() != shape:
+            self.viewport().setCursor(shape)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        press, self._press = self._press, None
+        if event.button() != Qt.MouseButton.LeftButton or press is None:
+            return
+        point = event.position().toPoint()
+        if (point - press).manhattanLength() > QApplication.startDragDistance():
+            return  # a drag selects text; it does not activate anything
+        offset = self.offset_at(point)
+        if offset is None:
+            return
+        additive = bool(
+            event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier)
+        )
+        self._activate(offset, additive)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            position = self._offsets.from_qt(self.textCursor().position())
+            additive = bool(
+                event.modifiers()
+                & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier)
+            )
+            if self._activate(position, additive) or (
+                position > 0 and self._activate(position - 1, additive)
+            ):
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+    def _activate(self, offset: int, additive: bool) -> bool:
+        for index, (start, end, target) in enumerate(self._note_targets):
+            if start <= offset < end:
+                self._jump_to_note(index, target)
+                return True
+            if target >= 0 and target <= offset < target + (end - start):
+                self.show_range(start, end)  # from the note back to its marker
+                return True
+        ids = self._entities_at(offset)
+        if not ids:
+            return False
+        self.mentionActivated.emit(ids, additive)
+        return True
+
+    def _jump_to_note(self, index: int, target: int) -> None:
+        letter = self._letter
+        if letter is None or target < 0:
+            return
+        end = letter.text.find("\n", target)
+        self.show_range(target, len(letter.text) if end < 0 else end)
+
+    def loadResource(self, type: int, name: QUrl) -> None:
+        """Never load anything a letter names: no images, no style sheets, no network."""
+        return None
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _selection(
+    document: QTextDocument, start: int, end: int, look: QTextCharFormat
+) -> QTextEdit.ExtraSelection:
+    selection = QTextEdit.ExtraSelection()
+    cursor = QTextCursor(document)
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    selection.cursor = cursor
+    selection.format = look
+    return selection
+
+
+def _line_bound(document: QTextDocument, position: int, *, start: bool) -> int:
+    """Start (or end) of the laid-out line holding ``position``: lines, not paragraphs,
+    so that a letter set as one enormous paragraph still gets a small window."""
+    block = document.findBlock(position)
+    if not block.isValid():
+        return position
+    line = block.layout().lineForTextPosition(position - block.position())
+    if not line.isValid():
+        return block.position() if start else block.position() + block.length()
+    if start:
+        return block.position() + line.textStart()
+    return block.position() + line.textStart() + line.textLength()
+
+
+def _shown(chain: _Chain, visible: Collection[str]) -> tuple[str, bool] | None:
+    return next(((k, u) for k, u in chain if k in visible), None)
+
+
+def _merge_block_format(
+    document: QTextDocument, start: int, end: int, look: QTextBlockFormat
+) -> None:
+    block = document.findBlock(start)
+    while block.isValid() and block.position() <= end:
+        QTextCursor(block).mergeBlockFormat(look)
+        block = block.next()
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _span_tip(span: Span) -> str:
+    if span.style in _CHOICE:
+        label = _CHOICE_TIPS[span.style]
+        if span.detail:
+            return f"{label}: <b>{html.escape(span.detail)}</b>"
+        return ""
+    label = _SPAN_TIPS.get(span.style)
+    if label is None:
+        return ""
+    if span.detail:
+        return f"{label} ({html.escape(span.detail)})"
+    return label
+
+
+def _note_targets(letter: Letter) -> list[tuple[int, int, int]]:
+    """(marker start, marker end, offset of the note's own text or -1) per note.
+
+    The parser appends each note's text after the letter as a paragraph starting with
+    the same ``[label]``; markers all come before those paragraphs.
+    """
+    text = letter.text
+    search_from = max((note.marker_end for note in letter.notes), default=0)
+    targets: list[tuple[int, int, int]] = []
+    for note in letter.notes:
+        marker = text[note.anchor : note.marker_end]
+        found = -1
+        position = search_from
+        while marker:
+            position = text.find(marker, position)
+            if position < 0:
+                break
+            if position == 0 or text[position - 1] == "\n":
+                found = position
+                search_from = position + len(marker)
+                break
+            position += 1
+        targets.append((note.anchor, note.marker_end, found))
+    return targets
+
+
+def _segment(letter: Letter) -> _Build:
+    """Cut the text where any formatting changes and describe each run.
+
+    Runs are what set_letter inserts; segments (finer: every mention boundary) answer
+    ``mention_at``. Linear in the number of boundaries apart from two sorts, and written
+    with list comprehensions and integer keys: at 50,000 mentions every pass counts.
+    """
+    text = letter.text
+    size = len(text)
+    mentions = list(letter.mentions)
+    starts = [m.start for m in mentions]
+    ends = [m.end for m in mentions]
+    indices = list(range(len(mentions)))
+    if any(not 0 <= a < b <= size for a, b in zip(starts, ends, strict=True)):
+        # Never from viewer.tei; a hand-made Letter may have them. Leave them out.
+        indices = [i for i in indices if 0 <= starts[i] < ends[i] <= size]
+        mentions = [mentions[i] for i in indices]
+        starts = [starts[i] for i in indices]
+        ends = [ends[i] for i in indices]
+    styled: list[tuple[int, int, frozenset[str]]] = []
+    for span in letter.spans:
+        if 0 <= span.start < span.end <= size:
+            tokens = rend_tokens(span.style, span.detail)
+            if tokens:
+                styled.append((span.start, span.end, tokens))
+    for block in letter.blocks:
+        if block.kind in ("letterhead", "note") and 0 <= block.start < block.end <= size:
+            styled.append((block.start, block.end, frozenset({block.kind})))
+    for note in letter.notes:
+        if 0 <= note.anchor < note.marker_end <= size:
+            styled.append((note.anchor, note.marker_end, frozenset({"marker"})))
+
+    points = {0, size, *starts, *ends}
+    for start, end, _ in styled:
+        points.add(start)
+        points.add(end)
+    bounds = sorted(points)
+    where = {point: i for i, point in enumerate(bounds)}
+    count = len(bounds) - 1
+
+    # Paint mentions outermost first, so each segment ends up with its innermost one;
+    # equal ranges: the element nested inside (recorded first by the parser) wins.
+    total = len(mentions)
+    span_key = size + 1
+    order_keys = [
+        (start * span_key + (size - end)) * (total + 1) + (total - i)
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
+    ]
+    order = sorted(range(total), key=order_keys.__getitem__)
+    inner_local = [-1] * count
+    parent = [-1] * total
+    for i in order:
+        a, b = where[starts[i]], where[ends[i]]
+        parent[i] = inner_local[a]
+        if b - a == 1:
+            inner_local[a] = i
+        else:
+            inner_local[a:b] = [i] * (b - a)
+
+    # Chains of enclosing mentions, as small integers. A mention that its parent does
+    # not wholly contain (overlap rather than nesting) gets its chain per segment below.
+    links = [(m.kind, bool(m.unresolved) and not m.entities) for m in mentions]
+    chain_ids: dict[_Chain, int] = {(): 0}
+    chains: list[_Chain] = [()]
+    mention_chain = [0] * total
+    overlapping: list[int] = []
+    for i in order:  # parents come before their children in this order
+        p = parent[i]
+        if p < 0:
+            chain: _Chain = (links[i],)
+        elif starts[p] <= starts[i] and ends[i] <= ends[p] and mention_chain[p] >= 0:
+            chain = (links[i], *chains[mention_chain[p]])
+        else:
+            mention_chain[i] = -1
+            overlapping.append(i)
+            continue
+        chain_id = chain_ids.get(chain)
+        if chain_id is None:
+            chain_id = chain_ids[chain] = len(chains)
+            chains.append(chain)
+        mention_chain[i] = chain_id
+
+    token_ids: dict[frozenset[str], int] = {frozenset(): 0}
+    token_sets: list[frozenset[str]] = [frozenset()]
+    tokens_at = [0] * count
+    for start, end, tokens in styled:
+        for s in range(where[start], where[end]):
+            have = tokens_at[s]
+            merged = tokens if not have else token_sets[have] | tokens
+            token_id = token_ids.get(merged)
+            if token_id is None:
+                token_id = token_ids[merged] = len(token_sets)
+                token_sets.append(merged)
+            tokens_at[s] = token_id
+
+    factor = 1 << 20
+    mention_chain.append(0)  # inner_local == -1 reads the appended 0: no mention
+    seg_keys = [mention_chain[m] * factor + t for m, t in zip(inner_local, tokens_at, strict=True)]
+    for i in overlapping:
+        for s in range(where[starts[i]], where[ends[i]]):
+            if inner_local[s] != i:
+                continue
+            chain_links: list[tuple[str, bool]] = []
+            j = i
+            while j >= 0:
+                if starts[j] <= bounds[s] and ends[j] >= bounds[s + 1]:
+                    chain_links.append(links[j])
+                j = parent[j]
+            chain = tuple(chain_links)
+            chain_id = chain_ids.get(chain)
+            if chain_id is None:
+                chain_id = chain_ids[chain] = len(chains)
+                chains.append(chain)
+            seg_keys[s] = chain_id * factor + tokens_at[s]
+
+    changes = [s for s in range(1, count) if seg_keys[s] != seg_keys[s - 1]]
+    run_starts = [bounds[0], *(bounds[s] for s in changes)] if count else []
+    run_ends = [*run_starts[1:], bounds[count]] if count else []
+    run_raw = [seg_keys[0], *(seg_keys[s] for s in changes)] if count else []
+    key_index: dict[int, int] = {}
+    keys: list[_Key] = []
+    for raw in run_raw:
+        if raw not in key_index:
+            key_index[raw] = len(keys)
+            keys.append((chains[raw // factor], token_sets[raw % factor]))
+    run_keys = [key_index[raw] for raw in run_raw]
+
+    runs_of_key: list[list[int]] = [[] for _ in keys]
+    for run, key_id in enumerate(run_keys):
+        runs_of_key[key_id].append(run)
+    runs_by_kind: dict[str, list[int]] = {}
+    for (chain, _), runs in zip(keys, runs_of_key, strict=True):
+        kinds = {kind for kind, _ in chain}
+        if any(unresolved for _, unresolved in chain):
+            kinds.add(UNRESOLVED)
+        for kind in kinds:
+            runs_by_kind.setdefault(kind, []).extend(runs)
+
+    indices.append(-1)  # inner_local == -1 (no mention) stays -1
+    inner = [indices[i] for i in inner_local]
+    parents = [-1] * len(letter.mentions)
+    for i, p in enumerate(parent):
+        parents[indices[i]] = indices[p]
+    return _Build(
+        bounds=bounds,
+        inner=inner,
+        parent=parents,
+        run_starts=run_starts,
+        run_ends=run_ends,
+        run_keys=run_keys,
+        keys=keys,
+        runs_by_kind=runs_by_kind,
+    )
+
+
+def describe_selection_layers(view: LetterView) -> list[tuple[str, int, int]]:
+    """(role, start, end) of every extra selection, in letter offsets (for tests, debugging)."""
+    layers: list[tuple[str, int, int]] = []
+    from_qt = view._offsets.from_qt
+    for selection in view.extraSelections():
+        role = selection.format.property(SELECTION_ROLE)
+        cursor = selection.cursor
+        layers.append((str(role), from_qt(cursor.selectionStart()), from_qt(cursor.selectionEnd())))
+    return layers
+
+
+__all__ = [
+    "SELECTION_ROLE",
+    "LetterView",
+    "describe_selection_layers",
+    "rend_tokens",
+]
