@@ -38,6 +38,7 @@ class Resolver:
         self.local = local
         self.external = external
         self.used: dict[str, Entity] = {}  # every entity a reference reached, by id
+        self._cache: dict[tuple[bool, str], Entity | None] = {}
 
     def _by_id(self, entity_id: str) -> Entity | None:
         entity = self.local.get(entity_id)
@@ -66,7 +67,12 @@ class Resolver:
         token = token.strip()
         if not token:
             return None
-        entity = self._resolve(attribute, token)
+        # A letter names the same few entities again and again: resolve each token once.
+        cache_key = (attribute == "key", token)
+        try:
+            entity = self._cache[cache_key]
+        except KeyError:
+            entity = self._cache[cache_key] = self._resolve(attribute, token)
         if entity is not None:
             self.used[entity.id] = entity
         return entity

@@ -617,9 +617,18 @@ def _span_style(element: etree._Element, name: str) -> tuple[str, str] | None:
     return None
 
 
+_REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
+
+
 def references_of(element: etree._Element) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
+    # keys() is one C call; most elements carry no reference attribute at all.
+    present = _REFERENCE_ATTRIBUTE_SET.intersection(element.keys())
+    if not present:
+        return found
     for attribute in REFERENCE_ATTRIBUTES:
+        if attribute not in present:
+            continue
         value = element.get(attribute)
         if value and value.strip():
             if attribute == "key":

@@ -280,15 +280,26 @@ def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
     return parse_bytes(read_bounded(path), str(path))
 
 
+_LOCAL_NAMES: dict[str, str | None] = {}  # tag -> local name; a few hundred tags at most
+
+
 def local(element: etree._Element) -> str | None:
     """The local name of a TEI (or namespace-less) element; None for comments, PIs, foreign."""
     tag = element.tag
     if not isinstance(tag, str):
         return None
+    try:
+        return _LOCAL_NAMES[tag]
+    except KeyError:
+        pass
     if tag.startswith("{"):
         namespace, _, name = tag[1:].partition("}")
-        return name if namespace == TEI_NS else None
-    return tag
+        result = name if namespace == TEI_NS else None
+    else:
+        result = tag
+    if len(_LOCAL_NAMES) < 4096:  # a hostile file with endless distinct tags stays bounded
+        _LOCAL_NAMES[tag] = result
+    return result
 
 
 def is_tei_root(root: etree._Element) -> bool:
