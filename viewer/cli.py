@@ -173,6 +173,17 @@ def index(folder: str, register_dirs: Sequence[str] = ()) -> int:
         result = index_folder(folder, register_dirs=register_dirs)
     except EpistolaError as error:
         return _fail(str(error))
+    if not result.letters and not result.errors:
+        # Nothing that is, or tried to be, a letter: say so rather than print
+        # an empty collection that looks like success.
+        seen = result.stats.files
+        if seen == 0:
+            detail = "no XML files in it or its subfolders"
+        elif seen == 1:
+            detail = "its one XML file is not a TEI letter"
+        else:
+            detail = f"none of its {seen} XML files is a TEI letter"
+        return _fail(f"{folder}: holds no letters ({detail})")
     _write_json(result.to_json())
     return EXIT_OK
 

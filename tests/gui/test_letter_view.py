@@ -514,6 +514,24 @@ def test_tooltip_escapes_names_and_lists_unresolved(view, inline) -> None:
     assert view.tooltip_at(inline.text.index("plain words")) == ""
 
 
+def test_a_heading_normalised_only_in_case_gets_no_correction_mark(view, tmp_path) -> None:
+    letter = read(
+        tmp_path,
+        tei(
+            "<head><choice><orig>ADVISORY BOARD</orig><reg>Advisory Board</reg></choice></head>"
+            "<p>Ask the <choice><orig>BOARD</orig><reg>Bord</reg></choice> now.</p>"
+        ),
+    )
+    view.set_letter(letter)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(letter.text.index("Advisory") + 1)
+    assert cursor.charFormat().underlineStyle() == cursor.charFormat().UnderlineStyle.NoUnderline
+    assert "ADVISORY BOARD" in view.tooltip_at(letter.text.index("Advisory"))
+    # A normalisation that changes more than the case is still marked.
+    cursor.setPosition(letter.text.index("Bord") + 1)
+    assert cursor.charFormat().underlineStyle() == cursor.charFormat().UnderlineStyle.DotLine
+
+
 def test_corrections_show_the_other_reading(view, inline) -> None:
     view.set_letter(inline)
     position = inline.text.index("Nagorno")

@@ -380,11 +380,6 @@ def test_index_lists_every_broken_file_and_keeps_the_good_ones(tmp_path, monkeyp
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(
-    strict=True,
-    reason="viewer/collection.py broken_reason opens the file with open(): a named pipe "
-    "called *.xml blocks --index forever; owner: collections engineer",
-)
 def test_index_of_a_folder_with_a_named_pipe_does_not_hang(tmp_path, monkeypatch):
     monkeypatch.setenv("EPISTOLA_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "collection"
@@ -398,11 +393,6 @@ def test_index_of_a_folder_with_a_named_pipe_does_not_hang(tmp_path, monkeypatch
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 6: a folder with no letters gets a clear message (one line on stderr, "
-    "exit 2); --index prints an empty collection silently; owner: collections engineer",
-)
 def test_index_of_a_folder_without_letters_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("EPISTOLA_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "nothing here"

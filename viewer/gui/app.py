@@ -52,7 +52,7 @@ def default_letter() -> Path | None:
 
 def first_letter_in(folder: Path) -> Path | None:
     """The first letter file in ``folder`` (then its subfolders), skipping register files."""
-    from viewer.tei.catalog import looks_like_register
+    from viewer.tei.classify import classify
 
     for pattern in ("*.xml", "**/*.xml"):
         try:
@@ -60,7 +60,7 @@ def first_letter_in(folder: Path) -> Path | None:
         except OSError:
             return None
         for candidate in candidates:
-            if candidate.is_file() and not looks_like_register(candidate):
+            if candidate.is_file() and classify(candidate) == "letter":
                 return candidate
     return None
 
@@ -166,12 +166,21 @@ def run(args) -> int:
                 for warning in settings.warnings:
                     sys.stderr.write(f"epistola: {warning}\n")
 
+        # The letter list: the folders and files named on the command line, or the
+        # shipped letters. Indexing runs in the background once the window shows.
+        collection_paths = list(getattr(args, "paths", None) or []) or [str(LETTERS)]
         if screenshot:
+            window.collection.open_paths(collection_paths, open_letter=False)
+            window.collection.wait_for_index(30000)
             return _screenshot(app, window, screenshot)
 
         window.show()
         if bench:
             _quit_after_first_paint(app, window)
+        else:
+            QTimer.singleShot(
+                0, lambda: window.collection.open_paths(collection_paths, open_letter=False)
+            )
         return app.exec()
     finally:
         from viewer.gui.crash import uninstall
@@ -217,7 +226,10 @@ def build(args, *, interactive: bool = True, restore: bool = True):
     built.append(window)
     window.catalog = catalog
     window.save_settings_on_close = restore
-    window.paths_dropped.connect(lambda paths: open_dropped(window, paths))
+    from viewer.gui.collection_ui import install_collection
+
+    # The collection takes dropped files and folders (a folder becomes the letter list).
+    window.collection = install_collection(window, settings, catalog)
     if restore:
         window.restore_state()
     return window, settings, handler
@@ -257,17 +269,6 @@ class LazyRegisters:
         return self.registers.lookup_uri(uri)
 
 
-def open_dropped(window, paths: list[str]) -> bool:
-    """Files or folders dropped on the window: open the first letter among them."""
-    for raw in paths:
-        path = Path(raw)
-        letter = first_letter_in(path) if path.is_dir() else path
-        if letter is not None:
-            return window.open_letter(str(letter))
-    window.status("Nothing to open among the dropped files")
-    return False
-
-
 def _show_open_error(window, message: str) -> None:
     from viewer.gui.dialogs import show_error
 
@@ -282,6 +283,8 @@ def _show_settings_warnings(window, warnings: list[str]) -> None:
 
 
 def _screenshot(app, window, png: str) -> int:
+    # Passing notices (such as "indexed N letters") would cover the selection line.
+    window.statusBar().clearMessage()
     window.show()
     # Layout, the letter's document layout and the panels settle over a few passes.
     for _round in range(5):
@@ -317,4 +320,4 @@ def _quit_after_first_paint(app, window) -> None:
     (target() if callable(target) else window).installEventFilter(watcher)
 
 
-__all__ = ["apply_select", "build", "default_letter", "first_letter_in", "open_dropped", "run"]
+__all__ = ["apply_select", "build", "default_letter", "first_letter_in", "run"]

@@ -1274,6 +1274,11 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _differs_only_in_case(text: str, span: Span) -> bool:
+    shown = text[span.start : span.end]
+    return bool(span.detail) and shown != span.detail and shown.casefold() == span.detail.casefold()
+
+
 def _span_tip(span: Span) -> str:
     if span.style in _CHOICE:
         label = _CHOICE_TIPS[span.style]
@@ -1336,6 +1341,10 @@ def _segment(letter: Letter) -> _Build:
     styled: list[tuple[int, int, frozenset[str]]] = []
     for span in letter.spans:
         if 0 <= span.start < span.end <= size:
+            if span.style in _CHOICE and _differs_only_in_case(letter.text, span):
+                # A heading printed in capitals and normalised ("ADVISORY BOARD"): no
+                # reading differs, so no correction mark; the tooltip still tells.
+                continue
             tokens = rend_tokens(span.style, span.detail)
             if tokens:
                 styled.append((span.start, span.end, tokens))

@@ -55,7 +55,7 @@ from viewer.model import Letter
 ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
 DEFAULT_SIZE = (1280, 800)
-SPLIT_RATIO = 0.65
+SPLIT_RATIO = 0.6
 NOTICE_MS = 8000
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
 

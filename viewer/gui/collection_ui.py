@@ -1,0 +1,1386 @@
+"""Collections in the window: the letter list, the collection register, search, indexing.
+
+Owns every Qt part of collections:
+
+* :class:`LetterListPanel` (a table over the collection's letters, sortable,
+  the current letter marked, narrowed to the letters that mention the
+  selected entities, with an All/Any switch, indexing progress and Cancel,
+  and the files that could not be read);
+* :class:`RegisterPanel` (every entity of the collection, grouped by kind,
+  with its letters and mentions, filtered as one types);
+* :class:`SearchPanel` (full-text search across the collection);
+* :class:`IndexJob` (indexing on a QThread, so the window stays responsive);
+* :class:`CollectionController`, made by :func:`install_collection`, which
+  docks the panels in the window, adds the menu actions (Open Folder, Search,
+  next/previous letter, folders in Open Recent) and wires the window's
+  signals to them.
+
+What is indexed, filtered and found is decided in :mod:`viewer.collection`;
+the models here are thin adapters over its lists (filtering happens in
+Python and the result is pushed to the view, never a proxy model). Text
+from letters reaches Qt only as plain text.
+"""
+
+from __future__ import annotations
+
+import atexit
+import bisect
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QCoreApplication,
+    QDeadlineTimer,
+    QEventLoop,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.collection import (
+    CollectionIndex,
+    Hit,
+    LetterSummary,
+    index_files,
+    index_folder,
+    locate,
+    normalise_for_compare,
+)
+from viewer.filtering import fold
+from viewer.gui.kinds import is_dark, kind_label, swatch_icon
+from viewer.gui.panels import plain_tooltip
+
+SEARCH_LIMIT = 1000
+LIST_WIDTH = 320
+RECENT_FILTERS = 32  # register filter results kept for backspacing
+SEARCH_DELAY_MS = 300
+PROGRESS_INTERVAL = 0.05  # seconds between progress signals from the indexing thread
+MIXED = "\N{EM DASH}"
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {plural or word + 's'}"
+
+
+# ================================================================ letter list
+
+
+class LetterListModel(QAbstractTableModel):
+    """The letters shown, as rows; sorting happens here, in Python."""
+
+    DATE, SENDER, RECIPIENT, TITLE, COUNT = range(5)
+    HEADERS = ("Date", "Sender", "Recipient", "Title", "Mentions")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[LetterSummary, int]] = []
+        self._current: str | None = None
+        self._current_norm: str | None = None
+        self._sort = (self.DATE, Qt.SortOrder.AscendingOrder)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._current_icon = None
+
+    # -- content ---------------------------------------------------------------
+    def set_rows(self, rows: Iterable[tuple[LetterSummary, int]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._sort_rows()
+        self.endResetModel()
+
+    def summary(self, row: int) -> LetterSummary:
+        return self._rows[row][0]
+
+    def count(self, row: int) -> int:
+        return self._rows[row][1]
+
+    def files(self) -> list[str]:
+        return [summary.file for summary, _count in self._rows]
+
+    def row_of(self, file: str | None) -> int:
+        if file is None:
+            return -1
+        wanted = normalise_for_compare(file)
+        for row, (summary, _count) in enumerate(self._rows):
+            if normalise_for_compare(summary.file) == wanted:
+                return row
+        return -1
+
+    def set_current(self, file: str | None) -> None:
+        before = self.row_of(self._current)
+        self._current = file
+        self._current_norm = normalise_for_compare(file) if file is not None else None
+        after = self.row_of(file)
+        for row in {before, after} - {-1}:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    @property
+    def current(self) -> str | None:
+        return self._current
+
+    # -- Qt model --------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        summary, count = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.DATE:
+                return summary.date or MIXED
+            if column == self.SENDER:
+                return summary.sender
+            if column == self.RECIPIENT:
+                return summary.recipient
+            if column == self.TITLE:
+                return summary.title
+            return count
+        is_current = self._is_current(summary)
+        if role == Qt.ItemDataRole.FontRole and is_current:
+            return self._bold
+        if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and is_current:
+            if self._current_icon is None:
+                from PySide6.QtWidgets import QApplication
+
+                style = QApplication.style()
+                self._current_icon = style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight)
+            return self._current_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [summary.title]
+            if summary.sender or summary.recipient:
+                lines.append(f"{summary.sender or '?'} → {summary.recipient or '?'}")
+            if summary.date_text and summary.date_text != summary.when:
+                lines.append(summary.date_text)
+            lines.append(f"{_plural(summary.mentions, 'mention')} · {summary.file}")
+            if is_current:
+                lines.append("(open now)")
+            return plain_tooltip("\n".join(lines))
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == self.DATE and is_current:
+            return f"{summary.date}, open now"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COUNT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return summary.file
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._sort_rows()
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        column, order = self._sort
+        key = self._key(column)
+        self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+
+    def _key(self, column: int) -> Callable[[tuple[LetterSummary, int]], tuple]:
+        def text(value: str) -> tuple[bool, str]:
+            return (not value, fold(value))  # empty values last
+
+        if column == self.SENDER:
+            return lambda row: (*text(row[0].sender), row[0].sort_date, row[0].file)
+        if column == self.RECIPIENT:
+            return lambda row: (*text(row[0].recipient), row[0].sort_date, row[0].file)
+        if column == self.TITLE:
+            return lambda row: (*text(row[0].title), row[0].file)
+        if column == self.COUNT:
+            return lambda row: (row[1], row[0].sort_date, row[0].file)
+        return lambda row: (not row[0].sort_date, row[0].sort_date, row[0].file)
+
+    def _is_current(self, summary: LetterSummary) -> bool:
+        # Painting asks for every visible cell: compare the spelling first, and
+        # normalise only when the spellings differ.
+        if self._current is None:
+            return False
+        return summary.file == self._current or (
+            normalise_for_compare(summary.file) == self._current_norm
+        )
+
+
+class LetterListPanel(QWidget):
+    """The collection's letters; narrowed by the selected entities."""
+
+    letterActivated = Signal(str)
+    matchModeChanged = Signal(bool)  # True: all of the selected
+    cancelRequested = Signal()
+    clearRequested = Signal()
+    openFolderRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("letterListPanel")
+        self.index: CollectionIndex | None = None
+        self._ids: frozenset[str] = frozenset()
+        self._match_all = True
+
+        self.summary_label = QLabel("No collection open")
+        self.summary_label.setObjectName("collectionSummary")
+        self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAccessibleName("Collection summary")
+
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem("All selected", True)
+        self.mode_combo.addItem("Any selected", False)
+        self.mode_combo.setAccessibleName("Letters mentioning all or any of the selected")
+        self.mode_combo.setToolTip("With several entities selected: letters naming all or any")
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+        self.show_all_button = QPushButton("Show All")
+        self.show_all_button.setToolTip("Clear the selection and list every letter (Esc)")
+        self.show_all_button.clicked.connect(self.clearRequested)
+        filter_row = QHBoxLayout()
+        filter_row.setContentsMargins(0, 0, 0, 0)
+        filter_row.addWidget(self.summary_label, 1)
+        filter_row.addWidget(self.mode_combo)
+        filter_row.addWidget(self.show_all_button)
+
+        self.model = LetterListModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("letterTable")
+        self.table.setAccessibleName("Letters of the collection")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(LetterListModel.DATE, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(LetterListModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(LetterListModel.DATE, 110)
+        header.resizeSection(LetterListModel.SENDER, 130)
+        header.resizeSection(LetterListModel.RECIPIENT, 130)
+        header.resizeSection(LetterListModel.COUNT, 70)
+        self.table.setColumnHidden(LetterListModel.COUNT, True)
+        self.table.clicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("collectionEmpty")
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+        self.open_folder_button = QPushButton("Open Folder…")
+        self.open_folder_button.clicked.connect(self.openFolderRequested)
+        self.open_folder_button.hide()
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("indexProgress")
+        self.progress.setAccessibleName("Indexing progress")
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop indexing; the letters read so far stay listed")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        progress_row = QHBoxLayout()
+        progress_row.setContentsMargins(0, 0, 0, 0)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.progress_box = QWidget()
+        self.progress_box.setLayout(progress_row)
+        self.progress_box.hide()
+
+        self.errors_label = QLabel()
+        self.errors_label.setObjectName("collectionErrors")
+        self.errors_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.errors_button = QPushButton("Details…")
+        self.errors_button.setToolTip("List the files that could not be read, and why")
+        self.errors_button.clicked.connect(self.show_errors)
+        errors_row = QHBoxLayout()
+        errors_row.setContentsMargins(0, 0, 0, 0)
+        errors_row.addWidget(self.errors_label, 1)
+        errors_row.addWidget(self.errors_button)
+        self.errors_box = QWidget()
+        self.errors_box.setLayout(errors_row)
+        self.errors_box.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(filter_row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_label, 1)
+        layout.addWidget(self.open_folder_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.progress_box)
+        layout.addWidget(self.errors_box)
+        self._update_controls()
+
+    # -- state from the controller --------------------------------------------
+    def set_index(self, index: CollectionIndex | None) -> None:
+        self.index = index
+        errors = index.errors if index is not None else []
+        if errors:
+            self.errors_label.setText(
+                f"{_plural(len(errors), 'file')} could not be read and "
+                f"{'was' if len(errors) == 1 else 'were'} skipped"
+            )
+        self.errors_box.setVisible(bool(errors))
+        self._refresh()
+
+    def set_filter(self, ids: Iterable[str]) -> None:
+        self._ids = frozenset(ids)
+        self._refresh()
+
+    def set_match_all(self, match_all: bool) -> None:
+        self._match_all = bool(match_all)
+        self.mode_combo.blockSignals(True)
+        self.mode_combo.setCurrentIndex(0 if self._match_all else 1)
+        self.mode_combo.blockSignals(False)
+        self._refresh()
+
+    @property
+    def match_all(self) -> bool:
+        return self._match_all
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self._ids)
+
+    def set_current(self, file: str | None) -> None:
+        self.model.set_current(file)
+        self._select_row(self.model.row_of(file))
+
+    def set_indexing(self, active: bool, done: int = 0, total: int = 0, text: str = "") -> None:
+        self.progress_box.setVisible(active)
+        if active:
+            self.progress.setRange(0, max(total, 0))
+            self.progress.setValue(min(done, total) if total else 0)
+            self.progress.setFormat(text or ("Reading %v of %m files" if total else "Looking…"))
+        self._update_controls()
+
+    def show_errors(self) -> None:
+        index = self.index
+        if index is None or not index.errors:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Files that could not be read")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"{_plural(len(index.errors), 'file')} in the collection could not be read; "
+            "the other letters are listed."
+        )
+        box.setDetailedText("\n".join(f"{e.file}: {e.message}" for e in index.errors))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.errors_dialog = box
+        box.exec()
+
+    # -- rows ------------------------------------------------------------------
+    def rows(self) -> list[tuple[LetterSummary, int]]:
+        return [(self.model.summary(r), self.model.count(r)) for r in range(self.model.rowCount())]
+
+    def _refresh(self) -> None:
+        index = self.index
+        current = self.model.current
+        if index is None:
+            self.model.set_rows([])
+        elif self._ids:
+            mode = "all" if self._match_all else "any"
+            self.model.set_rows(index.letters_mentioning(self._ids, mode))
+        else:
+            self.model.set_rows((summary, 0) for summary in index.letters)
+        self.table.setColumnHidden(LetterListModel.COUNT, not self._ids)
+        self._select_row(self.model.row_of(current))
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        index = self.index
+        shown = self.model.rowCount()
+        self.mode_combo.setVisible(len(self._ids) > 1)
+        self.show_all_button.setVisible(bool(self._ids))
+        indexing = self.progress_box.isVisible()
+        if index is None:
+            self.summary_label.setText("Reading the folder…" if indexing else "No collection open")
+        elif self._ids:
+            names = ", ".join(self._name(i) for i in sorted(self._ids, key=self._name))
+            verb = "mention" if shown != 1 else "mentions"
+            if len(self._ids) > 1:
+                names = f"{'all' if self._match_all else 'any'} of {names}"
+            self.summary_label.setText(
+                f"{shown:,} of {_plural(len(index.letters), 'letter')} {verb} {names}"
+            )
+        else:
+            where = Path(index.folder).name or index.folder
+            self.summary_label.setText(f"{_plural(len(index.letters), 'letter')} in {where}")
+        empty = index is not None and index.is_empty and not indexing
+        self.table.setVisible(not empty)
+        self.empty_label.setVisible(empty)
+        self.open_folder_button.setVisible(empty)
+        if empty:
+            self.empty_label.setText(
+                f"No letters in {index.folder}.\n"
+                "Epistola lists the TEI letters it finds in a folder and its subfolders."
+            )
+
+    def _name(self, entity_id: str) -> str:
+        entity = self.index.entity(entity_id) if self.index is not None else None
+        return entity.name if entity is not None else entity_id
+
+    def _select_row(self, row: int) -> None:
+        selection = self.table.selectionModel()
+        if row < 0:
+            selection.clearSelection()
+            return
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag
+        selection.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        self.table.scrollTo(index)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.letterActivated.emit(self.model.summary(index.row()).file)
+
+    def _mode_changed(self, position: int) -> None:
+        self._match_all = position == 0
+        self._refresh()
+        self.matchModeChanged.emit(self._match_all)
+
+    def activate_row(self, row: int) -> None:
+        """Open the letter on ``row`` as a click would (for keyboard actions and tests)."""
+        if 0 <= row < self.model.rowCount():
+            self._activated(self.model.index(row, 0))
+
+
+# ========================================================= collection register
+
+_HEADER_BASE = -1  # header rows are stored as _HEADER_BASE - kind position
+
+
+class RegisterModel(QAbstractListModel):
+    """Rows are positions in ``index.entities`` (kind headings are negative numbers).
+
+    Resetting swaps one Python list: the view asks only for the rows it shows,
+    so a new filter result of 100,000 rows costs no more than one of ten.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.collection: CollectionIndex | None = None
+        self._rows: list[int] = []
+        self._kinds: list[str] = []
+        self._kind_totals: dict[str, int] = {}
+        self._selected: frozenset[str] = frozenset()
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._icons: dict[str, object] = {}
+        self._dark = False
+
+    def set_index(self, index: CollectionIndex | None, dark: bool = False) -> None:
+        self.beginResetModel()
+        self.collection = index
+        self._kinds = [kind for kind, _n in index.kinds()] if index is not None else []
+        self._kind_totals = dict(index.kinds()) if index is not None else {}
+        self._rows = []
+        self._icons = {}
+        self._dark = dark
+        self.endResetModel()
+
+    def set_rows(self, rows: list[int]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def set_selected(self, ids: frozenset[str]) -> None:
+        self._selected = ids
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+
+    def rows(self) -> list[int]:
+        return self._rows
+
+    def header_row(self, kind: str) -> int:
+        return _HEADER_BASE - self._kinds.index(kind)
+
+    def entity_at(self, row: int):
+        if self.collection is None or not 0 <= row < len(self._rows):
+            return None
+        position = self._rows[row]
+        return None if position < 0 else self.collection.entities[position]
+
+    def kind_of_header(self, position: int) -> str:
+        return self._kinds[_HEADER_BASE - position]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if index.isValid() and self._rows[index.row()] < 0:
+            return Qt.ItemFlag.ItemIsEnabled
+        return super().flags(index)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.collection is None:
+            return None
+        position = self._rows[index.row()]
+        if position < 0:
+            kind = self.kind_of_header(position)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{_heading(kind)} ({self._kind_totals.get(kind, 0):,})"
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return f"{_heading(kind)}: {self._kind_totals.get(kind, 0)} entities"
+            return None
+        entity = self.collection.entities[position]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                f"{entity.name}  ·  {_plural(len(entity.letters), 'letter')}, "
+                f"{_plural(entity.mentions, 'mention')}"
+            )
+        if role == Qt.ItemDataRole.DecorationRole:
+            icon = self._icons.get(entity.kind)
+            if icon is None:
+                icon = self._icons[entity.kind] = swatch_icon(entity.kind, self._dark)
+            return icon
+        if role == Qt.ItemDataRole.FontRole and entity.id in self._selected:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(
+                f"{entity.name}\n{kind_label(entity.kind)} · {entity.id}\n"
+                f"{_plural(len(entity.letters), 'letter')}, "
+                f"{_plural(entity.mentions, 'mention')} in the text"
+            )
+        if role == Qt.ItemDataRole.UserRole:
+            return entity.id
+        return None
+
+
+def _heading(kind: str) -> str:
+    from viewer.gui.panels import KIND_HEADINGS
+
+    return KIND_HEADINGS.get(kind, kind_label(kind))
+
+
+class RegisterPanel(QWidget):
+    """Every entity of the collection; choosing one selects it in the window."""
+
+    entitiesActivated = Signal(list, bool)  # ids, additive (Ctrl+click)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("collectionRegister")
+        self.index: CollectionIndex | None = None
+        self._last: tuple[str, str | None, tuple[str, ...]] | None = None
+        self._last_positions: list[int] = []
+        self._recent: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
+
+        self.search = QLineEdit()
+        self.search.setObjectName("registerSearch")
+        self.search.setPlaceholderText("Filter entities (every word; case and accents ignored)")
+        self.search.setAccessibleName("Filter the collection register")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.apply_filter)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setAccessibleName("Kind of entity")
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.kind_combo)
+
+        self.model = RegisterModel(self)
+        # A one-column table rather than a QListView: a list view lays out every
+        # row after a reset (100,000 Python rowCount() calls, ~0.2 s), a table
+        # with fixed row heights asks only for the rows it shows.
+        self.view = QTableView()
+        self.view.setObjectName("registerList")
+        self.view.setAccessibleName("Entities of the collection")
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.clicked.connect(self._clicked)
+        self.view.activated.connect(self._activated)
+        self.count_label = QLabel()
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label.setObjectName("registerCount")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+        self._fill_kinds()
+
+    def set_index(self, index: CollectionIndex | None) -> None:
+        self.index = index
+        self._last = None
+        self._recent = {}
+        self.model.set_index(index, is_dark(self.palette()))
+        if index is not None:
+            index.prepare_search()  # a no-op when the indexing thread did it
+        self._fill_kinds()
+        self.apply_filter()
+
+    def set_selection(self, ids: Iterable[str]) -> None:
+        self.model.set_selected(frozenset(ids))
+
+    def kind(self) -> str | None:
+        return self.kind_combo.currentData()
+
+    def set_kind(self, kind: str | None) -> None:
+        position = self.kind_combo.findData(kind)
+        self.kind_combo.setCurrentIndex(max(position, 0))
+
+    def apply_filter(self, *_args: object) -> None:
+        """Filter in Python and push the rows to the view (one reset)."""
+        index = self.index
+        if index is None:
+            self.model.set_rows([])
+            self.count_label.setText("")
+            return
+        query = self.search.text()
+        kind = self.kind()
+        words = tuple(fold(query).split())
+        key = (tuple(sorted(set(words))), kind)
+        positions = self._recent.pop(key, None)
+        if positions is None:
+            within = None
+            last = self._last
+            # Typing narrows: when every earlier word is inside a word typed now,
+            # only the previous result can match.
+            if (
+                last is not None
+                and last[1] == kind
+                and last[2]
+                and all(any(old in new for new in words) for old in last[2])
+            ):
+                within = self._last_positions
+            positions = index.entity_positions(query, kind, within)
+        # Backspace goes back to a query just typed: keep the last few results.
+        self._recent[key] = positions
+        while len(self._recent) > RECENT_FILTERS:
+            self._recent.pop(next(iter(self._recent)))
+        self._last = (query, kind, words)
+        self._last_positions = positions
+        self.model.set_rows(self._with_headings(positions) if kind is None else positions)
+        total = len(index.entities) if kind is None else self._kind_total(kind)
+        self.count_label.setText(
+            f"{len(positions):,} of {_plural(total, 'entity', 'entities')}"
+            if words
+            else _plural(total, "entity", "entities")
+        )
+
+    def _kind_total(self, kind: str) -> int:
+        low, high = self.index.kind_range(kind) if self.index is not None else (0, 0)
+        return high - low
+
+    def _with_headings(self, positions: list[int]) -> list[int]:
+        """Kind headings before each kind's rows (positions are sorted by kind)."""
+        index = self.index
+        if index is None or not positions:
+            return []
+        rows: list[int] = []
+        for kind, _total in index.kinds():
+            low, high = index.kind_range(kind)
+            start = bisect.bisect_left(positions, low)
+            stop = bisect.bisect_left(positions, high)
+            if start < stop:
+                rows.append(self.model.header_row(kind))
+                rows.extend(positions[start:stop])
+        return rows
+
+    def entity_rows(self) -> list[str]:
+        """The ids listed now, in order (headings left out)."""
+        entities = self.index.entities if self.index is not None else []
+        return [entities[p].id for p in self.model.rows() if p >= 0]
+
+    def _fill_kinds(self) -> None:
+        self.kind_combo.blockSignals(True)
+        previous = self.kind_combo.currentData()
+        self.kind_combo.clear()
+        total = len(self.index.entities) if self.index is not None else 0
+        self.kind_combo.addItem(f"All kinds ({total:,})", None)
+        if self.index is not None:
+            for kind, count in self.index.kinds():
+                self.kind_combo.addItem(f"{_heading(kind)} ({count:,})", kind)
+        position = self.kind_combo.findData(previous)
+        self.kind_combo.setCurrentIndex(max(position, 0))
+        self.kind_combo.blockSignals(False)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        additive = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier)
+        self._emit(index, additive)
+
+    def _activated(self, index: QModelIndex) -> None:
+        self._emit(index, False)
+
+    def _emit(self, index: QModelIndex, additive: bool) -> None:
+        entity = self.model.entity_at(index.row()) if index.isValid() else None
+        if entity is not None:
+            self.entitiesActivated.emit([entity.id], additive)
+
+    def activate(self, entity_id: str, additive: bool = False) -> bool:
+        """Choose ``entity_id`` as a click on its row would (keyboard actions, tests)."""
+        for row in range(self.model.rowCount()):
+            entity = self.model.entity_at(row)
+            if entity is not None and entity.id == entity_id:
+                self.view.setCurrentIndex(self.model.index(row, 0))
+                self._emit(self.model.index(row, 0), additive)
+                return True
+        return False
+
+
+# ===================================================================== search
+
+
+class SearchPanel(QWidget):
+    """Full-text search across the collection; a hit opens its letter at the match."""
+
+    hitActivated = Signal(object, str)  # Hit, the query
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("collectionSearch")
+        self.index: CollectionIndex | None = None
+        self.hits: list[Hit] = []
+        self.query = ""
+
+        self.field = QLineEdit()
+        self.field.setObjectName("collectionSearchField")
+        self.field.setPlaceholderText("Search the text of every letter (a phrase; Enter)")
+        self.field.setAccessibleName("Search the collection")
+        self.field.setClearButtonEnabled(True)
+        self.field.returnPressed.connect(self.run)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run)
+        self.field.textChanged.connect(lambda _text: self._timer.start())
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setObjectName("searchStatus")
+        self.results = QTreeWidget()
+        self.results.setObjectName("searchResults")
+        self.results.setAccessibleName("Search hits")
+        self.results.setColumnCount(2)
+        self.results.setHeaderLabels(["Letter", "Context"])
+        self.results.setRootIsDecorated(False)
+        self.results.setUniformRowHeights(True)
+        self.results.setAlternatingRowColors(True)
+        self.results.header().setStretchLastSection(True)
+        self.results.header().resizeSection(0, 220)
+        self.results.itemActivated.connect(self._item_activated)
+        self.results.itemClicked.connect(self._item_activated)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.field)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.label)
+
+    def set_index(self, index: CollectionIndex | None) -> None:
+        self.index = index
+        if self.field.text().strip():
+            self.run()
+        else:
+            self._show([], "")
+
+    def focus(self) -> None:
+        self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.field.selectAll()
+
+    def run(self) -> None:
+        self._timer.stop()
+        query = self.field.text()
+        if self.index is None or not query.strip():
+            self._show([], query)
+            return
+        self._show(self.index.search(query, SEARCH_LIMIT), query)
+
+    def _show(self, hits: list[Hit], query: str) -> None:
+        self.hits = hits
+        self.query = query
+        self.results.clear()
+        items = []
+        for position, hit in enumerate(hits):
+            # Plain item text: the match is set off with guillemets, never markup.
+            context = (
+                f"{hit.context[: hit.match_start]}«{hit.context[hit.match_start : hit.match_end]}»"
+                f"{hit.context[hit.match_end :]}"
+            )
+            summary = self.index.letter(hit.file) if self.index is not None else None
+            name = summary.date if summary is not None and summary.date else Path(hit.file).name
+            label = f"{name} · {summary.sender}" if summary and summary.sender else name
+            item = QTreeWidgetItem([label, context])
+            item.setData(0, Qt.ItemDataRole.UserRole, position)
+            item.setToolTip(0, plain_tooltip(f"{hit.title}\n{hit.file}"))
+            item.setToolTip(1, plain_tooltip(context))
+            items.append(item)
+        self.results.addTopLevelItems(items)
+        if not query.strip():
+            self.label.setText("")
+        elif self.index is None:
+            self.label.setText("No collection open")
+        elif not hits:
+            self.label.setText(f"No letter contains “{query.strip()}”")
+        else:
+            letters = len({hit.file for hit in hits})
+            more = "+" if len(hits) >= SEARCH_LIMIT else ""
+            self.label.setText(f"{_plural(len(hits), 'hit')}{more} in {_plural(letters, 'letter')}")
+
+    def _item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        position = item.data(0, Qt.ItemDataRole.UserRole)
+        if isinstance(position, int) and 0 <= position < len(self.hits):
+            self.hitActivated.emit(self.hits[position], self.query)
+
+    def activate_hit(self, position: int) -> None:
+        item = self.results.topLevelItem(position)
+        if item is not None:
+            self._item_activated(item)
+
+
+# ==================================================================== indexing
+
+_RUNNING: set[IndexJob] = set()
+
+
+@atexit.register
+def _stop_running_jobs() -> None:
+    """At exit, stop indexing threads before Python and Qt tear down (never abort)."""
+    for job in list(_RUNNING):
+        job.stop()
+    _RUNNING.clear()
+
+
+class IndexJob(QObject):
+    """One indexing run on its own QThread; ``finished`` carries the CollectionIndex."""
+
+    # Each signal carries the job itself: the receiver lives in the GUI thread and
+    # must tell a current run from one it has replaced.
+    progress = Signal(object, int, int)
+    finished = Signal(object, object)  # job, CollectionIndex
+    failed = Signal(object, str)
+
+    def __init__(self, work: Callable[..., CollectionIndex]) -> None:
+        super().__init__()
+        self._work = work
+        self._cancel = threading.Event()
+        self._last_progress = 0.0
+        self.thread = QThread()
+        self.thread.setObjectName("epistola-indexing")
+        self.moveToThread(self.thread)
+        self.thread.started.connect(self._run)
+
+    def start(self) -> None:
+        # Held here until the thread has ended: Qt aborts the program when a
+        # running QThread is destroyed (say, the window closing mid-indexing).
+        # Ended runs are dropped here, in the GUI thread, never by the ending thread.
+        for ended in [job for job in _RUNNING if job.thread.isFinished()]:
+            _RUNNING.discard(ended)
+        _RUNNING.add(self)
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def stop(self, timeout_ms: int = 10000) -> bool:
+        """Cancel and wait for the thread to end; True when it has."""
+        self.cancel()
+        return self.thread.wait(timeout_ms)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _report(self, done: int, total: int) -> None:
+        # Thousands of files: a signal per file would flood the window's event queue.
+        now = time.monotonic()
+        if done >= total or now - self._last_progress >= PROGRESS_INTERVAL:
+            self._last_progress = now
+            self.progress.emit(self, done, total)
+
+    def _run(self) -> None:
+        try:
+            result = self._work(progress=self._report, cancel=self._cancel.is_set)
+        except Exception as error:  # reported in the window, never lost
+            from viewer.errors import EpistolaError
+
+            message = str(error) if isinstance(error, EpistolaError) else repr(error)
+            self.failed.emit(self, message)
+        else:
+            self.finished.emit(self, result)
+        finally:
+            self.thread.quit()
+
+
+# ================================================================= controller
+
+
+class CollectionController(QObject):
+    """Wires collections into a MainWindow; made by :func:`install_collection`."""
+
+    index_ready = Signal(object)  # CollectionIndex
+    indexing_started = Signal(str)
+
+    def __init__(self, window, settings, catalog, cache_dir=None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.catalog = catalog
+        self.cache_dir = cache_dir
+        self.index: CollectionIndex | None = None
+        self.folder: str | None = None
+        self._job: IndexJob | None = None
+        self._jobs: list[IndexJob] = []  # kept alive until their threads end
+        self._pending: Callable[[], None] | None = None
+        self._selection: frozenset[str] = frozenset()
+        self._reselect: frozenset[str] | None = None
+        self._open_first = False
+        self._extra_files: list[str] = []
+
+        self.letter_list = LetterListPanel()
+        self.register_panel = RegisterPanel()
+        self.search_panel = SearchPanel()
+        match_all = getattr(settings, "match_all", True) if settings is not None else True
+        self.letter_list.set_match_all(match_all)
+
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.letter_dock: QDockWidget = window.add_panel(self.letter_list, "Letters", left)
+        self.register_dock: QDockWidget = window.add_panel(
+            self.register_panel, "Collection Register", left
+        )
+        self.search_dock: QDockWidget = window.add_panel(
+            self.search_panel, "Search", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.search_dock.hide()
+        # Wide enough for date, sender and recipient beside the title.
+        window.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
+        self._build_actions()
+        self._wire()
+
+    # -- construction ----------------------------------------------------------
+    def _build_actions(self) -> None:
+        window = self.window
+        self.open_folder_action = QAction("Open &Folder…", window)
+        self.open_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.open_folder_action.setStatusTip("Open a folder of letters as a collection")
+        self.open_folder_action.triggered.connect(lambda _c=False: self.choose_folder())
+        window.addAction(self.open_folder_action)
+        file_menu: QMenu = window.menu("File")
+        actions = file_menu.actions()
+        before = actions[1] if len(actions) > 1 else None
+        file_menu.insertAction(before, self.open_folder_action)
+
+        self.search_action = QAction("&Search in Collection…", window)
+        self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.search_action.setStatusTip("Search the text of every letter in the collection")
+        self.search_action.triggered.connect(lambda _c=False: self.show_search())
+        window.addAction(self.search_action)
+        window.menu("Edit").addAction(self.search_action)
+
+        self.next_letter_action = QAction("Ne&xt Letter", window)
+        self.next_letter_action.setShortcut(QKeySequence("Ctrl+PgDown"))
+        self.next_letter_action.setStatusTip("Open the next letter of the list")
+        self.next_letter_action.triggered.connect(lambda _c=False: self.open_adjacent(1))
+        self.previous_letter_action = QAction("Pre&vious Letter", window)
+        self.previous_letter_action.setShortcut(QKeySequence("Ctrl+PgUp"))
+        self.previous_letter_action.setStatusTip("Open the previous letter of the list")
+        self.previous_letter_action.triggered.connect(lambda _c=False: self.open_adjacent(-1))
+        go = window.menu("Go")
+        go.addSeparator()
+        for action in (self.next_letter_action, self.previous_letter_action):
+            window.addAction(action)
+            go.addAction(action)
+
+        self.recent_menu = self._find_recent_menu()
+        if self.recent_menu is None:
+            self.recent_menu = QMenu("Open &Recent", window)
+            file_menu.insertMenu(before, self.recent_menu)
+        # Connected after the window's own filler, so this one has the last word:
+        # folders open as collections, files as letters.
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+
+    def _find_recent_menu(self) -> QMenu | None:
+        for action in self.window.menu("File").actions():
+            menu = action.menu()
+            if menu is not None and "recent" in action.text().replace("&", "").lower():
+                return menu
+        return None
+
+    def _wire(self) -> None:
+        window = self.window
+        window.selection_changed.connect(self._selection_changed)
+        window.letter_opened.connect(self._letter_opened)
+        window.paths_dropped.connect(self.open_paths)
+        self.letter_list.letterActivated.connect(self.open_letter_from_list)
+        self.letter_list.matchModeChanged.connect(self._match_mode_changed)
+        self.letter_list.cancelRequested.connect(self.cancel_indexing)
+        self.letter_list.clearRequested.connect(lambda: window.set_selection(()))
+        self.letter_list.openFolderRequested.connect(self.choose_folder)
+        self.register_panel.entitiesActivated.connect(self._register_activated)
+        self.search_panel.hitActivated.connect(self.open_hit)
+        if window.current_letter is not None:
+            self.letter_list.set_current(window.current_letter.file)
+
+    # -- opening ---------------------------------------------------------------
+    def choose_folder(self) -> None:
+        start = self.folder or (
+            str(Path(self.window.current_letter.file).parent)
+            if self.window.current_letter is not None
+            else str(Path.home())
+        )
+        folder = QFileDialog.getExistingDirectory(self.window, "Open a folder of letters", start)
+        if folder:
+            self.open_folder(folder)
+
+    def open_paths(self, paths: Sequence[str], *, open_letter: bool = True) -> None:
+        """Folders and files from the command line or a drop.
+
+        The first folder opens as the collection; files are added to the list
+        and the first of them opens. With ``open_letter`` False no letter is
+        opened (the caller has opened one already): only the list is built.
+        """
+        paths = [os.fspath(p) for p in paths]
+        folders = [p for p in paths if os.path.isdir(p)]
+        files = [p for p in paths if not os.path.isdir(p)]
+        if folders:
+            self.open_folder(folders[0], open_first=open_letter and not files)
+            if len(folders) > 1:
+                self.window.status(f"Opened {folders[0]} as the collection; one folder at a time")
+        if files:
+            missing = [f for f in files if not os.path.exists(f)]
+            files = [f for f in files if os.path.exists(f)]
+            if missing:
+                self.window.status(f"No such file: {missing[0]}")
+            if files:
+                if open_letter:
+                    self.window.open_letter(files[0])
+                self.add_files(files)
+
+    def open_folder(self, folder: str, *, open_first: bool = True) -> None:
+        """Index ``folder`` in the background and list its letters."""
+        folder = os.path.abspath(folder)
+        if not os.path.isdir(folder):
+            self.window.status(f"{folder} is not a folder")
+            return
+        self.folder = folder
+        self._extra_files = []
+        self._open_first = open_first
+        if self.settings is not None:
+            self.settings.add_recent(folder)
+            self.settings.save()
+        register_dirs = [str(d) for d in getattr(self.catalog, "extra_folders", [])]
+        reading = getattr(self.window, "reading", "normalised")
+
+        def work(progress, cancel):
+            index = index_folder(
+                folder,
+                register_dirs=register_dirs,
+                cache_dir=self.cache_dir,
+                progress=progress,
+                cancel=cancel,
+                reading=reading,
+                catalog=self.catalog,
+            )
+            # Here, off the GUI thread: the first search would otherwise fold
+            # every letter's text while the window waits.
+            index.prepare_search()
+            return index
+
+        self._start(work, f"Reading {folder}…", replace=True)
+
+    def add_files(self, files: Sequence[str]) -> None:
+        """Add letter files to the list (read in the background)."""
+        paths = [os.path.abspath(f) for f in files]
+        self._extra_files.extend(p for p in paths if p not in self._extra_files)
+        reading = getattr(self.window, "reading", "normalised")
+
+        def work(progress, cancel):
+            added = index_files(
+                paths, reading=reading, progress=progress, cancel=cancel, catalog=self.catalog
+            )
+            # Runs are one at a time, so the collection read here is the one shown.
+            base = self.index
+            index = base.merged(added) if base is not None else added
+            index.prepare_search()
+            return index
+
+        self._start(work, f"Reading {_plural(len(paths), 'file')}…", replace=False)
+
+    def _start(self, work: Callable[..., CollectionIndex], text: str, replace: bool) -> None:
+        if self._job is not None:
+            # One run at a time: stop the current one, start this when it has ended.
+            if replace:
+                self._job.cancel()
+            self._pending = lambda: self._start(work, text, replace)
+            return
+        job = IndexJob(work)
+        job.replace = replace  # type: ignore[attr-defined]
+        job.progress.connect(self._progress)
+        job.finished.connect(self._finished)
+        job.failed.connect(self._failed)
+        job.thread.finished.connect(self._threads_done)
+        self._job = job
+        self._jobs.append(job)
+        self.letter_list.set_indexing(True, 0, 0)
+        self.window.status(text)
+        self.indexing_started.emit(text)
+        job.start()
+
+    def cancel_indexing(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self._pending = None
+
+    @property
+    def indexing(self) -> bool:
+        return self._job is not None
+
+    # -- job results -----------------------------------------------------------
+    def _progress(self, job: IndexJob, done: int, total: int) -> None:
+        if job is self._job:
+            self.letter_list.set_indexing(True, done, total)
+
+    def _finished(self, job: IndexJob, result: CollectionIndex) -> None:
+        if job is not self._job:
+            return
+        superseded = self._pending is not None and job.cancelled
+        if not superseded:
+            self.index = result
+            self._show_index(result)
+
+    def _failed(self, job: IndexJob, message: str) -> None:
+        if job is not self._job:
+            return
+        from viewer.gui.dialogs import show_error
+
+        self.window.status(f"The collection could not be read: {message}")
+        show_error(self.window, "Cannot open the collection", message)
+
+    def _threads_done(self) -> None:
+        for job in [j for j in self._jobs if j.thread.isFinished()]:
+            self._jobs.remove(job)
+            if job is self._job:
+                self._job = None
+                self.letter_list.set_indexing(False)
+        if self._job is None:
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                pending()
+
+    def _show_index(self, result: CollectionIndex) -> None:
+        index = self.index
+        assert index is not None
+        self.letter_list.set_index(index)
+        self.letter_list.set_filter(self._selection)
+        self.register_panel.set_index(index)
+        self.register_panel.set_selection(self._selection)
+        self.search_panel.set_index(index)
+        current = self.window.current_letter
+        if current is not None:
+            self.letter_list.set_current(current.file)
+        stats = result.stats
+        parts = [f"{_plural(len(index.letters), 'letter')}"]
+        if stats.cached and stats.parsed:
+            parts.append(f"{stats.parsed:,} read, {stats.cached:,} from the cache")
+        if index.errors:
+            parts.append(f"{_plural(len(index.errors), 'file')} could not be read")
+        message = ", ".join(parts)
+        if result.cancelled:
+            message = f"Indexing cancelled: {message} so far"
+        elif index.is_empty:
+            message = f"No letters in {index.folder}"
+        for note in result.notes:
+            message += f". {note}"
+        self.window.status(message)
+        self.index_ready.emit(index)
+        if self._open_first and index.letters and not result.cancelled:
+            self._open_first = False
+            in_collection = current is not None and index.letter(current.file) is not None
+            if not in_collection and self.letter_list.model.rowCount():
+                self.letter_list.activate_row(0)
+
+    def wait_for_index(self, timeout_ms: int = 30000) -> bool:
+        """Process events until indexing (and anything queued after it) is done."""
+        deadline = QDeadlineTimer(timeout_ms)
+        while self._job is not None or self._pending is not None or self._jobs:
+            if deadline.hasExpired():
+                return False
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if self._job is not None:
+                self._job.thread.wait(10)
+        QCoreApplication.processEvents()
+        return True
+
+    # -- letters, selection, search --------------------------------------------
+    def open_letter_from_list(self, file: str) -> bool:
+        current = self.window.current_letter
+        if current is not None and normalise_for_compare(current.file) == normalise_for_compare(
+            file
+        ):
+            return True
+        # Opening a letter clears the window's selection; the list is narrowed by
+        # it, so it is put back once the letter is shown.
+        self._reselect = self._selection or None
+        ok = self.window.open_letter(file)
+        if not ok:
+            self._reselect = None
+        return ok
+
+    def open_adjacent(self, step: int) -> bool:
+        model = self.letter_list.model
+        if model.rowCount() == 0:
+            return False
+        row = model.row_of(model.current)
+        target = 0 if row < 0 else row + step
+        if not 0 <= target < model.rowCount():
+            return False
+        return self.open_letter_from_list(model.summary(target).file)
+
+    def open_hit(self, hit: Hit, query: str) -> bool:
+        current = self.window.current_letter
+        same = current is not None and normalise_for_compare(current.file) == normalise_for_compare(
+            hit.file
+        )
+        if not same and not self.window.open_letter(hit.file):
+            return False
+        letter = self.window.current_letter
+        if letter is None:
+            return False
+        start, end = hit.start, hit.end
+        found = letter.text[start:end]
+        if fold(" ".join(found.split())) != fold(" ".join(query.split())):
+            # The letter shows another reading, or changed since it was indexed.
+            span = locate(letter.text, query, near=start)
+            if span is None:
+                self.window.status(f"“{query.strip()}” is no longer in this letter")
+                return False
+            start, end = span
+        self.window.show_text_range(start, end)
+        return True
+
+    def show_search(self) -> None:
+        self.search_dock.show()
+        self.search_dock.raise_()
+        self.search_panel.focus()
+
+    def _register_activated(self, ids: list, additive: bool) -> None:
+        wanted = frozenset(ids)
+        if additive:
+            self.window.set_selection(self._selection ^ wanted)
+        elif self._selection == wanted:
+            self.window.set_selection(())
+        else:
+            self.window.set_selection(wanted)
+
+    def _selection_changed(self, ids) -> None:
+        ids = frozenset(ids)
+        if self._reselect is not None and not ids:
+            return  # the letter being opened cleared it; it comes back in _letter_opened
+        self._selection = ids
+        self.letter_list.set_filter(ids)
+        self.register_panel.set_selection(ids)
+
+    def _letter_opened(self, letter) -> None:
+        self.letter_list.set_current(letter.file)
+        reselect, self._reselect = self._reselect, None
+        if reselect:
+            self.window.set_selection(reselect)
+
+    def _match_mode_changed(self, match_all: bool) -> None:
+        if self.settings is not None:
+            self.settings.match_all = match_all
+
+    def _fill_recent(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = list(self.settings.recent_files) if self.settings is not None else []
+        for path in recent:
+            is_folder = os.path.isdir(path)
+            name = Path(path).name or path
+            action = menu.addAction(f"{name}{os.sep}" if is_folder else name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            if is_folder:
+                action.triggered.connect(lambda _c=False, p=path: self.open_folder(p))
+            else:
+                action.triggered.connect(lambda _c=False, p=path: self.window.open_letter(p))
+        if not recent:
+            menu.addAction("(none)").setEnabled(False)
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop indexing and wait for the thread (the window is closing)."""
+        self._pending = None
+        for job in list(self._jobs):
+            job.stop(timeout_ms)
+
+
+def install_collection(window, settings, catalog, cache_dir=None) -> CollectionController:
+    """Dock the collection panels in ``window``, add their actions and wire the signals."""
+    controller = CollectionController(window, settings, catalog, cache_dir)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(controller.shutdown)
+    return controller
+
+
+__all__ = [
+    "CollectionController",
+    "IndexJob",
+    "LetterListPanel",
+    "RegisterPanel",
+    "SearchPanel",
+    "install_collection",
+]
