@@ -8,7 +8,10 @@ not fit as diagnostics rather than failing.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -43,8 +46,27 @@ def read_letter(
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
     if data is None:
         data = read_bounded(path)
-    tree = parse_bytes(data, file)
-    return letter_from_tree(tree, file, reading=reading, registers=registers)
+    with _collector_paused():
+        tree = parse_bytes(data, file)
+        return letter_from_tree(tree, file, reading=reading, registers=registers)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while one letter is read.
+
+    Reading allocates one small object per mention, span and block, and each
+    allocation burst makes the collector walk every live lxml proxy again: at
+    2 MB with 50,000 mentions that was a third of the reading time. The
+    objects made here hold no reference cycles worth collecting mid-read.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def letter_root(tree: etree._ElementTree, file: str) -> etree._Element:

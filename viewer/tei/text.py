@@ -153,6 +153,9 @@ class TextBuilder:
     def _emit(self, value: str) -> None:
         self._parts.append(value)
         self.length += len(value)
+        if value[-1] != "\n":  # the common case, kept cheap: this runs once per text node
+            self._newlines = 0
+            return
         stripped = value.rstrip("\n")
         trailing = len(value) - len(stripped)
         self._newlines = self._newlines + trailing if not stripped else trailing
@@ -163,6 +166,9 @@ class TextBuilder:
 
     def text(self, value: str | None) -> None:
         if not value:
+            return
+        if not value[0].isspace() and not value[-1].isspace() and not self._glue:
+            self.literal(_WS.sub(" ", value))
             return
         if self._glue:
             value = value.lstrip()
