@@ -584,3 +584,41 @@ def test_select_option_outside_screenshot_mode(window):
     problem = apply_select(window, [HRW, "no.such"], strict=True)
     assert problem and "no.such" in problem
     assert window.selection == frozenset()
+
+
+# ------------------------------------------------------------ register folders
+
+REGISTER_USER = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>Register</title></titleStmt><publicationStmt><p>x</p></publicationStmt>
+<sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader><text><body>
+<listPerson><person xml:id="far.away"><persName>Fara Way</persName></person></listPerson>
+</body></text></TEI>"""
+
+LETTER_POINTING_AWAY = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>A letter</title></titleStmt><publicationStmt><p>x</p></publicationStmt>
+<sourceDesc><p>x</p></sourceDesc></fileDesc></teiHeader><text><body>
+<p>Greetings to <persName ref="#far.away">Fara</persName>.</p></body></text></TEI>"""
+
+
+def test_a_register_folder_the_user_picks_resolves_references_and_is_remembered(
+    make_window, tmp_path, tmp_path_factory
+):
+    from viewer.settings import Settings
+
+    # Deep enough that walking up from the letter never reaches the register.
+    letter_path = tmp_path / "a" / "b" / "c" / "letter.xml"
+    letter_path.parent.mkdir(parents=True)
+    letter_path.write_text(LETTER_POINTING_AWAY, encoding="utf-8")
+    registers = tmp_path_factory.mktemp("picked-registers")
+    (registers / "persons.xml").write_text(REGISTER_USER, encoding="utf-8")
+
+    window = make_window(letter_path)
+    (mention,) = window.current_letter.mentions
+    assert mention.unresolved == ("#far.away",) and not mention.entities
+
+    assert window.add_register_folder(str(registers))
+    (mention,) = window.current_letter.mentions
+    assert mention.entities == ("far.away",)
+    assert window.current_letter.entity("far.away").name == "Fara Way"
+    assert "1 more reference resolves" in window.statusBar().currentMessage()
+    assert Settings().load().register_folders == [str(registers.resolve())]

@@ -214,6 +214,10 @@ class MainWindow(QMainWindow):
         self.reload_action = self._action(
             "&Reload", self.reload, ["F5"], "Read the letter again from disk", "reload"
         )
+        self.register_folder_action = self._action(
+            "Add Re&gister Folder…", self.choose_register_folder, [],
+            "Resolve references against the register files in a folder (remembered)",
+        )  # fmt: skip
         self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"], "Quit Epistola")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.find_action = self._action(
@@ -289,6 +293,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         file_menu.addMenu(self._recent_menu)
         file_menu.addAction(self.reload_action)
+        file_menu.addAction(self.register_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = self._menus["Edit"]
@@ -446,6 +451,42 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.open_letter(path)
+
+    def choose_register_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Add a register folder", start)
+        if folder:
+            self.add_register_folder(folder)
+
+    def add_register_folder(self, folder: str) -> bool:
+        """Resolve references against ``folder``'s register files too, from now on."""
+        catalog = getattr(self, "catalog", None)
+        path = str(Path(folder).resolve())
+        if catalog is None or not Path(path).is_dir():
+            self.status(f"{folder} is not a folder")
+            return False
+        catalog.add_folder(path)
+        if self.settings is not None and path not in self.settings.register_folders:
+            self.settings.register_folders = [*self.settings.register_folders, path]
+            self.settings.save()
+        before = self._unresolved_count()
+        if self._letter is not None:
+            self.open_letter(self._letter.file, keep_selection=True)
+        resolved = before - self._unresolved_count()
+        message = f"Register folder {Path(path).name} added"
+        if resolved == 1:
+            message += ": 1 more reference resolves in this letter"
+        elif resolved > 1:
+            message += f": {resolved} more references resolve in this letter"
+        self.status(message)
+        return True
+
+    def _unresolved_count(self) -> int:
+        if self._letter is None:
+            return 0
+        return sum(len(m.unresolved) for m in self._letter.mentions)
 
     def reload(self) -> bool:
         if self._letter is None:
