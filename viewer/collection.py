@@ -26,12 +26,10 @@ so it must keep its ``if __name__ == "__main__"`` guard.
 from __future__ import annotations
 
 import bisect
-import concurrent.futures as cf
 import contextlib
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import stat
@@ -767,6 +765,8 @@ def _process_context():
     # Never plain fork: the GUI indexes from a thread, and forking a threaded
     # process can deadlock the child. forkserver starts one clean server and
     # forks workers from it; spawn is the portable fallback.
+    import multiprocessing  # here, not at the top: the window's start-up never needs it
+
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)
@@ -1210,6 +1210,8 @@ def _run_processes(
     unfinished is retried one file per task in a fresh pool, so that only the
     file that kills a worker is reported.
     """
+    import concurrent.futures as cf  # here, not at the top: start-up never needs it
+
     remaining = list(todo)
     batch_size = max(1, min(16, len(todo) // (workers * 8)))
     restarts = 0
@@ -1277,6 +1279,8 @@ def _run_threads(
     catalog,
     reading: str,
 ) -> bool:
+    import concurrent.futures as cf
+
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_index_one, paths[rel], catalog, reading): rel for rel in todo}
         pending = set(futures)

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -60,7 +61,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QStyle,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
@@ -68,18 +68,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.collection import (
-    CollectionIndex,
-    Hit,
-    LetterSummary,
-    index_files,
-    index_folder,
-    locate,
-    normalise_for_compare,
-)
 from viewer.filtering import fold
 from viewer.gui.kinds import is_dark, kind_label, swatch_icon
 from viewer.gui.panels import plain_tooltip
+
+if TYPE_CHECKING:
+    from viewer.collection import CollectionIndex, Hit, LetterSummary
 
 SEARCH_LIMIT = 1000
 LIST_WIDTH = 320
@@ -89,6 +83,14 @@ PROGRESS_INTERVAL = 0.05  # seconds between progress signals from the indexing t
 MIXED = "\N{EM DASH}"
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def normalise_for_compare(path: str) -> str:
+    # viewer.collection (and what it imports) is loaded on first use, after the
+    # window's first paint, not while the window starts.
+    from viewer.collection import normalise_for_compare as normalise
+
+    return normalise(path)
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -131,7 +133,7 @@ class LetterListModel(QAbstractTableModel):
         return [summary.file for summary, _count in self._rows]
 
     def row_of(self, file: str | None) -> int:
-        if file is None:
+        if file is None or not self._rows:
             return -1
         wanted = normalise_for_compare(file)
         for row, (summary, _count) in enumerate(self._rows):
@@ -142,7 +144,7 @@ class LetterListModel(QAbstractTableModel):
     def set_current(self, file: str | None) -> None:
         before = self.row_of(self._current)
         self._current = file
-        self._current_norm = normalise_for_compare(file) if file is not None else None
+        self._current_norm = None  # normalised when a row is first compared with it
         after = self.row_of(file)
         for row in {before, after} - {-1}:
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
@@ -183,7 +185,8 @@ class LetterListModel(QAbstractTableModel):
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and is_current:
             if self._current_icon is None:
-                from PySide6.QtWidgets import QApplication
+                # QStyle's Python type is costly to create; the first frame has no rows.
+                from PySide6.QtWidgets import QApplication, QStyle
 
                 style = QApplication.style()
                 self._current_icon = style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight)
@@ -236,9 +239,11 @@ class LetterListModel(QAbstractTableModel):
         # normalise only when the spellings differ.
         if self._current is None:
             return False
-        return summary.file == self._current or (
-            normalise_for_compare(summary.file) == self._current_norm
-        )
+        if summary.file == self._current:
+            return True
+        if self._current_norm is None:
+            self._current_norm = normalise_for_compare(self._current)
+        return normalise_for_compare(summary.file) == self._current_norm
 
 
 class LetterListPanel(QWidget):
@@ -1123,6 +1128,7 @@ class CollectionController(QObject):
             self.settings.save()
         register_dirs = [str(d) for d in getattr(self.catalog, "extra_folders", [])]
         reading = getattr(self.window, "reading", "normalised")
+        from viewer.collection import index_folder
 
         def work(progress, cancel):
             index = index_folder(
@@ -1146,6 +1152,7 @@ class CollectionController(QObject):
         paths = [os.path.abspath(f) for f in files]
         self._extra_files.extend(p for p in paths if p not in self._extra_files)
         reading = getattr(self.window, "reading", "normalised")
+        from viewer.collection import index_files
 
         def work(progress, cancel):
             added = index_files(
@@ -1303,6 +1310,8 @@ class CollectionController(QObject):
         found = letter.text[start:end]
         if fold(" ".join(found.split())) != fold(" ".join(query.split())):
             # The letter shows another reading, or changed since it was indexed.
+            from viewer.collection import locate
+
             span = locate(letter.text, query, near=start)
             if span is None:
                 self.window.status(f"“{query.strip()}” is no longer in this letter")
