@@ -153,3 +153,24 @@ def test_folder_argument_opens_first_letter(tmp_path, icbl):
     result = run_main(str(folder), "--screenshot", str(png), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     assert png.is_file()
+
+
+def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["EPISTOLA_CONFIG_DIR"] = str(tmp_path / "config")
+    result = subprocess.run(
+        [sys.executable, str(MAIN)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0]
+    assert "Traceback" not in result.stderr

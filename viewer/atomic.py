@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -93,7 +92,7 @@ def _create_temp_beside(target: Path) -> tuple[int, str]:
     for _ in range(_MAX_TRIES):
         # Hidden and recognisable, so a leftover from a killed process is
         # obviously ours and stays out of directory listings.
-        name = f".{target.name}.{secrets.token_hex(4)}.tmp"
+        name = f".{target.name}.{os.urandom(4).hex()}.tmp"
         tmp_path = os.path.join(target.parent, name)
         try:
             return os.open(tmp_path, flags, 0o666), tmp_path

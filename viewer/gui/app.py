@@ -135,6 +135,14 @@ def run(args) -> int:
         if _headless() and not os.environ.get("QT_QPA_PLATFORM"):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+    if interactive and sys.platform.startswith("linux") and _headless():
+        if not os.environ.get("QT_QPA_PLATFORM"):
+            # Qt would abort the process ("could not connect to display"): say it plainly.
+            return _fail(
+                "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+                "use --dump, --check or --index, or --screenshot PNG to render without one"
+            )
+
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
