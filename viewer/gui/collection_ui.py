@@ -246,6 +246,18 @@ class LetterListModel(QAbstractTableModel):
         return normalise_for_compare(summary.file) == self._current_norm
 
 
+def _hidden_row(stretched: QWidget, button: QPushButton) -> QWidget:
+    """A borderless row of a widget taking the width and a button after it, hidden."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(stretched, 1)
+    row.addWidget(button)
+    box = QWidget()
+    box.setLayout(row)
+    box.hide()
+    return box
+
+
 class LetterListPanel(QWidget):
     """The collection's letters; narrowed by the selected entities."""
 
@@ -326,13 +338,7 @@ class LetterListPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop indexing; the letters read so far stay listed")
         self.cancel_button.clicked.connect(self.cancelRequested)
-        progress_row = QHBoxLayout()
-        progress_row.setContentsMargins(0, 0, 0, 0)
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.cancel_button)
-        self.progress_box = QWidget()
-        self.progress_box.setLayout(progress_row)
-        self.progress_box.hide()
+        self.progress_box = _hidden_row(self.progress, self.cancel_button)
 
         self.errors_label = QLabel()
         self.errors_label.setObjectName("collectionErrors")
@@ -340,13 +346,7 @@ class LetterListPanel(QWidget):
         self.errors_button = QPushButton("Details…")
         self.errors_button.setToolTip("List the files that could not be read, and why")
         self.errors_button.clicked.connect(self.show_errors)
-        errors_row = QHBoxLayout()
-        errors_row.setContentsMargins(0, 0, 0, 0)
-        errors_row.addWidget(self.errors_label, 1)
-        errors_row.addWidget(self.errors_button)
-        self.errors_box = QWidget()
-        self.errors_box.setLayout(errors_row)
-        self.errors_box.hide()
+        self.errors_box = _hidden_row(self.errors_label, self.errors_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
