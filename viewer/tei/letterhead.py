@@ -18,7 +18,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from viewer.model import Affiliation, LetterheadSection, Member
-from viewer.tei.text import REFERENCE_ATTRIBUTES, kind_from_type
+from viewer.tei.text import kind_from_type, references_of
 from viewer.tei.xml import local, norm_space, plain_text
 
 SECTION_ELEMENTS = frozenset({"list", "listPerson", "listOrg", "div", "listBibl", "listPlace"})
@@ -99,7 +99,7 @@ def _contact_members(
                 continue
             entity_ids: list[str] = []
             for node in _top_level_names(line):
-                ids, _ = resolve(_references(node))
+                ids, _ = resolve(references_of(node))
                 entity_ids.extend(i for i in ids if i not in entity_ids)
             start, end = member_spans.get(line, (None, None))
             members.append(
@@ -126,18 +126,6 @@ def _title(element: etree._Element) -> str:
     return norm_space(element.get("n"))
 
 
-def _references(element: etree._Element) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for attribute in REFERENCE_ATTRIBUTES:
-        value = element.get(attribute)
-        if value:
-            if attribute == "key":
-                found.append((attribute, value.strip()))
-            else:
-                found.extend((attribute, token) for token in value.split())
-    return found
-
-
 def _is_affiliation(element: etree._Element) -> bool:
     return local(element) == "affiliation" or (element.get("type") or "") == "affiliation"
 
@@ -159,9 +147,9 @@ def _member(
         first_kind = NAME_KINDS.get(local(names[0]) or "")
         kind = first_kind or kind_from_type(names[0].get("type")) or kind
         for name_element in names:
-            ids, _ = resolve(_references(name_element))
+            ids, _ = resolve(references_of(name_element))
             entity_ids.extend(i for i in ids if i not in entity_ids)
-    ids, _ = resolve(_references(element))
+    ids, _ = resolve(references_of(element))
     entity_ids.extend(i for i in ids if i not in entity_ids)
 
     if len(names) == 1:
@@ -185,7 +173,7 @@ def _member(
             # a second affiliation.
             nodes = _top_level_names(affiliation_element) or [affiliation_element]
             for node in nodes:
-                ids, _ = resolve(_references(node))
+                ids, _ = resolve(references_of(node))
                 affiliation_ids.extend(i for i in ids if i not in affiliation_ids)
         affiliation = Affiliation(
             name=", ".join(plain_text(a) for a in affiliation_elements),

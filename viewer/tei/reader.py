@@ -21,7 +21,7 @@ from viewer.model import Diagnostic, Entity, Letter, LineReference, Mention
 from viewer.tei.classify import REGISTER, tree_kind
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
-from viewer.tei.registers import RegisterIndex, collect_entries
+from viewer.tei.registers import collect_entries
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import RawLineReference, build_text
 from viewer.tei.xml import XML_ID, first, is_tei_root, local, parse_bytes, read_bounded
@@ -199,7 +199,7 @@ def letter_from_tree(
 
     entities = _entity_list(local_entries, resolver, date_entities)
     diagnostics.extend(_duplicate_ids(root))
-    diagnostics.extend(_register_diagnostics(local_index, local_entries, resolver, mentions))
+    diagnostics.extend(_register_diagnostics(local_entries, resolver, mentions))
     for name, line in result.unexpanded_entities:
         diagnostics.append(
             Diagnostic(
@@ -317,13 +317,11 @@ def _entity_list(
 
 
 def _register_diagnostics(
-    index: RegisterIndex,
     entries: list[tuple[etree._Element, Entity]],
     resolver: Resolver,
     mentions: list[Mention],
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
-    del index  # duplicates are found over the whole document by _duplicate_ids
     mentioned = {entity_id for m in mentions for entity_id in m.entities}
     for element, entity in entries:
         if entity.id not in mentioned and entity.id not in resolver.used:

@@ -66,11 +66,10 @@ class RegisterIndex:
     by_id: dict[str, Entity] = field(default_factory=dict)
     by_key: dict[str, str] = field(default_factory=dict)  # key -> id
     by_uri: dict[str, str] = field(default_factory=dict)  # authority URI -> id
-    duplicates: list[tuple[str, int | None]] = field(default_factory=list)
 
-    def add(self, entity: Entity, key: str | None = None, line: int | None = None) -> None:
+    def add(self, entity: Entity, key: str | None = None) -> None:
+        # The first entry with an id wins; the reader reports duplicate xml:ids itself.
         if entity.id in self.by_id:
-            self.duplicates.append((entity.id, line))
             return
         self.by_id[entity.id] = entity
         if key:
@@ -111,7 +110,6 @@ class LazyRegisterIndex(RegisterIndex):
         if not identifier:
             return
         if identifier in self._elements:
-            self.duplicates.append((identifier, element.sourceline))
             return
         self._elements[identifier] = element
         key = (element.get("n") or "").strip()
@@ -353,7 +351,7 @@ def collect_entries(
     for element in _entry_elements(root, skip):
         entity = entity_from_element(element, source)
         if entity is not None:
-            index.add(entity, (element.get("n") or "").strip() or None, element.sourceline)
+            index.add(entity, (element.get("n") or "").strip() or None)
             entries.append((element, entity))
     return index, entries
 
