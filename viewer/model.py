@@ -7,6 +7,7 @@ shows them. Offsets (``start``/``end``) always index ``Letter.text``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ENTITY_KINDS = ("person", "organisation", "place", "date", "treaty", "work", "event", "other")
@@ -189,6 +190,24 @@ class Letter:
                 if member.affiliation is not None:
                     found.update(member.affiliation.entities)
         return found
+
+
+@dataclass(frozen=True)
+class StagedLetter:
+    """A letter read in two stages, so that a long one shows before it is all read.
+
+    ``letter`` is the whole letter, or, while ``rest`` is set, its first part:
+    a prefix of the whole text with every mention, span and block inside it
+    (no notes' texts, no diagnostics). ``rest()`` reads the whole letter; it
+    holds no Qt object and may run in another thread, once.
+    """
+
+    letter: Letter
+    rest: Callable[[], Letter] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        return self.rest is None
 
 
 def _party(party: Party) -> dict:

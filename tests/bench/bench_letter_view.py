@@ -7,7 +7,12 @@ Prints medians (n >= 5) against baselines measured in the same run:
    of the viewport, on the ICBL letter and on a generated 2 MB letter with 50,000
    mentions. Baseline: a bare ``setExtraSelections`` of as many selections on a plain
    QTextEdit holding the same text, + repaint. Target: <= 16 ms.
-2. opening the 2 MB letter to first paint = ``read_letter`` + ``set_letter`` + paint.
+2. opening the 2 MB letter to first paint = ``MainWindow.open_letter`` in a window built
+   as ``python main.py`` builds it + a synchronous repaint of the letter pane. A letter
+   that long opens in two stages: its first part (about 12,000 characters, with its
+   highlights, panels and legend) is painted at once, and the rest is read in a thread and
+   built between events; the table also gives the time until the whole letter is shown,
+   and the one-stage path (``read_letter`` + ``LetterView.set_letter`` + paint).
    Baseline: lxml parse of the same file + ``QTextBrowser.setHtml`` of the same text with
    plain (escaped) spans around the mentions + paint. Target: <= 1.5x the baseline.
    Also: the two ways of building the document (cursor + char formats, as set_letter
@@ -17,6 +22,7 @@ Prints medians (n >= 5) against baselines measured in the same run:
 
 from __future__ import annotations
 
+import argparse
 import gc
 import html
 import os
@@ -28,6 +34,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_SCRATCH = tempfile.mkdtemp(prefix="epistola-bench-")
+for _name in ("CONFIG", "CACHE", "LOG"):
+    # The window's settings, cache and log go to a scratch folder, never the user's.
+    os.environ[f"EPISTOLA_{_name}_DIR"] = os.path.join(_SCRATCH, _name.lower())
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -245,7 +255,46 @@ def styled_html(view: LetterView, letter: Letter) -> str:
     return "".join(parts)
 
 
+def open_window():
+    """A window built the way ``python main.py`` builds it (settings in a scratch folder)."""
+    from viewer.gui.app import build
+
+    args = argparse.Namespace(paths=[], select=[], screenshot=None, reading="normalised",
+                              registers=[])  # fmt: skip
+    window, _settings, _handler = build(args, interactive=True, restore=False)
+    window.resize(1280, 800)
+    window.show()
+    return window
+
+
 def bench_open(app: QApplication, path: Path) -> None:
+    window = open_window()
+    app.processEvents()
+    first_paints: list[float] = []
+    completes: list[float] = []
+    for _ in range(OPENS):
+        window.open_letter(str(ICBL))  # start each sample from another (small) letter
+        app.processEvents()
+        done: list[float] = []
+
+        def completed(_letter, done: list[float] = done) -> None:
+            done.append(time.perf_counter())
+
+        window.letter_completed.connect(completed)
+        gc.collect()
+        start = time.perf_counter()
+        window.open_letter(str(path))
+        window.view.viewport().repaint()
+        first_paints.append(time.perf_counter() - start)
+        while not done and time.perf_counter() - start < 60:
+            app.processEvents()
+            time.sleep(0.0005)
+        window.letter_completed.disconnect(completed)
+        completes.append(done[0] - start)
+    first_paint = statistics.median(first_paints) * 1000
+    complete = statistics.median(completes) * 1000
+    window.close()
+
     view = LetterView()
     view.resize(*SIZE)
     view.show()
@@ -263,7 +312,7 @@ def bench_open(app: QApplication, path: Path) -> None:
         painted = time.perf_counter()
         parts.append((parsed - start, built - parsed, painted - built))
     assert letter is not None
-    ours = statistics.median(sum(p) for p in parts) * 1000
+    at_once = statistics.median(sum(p) for p in parts) * 1000
     parse, build, paint = (statistics.median(p[i] for p in parts) * 1000 for i in range(3))
 
     browser = QTextBrowser()
@@ -281,11 +330,19 @@ def bench_open(app: QApplication, path: Path) -> None:
     lxml_ms = median_ms(lambda: etree.parse(str(path)), OPENS)
     size_mb = path.stat().st_size / 1e6
     rows.append(
-        (f"open {size_mb:.1f} MB letter to first paint", ours, baseline, "<= 1.5x baseline")
+        (
+            f"open {size_mb:.1f} MB letter in the window to first paint (its first part)",
+            first_paint,
+            baseline,
+            "<= 1.5x baseline",
+        )
     )
-    rows.append(("  of which read_letter (viewer.tei)", parse, lxml_ms, "vs lxml parse"))
-    rows.append(("  of which set_letter (this widget)", build, None, ""))
-    rows.append(("  of which first paint", paint, None, ""))
+    rows.append(("  ... to the whole letter shown (read in a thread)", complete, baseline, ""))
+    rows.append(("  whole letter at once in a LetterView (read_letter + set_letter)", at_once,
+                 baseline, ""))  # fmt: skip
+    rows.append(("    of which read_letter (viewer.tei)", parse, lxml_ms, "vs lxml parse"))
+    rows.append(("    of which set_letter (this widget)", build, None, ""))
+    rows.append(("    of which first paint", paint, None, ""))
 
     # The two ways of building the document, each into a fresh QTextDocument.
     def cursor_build() -> None:

@@ -157,13 +157,17 @@ def run(args) -> int:
 
     window, settings, handler = build(args, interactive=interactive, restore=not screenshot)
     try:
-        if not window.open_letter(str(target), quiet=True):
+        select = getattr(args, "select", None) or []
+        # A long letter opens in two stages when someone is there to watch; --select and
+        # --screenshot need the whole letter at once.
+        staged = interactive and not select
+        if not window.open_letter(str(target), quiet=True, staged=staged):
             message = window.last_error or f"{target}: could not be opened"
             if not interactive:
                 return _fail(message)
             QTimer.singleShot(0, lambda: _show_open_error(window, message))
 
-        problem = apply_select(window, getattr(args, "select", None) or [], strict=bool(screenshot))
+        problem = apply_select(window, select, strict=bool(screenshot))
         if problem:
             return _fail(problem)
 
@@ -203,9 +207,11 @@ def build(args, *, interactive: bool = True, restore: bool = True):
     from viewer.gui.letter_view import LetterView
     from viewer.gui.main_window import MainWindow
     from viewer.gui.panels import SidePanel
+    from viewer.model import StagedLetter
     from viewer.settings import Settings
     from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.reader import read_letter_staged
 
     # Installed first, so that even a failure while the widgets are built is reported.
     built: list = []
@@ -215,8 +221,11 @@ def build(args, *, interactive: bool = True, restore: bool = True):
         extra_folders=[*settings.register_folders, *(getattr(args, "registers", None) or [])]
     )
 
-    def loader(path: str, reading: str):
-        return read_letter(path, reading=reading, registers=LazyRegisters(catalog, path))
+    def loader(path: str, reading: str, *, staged: bool = False) -> StagedLetter:
+        registers = LazyRegisters(catalog, path)
+        if staged:
+            return read_letter_staged(path, reading=reading, registers=registers)
+        return StagedLetter(read_letter(path, reading=reading, registers=registers))
 
     # --reading wins when given; its default ("normalised") defers to the remembered one.
     reading = getattr(args, "reading", None) or "normalised"

@@ -1303,6 +1303,13 @@ class CollectionController(QObject):
         )
         if not same and not self.window.open_letter(hit.file):
             return False
+        if self.window.complete:
+            return self._show_hit(hit, query)
+        # A long letter shows its first part first; the hit may lie beyond it.
+        self.window.when_complete(lambda: self._show_hit(hit, query))
+        return True
+
+    def _show_hit(self, hit: Hit, query: str) -> bool:
         letter = self.window.current_letter
         if letter is None:
             return False

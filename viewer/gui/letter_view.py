@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import html
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -69,6 +70,8 @@ _MAX_COLUMN_EMS = 38  # a comfortable line length: about 75 characters
 # only for the text around the viewport (half a screen above and below) and renewed as it
 # scrolls: a 2 MB letter with 50,000 mentions would otherwise need tens of thousands.
 WINDOW_RUNS = 4000
+# continue_letter appends for about this long before letting the window handle events.
+APPEND_SLICE_SECONDS = 0.012
 
 # Span styles (viewer.tei.text) -> typographic tokens.
 _CHOICE = ("sic", "corr", "reg", "orig", "abbr", "expan", "am", "ex")
@@ -236,6 +239,17 @@ class _Build:
     runs_by_kind: dict[str, list[int]]  # kind -> runs whose chain holds it
 
 
+@dataclass
+class _Continuation:
+    """continue_letter's work in progress: ``document`` holds the runs before ``next_run``."""
+
+    letter: Letter
+    build: _Build
+    document: QTextDocument
+    formats: list[QTextCharFormat]
+    next_run: int = 0
+
+
 class _LetterDocument(QTextDocument):
     """A document that never loads anything a letter names (images, style sheets)."""
 
@@ -250,6 +264,7 @@ class LetterView(QTextEdit):
     """
 
     mentionActivated = Signal(list, bool)
+    letterCompleted = Signal()  # continue_letter has shown the whole letter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,6 +297,7 @@ class LetterView(QTextEdit):
         self._zoom = 0
 
         self._letter: Letter | None = None
+        self._continuation: _Continuation | None = None
         self._offsets = _Offsets("")
         self._colours = _Colours.of(self.palette())
         self._build: _Build | None = None
@@ -311,6 +327,7 @@ class LetterView(QTextEdit):
     # ------------------------------------------------------------------ building
     def set_letter(self, letter: Letter) -> None:
         """Show ``letter``: builds its document once; keeps hidden kinds, drops selection."""
+        self._drop_continuation()  # a letter still being built gives way
         self._letter = letter
         self._selected = frozenset()
         self._emphasis = []
@@ -349,15 +366,12 @@ class LetterView(QTextEdit):
         finally:
             if collecting:
                 gc.enable()
-        old = self.document()
-        ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
-        self.setExtraSelections([])
-        # Margins before the view lays the document out, so that it is laid out once.
-        self._column_margin = -1
-        self._update_column(document)
-        self.setDocument(document)
-        if ours:
-            old.deleteLater()
+        self._show_document(document)
+        self._index_letter(letter)
+        self._apply()
+
+    def _index_letter(self, letter: Letter) -> None:
+        """Everything besides the document that the view keeps of ``letter``."""
         self._by_entity = None
         # Built on the first selection, or shortly after the first paint, whichever
         # comes first: opening a big letter should not wait for it.
@@ -379,30 +393,146 @@ class LetterView(QTextEdit):
             if span.style == "pb" and span.start == span.end
         ]
         self._set_hidden_spec()
-        self._apply()
 
-    def _make_document(self, letter: Letter, build: _Build) -> QTextDocument:
+    # ------------------------------------------------------------ in two stages
+    @staticmethod
+    def prepare(letter: Letter) -> _Build:
+        """The runs ``continue_letter`` inserts: plain Python, safe in a worker thread."""
+        return _segment(letter)
+
+    def continue_letter(self, letter: Letter, prepared: _Build | None = None) -> None:
+        """Show the whole of a letter whose first part is shown (read_letter_staged).
+
+        The whole letter's document is built beside the shown one, a slice at a
+        time between events, so that the window answers meanwhile; then it
+        replaces the first part's, keeping selection, hidden kinds and the
+        scroll position (the first part's text is a prefix of the whole), and
+        ``letterCompleted`` is emitted. The result equals ``set_letter(letter)``.
+        """
+        build = prepared if prepared is not None else _segment(letter)
+        if self._letter is None:
+            self.set_letter(letter)
+            self.letterCompleted.emit()
+            return
+        self._kinds = self._kinds | frozenset(build.runs_by_kind)
+        formats = [self._run_format(i, key) for i, key in enumerate(build.keys)]
+        self._continuation = _Continuation(
+            letter=letter, build=build, document=self._new_document(), formats=formats
+        )
+        self._append_slice()
+
+    def _drop_continuation(self) -> _Continuation | None:
+        work, self._continuation = self._continuation, None
+        if work is not None:
+            work.document.deleteLater()
+        return work
+
+    @property
+    def completing(self) -> bool:
+        """True while continue_letter is still building the whole letter's document."""
+        return self._continuation is not None
+
+    def _append_slice(self) -> None:
+        work = self._continuation
+        if work is None:
+            return  # another letter was shown meanwhile
+        build, text, formats = work.build, work.letter.text, work.formats
+        starts, ends, keys = build.run_starts, build.run_ends, build.run_keys
+        cursor = QTextCursor(work.document)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        insert = cursor.insertText
+        deadline = time.perf_counter() + APPEND_SLICE_SECONDS
+        run, total = work.next_run, len(starts)
+        collecting = gc.isenabled()
+        gc.disable()  # as in _rebuild: many small objects, nothing to collect
+        cursor.beginEditBlock()
+        try:
+            while run < total:
+                insert(text[starts[run] : ends[run]], formats[keys[run]])
+                run += 1
+                if not run % 512 and time.perf_counter() > deadline:
+                    break
+        finally:
+            cursor.endEditBlock()
+            if collecting:
+                gc.enable()
+        work.next_run = run
+        if run < total:
+            QTimer.singleShot(0, self, self._append_slice)
+            return
+        self._continuation = None
+        self._swap_in(work)
+
+    def _swap_in(self, work: _Continuation) -> None:
+        letter, document = work.letter, work.document
+        scroll_bar = self.verticalScrollBar()
+        scrolled = scroll_bar.value()
+        top = self.cursorForPosition(QPoint(0, 0)).position() if scrolled else 0
+        self._letter = letter
+        self._build = work.build
+        self._formats = dict(enumerate(work.formats))
+        self._overlay_formats = {}
+        self._offsets = _Offsets(letter.text)
+        self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *work.build.runs_by_kind))
+        self._format_blocks(document, letter)
+        self._show_document(document)
+        if scrolled:
+            # The text up to here is the same: lay the new document out to the same
+            # place, and the same scroll position shows the same lines.
+            document.documentLayout().blockBoundingRect(document.findBlock(top))
+            scroll_bar.setValue(scrolled)
+        self._index_letter(letter)
+        current = self._current
+        self._emphasis = self._ranges_of(self._selected)
+        if not self._emphasis:
+            self._current = None
+        elif current is None or current >= len(self._emphasis):
+            self._current = 0
+        self._apply()
+        self.letterCompleted.emit()
+
+    def _new_document(self) -> QTextDocument:
         document = _LetterDocument(self)
         document.setUndoRedoEnabled(False)
         document.setDefaultFont(self.font())
         document.setDocumentMargin(0)
+        # New blocks inherit the format of the one they split.
+        QTextCursor(document).setBlockFormat(self._paragraph_format())
+        return document
+
+    def _make_document(self, letter: Letter, build: _Build) -> QTextDocument:
+        document = self._new_document()
         text = letter.text
         cursor = QTextCursor(document)
         cursor.beginEditBlock()
-        paragraph = QTextBlockFormat()
-        # Extra leading for reading; new blocks inherit the format of the one they split.
-        # A whole number of pixels between lines, not a percentage: with proportional
-        # heights a selection over whole lines leaves a 1 px sliver of the tints above.
-        leading = round(0.3 * self.fontMetrics().height())
-        paragraph.setLineHeight(leading, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
-        cursor.setBlockFormat(paragraph)
         insert = cursor.insertText
         formats = [self._run_format(i, key) for i, key in enumerate(build.keys)]
+        self._formats = dict(enumerate(formats))
         for start, end, key in zip(build.run_starts, build.run_ends, build.run_keys, strict=True):
             insert(text[start:end], formats[key])
         self._format_blocks(document, letter)
         cursor.endEditBlock()
         return document
+
+    def _show_document(self, document: QTextDocument) -> None:
+        old = self.document()
+        ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
+        self.setExtraSelections([])
+        # Margins before the view lays the document out, so that it is laid out once.
+        self._column_margin = -1
+        self._update_column(document)
+        self.setDocument(document)
+        if ours:
+            old.deleteLater()
+
+    def _paragraph_format(self) -> QTextBlockFormat:
+        paragraph = QTextBlockFormat()
+        # Extra leading for reading. A whole number of pixels between lines, not a
+        # percentage: with proportional heights a selection over whole lines leaves a
+        # 1 px sliver of the tints above.
+        leading = round(0.3 * self.fontMetrics().height())
+        paragraph.setLineHeight(leading, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
+        return paragraph
 
     def _format_blocks(self, document: QTextDocument, letter: Letter) -> None:
         em = self.fontMetrics().horizontalAdvance("M")
@@ -462,7 +592,6 @@ class LetterView(QTextEdit):
         if "marker" in tokens:
             look.setFontWeight(QFont.Weight.DemiBold)
         self._decorate(look, chain, tokens, self._all_kinds(), explicit=False)
-        self._formats[key_index] = look
         return look
 
     def _all_kinds(self) -> frozenset[str]:
@@ -944,12 +1073,15 @@ class LetterView(QTextEdit):
             ):
                 # Tints are baked into the document: rebuild it, keeping what is shown.
                 selected, current = self._selected, self._current
+                unfinished = self._drop_continuation()
                 self._rebuild()
                 if selected:
                     self._selected = selected
                     self._emphasis = self._ranges_of(selected)
                     self._current = current if self._emphasis else None
                     self._apply()
+                if unfinished is not None:
+                    self.continue_letter(unfinished.letter, unfinished.build)
         elif event.type() == QEvent.Type.FontChange:
             self._column_margin = -1
             self._update_column()

@@ -17,9 +17,12 @@ area)``, ``menu(name)``, ``show_text_range(start, end)``, ``status(message)``,
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
@@ -50,7 +53,7 @@ from PySide6.QtWidgets import (
 from viewer.errors import EpistolaError
 from viewer.filtering import Selection, known_ids, status_text
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
-from viewer.model import Letter
+from viewer.model import Letter, StagedLetter
 
 ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
@@ -59,12 +62,22 @@ SPLIT_RATIO = 0.6
 NOTICE_MS = 8000
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
 
-Loader = Callable[[str, str], Letter]
+# loader(path, reading, staged=...) -> StagedLetter; staged=False asks for the whole letter.
+Loader = Callable[..., StagedLetter]
 
 
 def icon(name: str) -> QIcon:
     path = ICONS / f"{name}.svg"
     return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+@dataclass
+class _Completion:
+    """A letter opened in two stages whose rest is on its way."""
+
+    number: int  # which open_letter it belongs to
+    letter: Letter | None = None  # the whole letter, once read
+    then: list[Callable[[], object]] = field(default_factory=list)
 
 
 class MainWindow(QMainWindow):
@@ -73,6 +86,8 @@ class MainWindow(QMainWindow):
     letter_opened = Signal(object)  # Letter
     selection_changed = Signal(object)  # frozenset[str]
     paths_dropped = Signal(list)  # list[str]
+    letter_completed = Signal(object)  # Letter: the whole of a letter opened in two stages
+    _rest_read = Signal(int, object)  # (open number, (Letter, prepared) or the exception)
 
     def __init__(
         self,
@@ -98,6 +113,8 @@ class MainWindow(QMainWindow):
         self._kind_actions: dict[str, QAction] = {}
         self._watched: str | None = None
         self.last_error: str | None = None  # the message of the last open_letter that failed
+        self._opened = 0  # numbers each open, so that a late rest of an older letter is dropped
+        self._completing: _Completion | None = None
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
@@ -117,6 +134,8 @@ class MainWindow(QMainWindow):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._watch_timer.timeout.connect(self._check_watched)
+        self._rest_read.connect(self._rest_arrived)
+        self.view.letterCompleted.connect(self._view_completed)
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -365,7 +384,13 @@ class MainWindow(QMainWindow):
         self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
         self.letter_label.setObjectName("letterStatus")
         self.letter_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("readingProgress")
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_label.setAccessibleName("Reading progress")
+        self.progress_label.hide()
         self.statusBar().addWidget(self.selection_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.letter_label)
         self._update_navigation(0)
 
@@ -414,15 +439,24 @@ class MainWindow(QMainWindow):
     def show_text_range(self, start: int, end: int) -> None:
         self.view.show_range(start, end)
 
-    def open_letter(self, path: str, *, keep_selection: bool = False, quiet: bool = False) -> bool:
+    def open_letter(
+        self,
+        path: str,
+        *,
+        keep_selection: bool = False,
+        quiet: bool = False,
+        staged: bool = True,
+    ) -> bool:
         """Read and show the letter at ``path``.
 
         A problem becomes a dialog (or, with ``quiet``, a status notice) and
-        False; the letter shown before stays.
+        False; the letter shown before stays. With ``staged`` a long letter
+        shows its first part at once and the rest as soon as it is read (in a
+        worker thread): ``letter_completed`` then, and ``complete`` is True.
         """
         path = os.fspath(path)
         try:
-            letter = self._loader(path, self._reading)
+            read = self._loader(path, self._reading, staged=staged)
         except (EpistolaError, OSError) as error:
             message = str(error) if isinstance(error, EpistolaError) else f"{path}: {error}"
             self.last_error = message
@@ -434,8 +468,87 @@ class MainWindow(QMainWindow):
                 show_error(self, "Cannot open the letter", message)
             return False
         self.last_error = None
-        self._show_letter(letter, keep_selection)
+        self._opened += 1
+        previous = self._selection
+        self._completing = None
+        self._show_letter(read.letter, keep_selection and read.complete)
+        if not read.complete:
+            self._completing = _Completion(self._opened)
+            if keep_selection and previous:
+                # Kept whole until the whole letter is there to tell what is in it.
+                self._selection = previous
+                self._apply_selection()
+            self.progress_label.setText("Reading the rest of the letter…")
+            self.progress_label.show()
+            self.letter_label.setText(f"{len(read.letter.mentions)} mentions so far")
+            # After the first part is painted: the reading thread shares the interpreter.
+            number = self._opened
+            QTimer.singleShot(0, self, lambda: self._read_rest(read, number))
         return True
+
+    @property
+    def complete(self) -> bool:
+        """False while the rest of a letter opened in two stages is still on its way."""
+        return self._completing is None
+
+    def when_complete(self, action: Callable[[], object]) -> None:
+        """Run ``action`` now, or once the whole of the letter being opened is shown."""
+        if self._completing is None:
+            action()
+        else:
+            self._completing.then.append(action)
+
+    def _read_rest(self, read: StagedLetter, number: int) -> None:
+        if self._completing is None or self._completing.number != number:
+            return  # another letter was opened before this one's rest was asked for
+        rest, prepare, report = read.rest, self.view.prepare, self._rest_read
+
+        def work() -> None:
+            try:
+                letter = rest()
+                outcome: object = (letter, prepare(letter))
+            except Exception as error:  # told in the window, never lost
+                outcome = error
+            # The window may be gone by now (closed, or the program ending): then
+            # PySide raises RuntimeError or TypeError here, and nobody waits for this.
+            with contextlib.suppress(RuntimeError, TypeError):
+                report.emit(number, outcome)
+
+        threading.Thread(target=work, name="epistola-read-rest", daemon=True).start()
+
+    def _rest_arrived(self, number: int, outcome: object) -> None:
+        completion = self._completing
+        if completion is None or number != completion.number:
+            return  # another letter was opened meanwhile
+        if isinstance(outcome, BaseException):
+            self._completing = None
+            self.progress_label.hide()
+            name = Path(self._letter.file).name if self._letter else "the letter"
+            detail = str(outcome) or type(outcome).__name__
+            self.status(
+                f"Only the first part of {name} is shown: the rest could not be read ({detail})",
+                0,
+            )
+            return
+        letter, prepared = outcome
+        completion.letter = letter
+        self.view.continue_letter(letter, prepared)
+
+    def _view_completed(self) -> None:
+        completion = self._completing
+        if completion is None or completion.letter is None:
+            return
+        self._completing = None
+        self.progress_label.hide()
+        letter = completion.letter
+        self._letter = letter
+        self.panel.set_letter(letter)
+        self._show_letter_facts(letter)
+        self._selection = self._selection.restricted_to(known_ids(letter))
+        self._apply_selection()
+        self.letter_completed.emit(letter)
+        for action in completion.then:
+            action()
 
     def set_selection(self, ids: Iterable[str]) -> None:
         self._selection = Selection(ids)
@@ -582,18 +695,11 @@ class MainWindow(QMainWindow):
         self._letter = letter
         self.view.set_letter(letter)
         self.panel.set_letter(letter)
-        self.legend.set_counts(mention_kind_counts(letter))
-        self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+        self._show_letter_facts(letter)
         self.title_label.setText(letter.title)
         self.subtitle_label.setText(self._subtitle(letter))
         self.setWindowTitle(f"{letter.title} — Epistola")
         self.setWindowFilePath(letter.file)
-        self.letter_label.setText(f"{len(letter.mentions)} mentions · {letter.reading} reading")
-        self.letter_label.setToolTip(letter.file)
-        self.reading_group.setEnabled(letter.has_choices)
-        self.reading_label.setEnabled(letter.has_choices)
-        tip = "" if letter.has_choices else "This letter has no sic/corr, orig/reg or abbr/expan"
-        self.reading_label.setToolTip(tip)
         self._watch(letter.file)
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
@@ -603,6 +709,16 @@ class MainWindow(QMainWindow):
         )
         self._apply_selection()
         self.letter_opened.emit(letter)
+
+    def _show_letter_facts(self, letter: Letter) -> None:
+        self.legend.set_counts(mention_kind_counts(letter))
+        self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+        self.letter_label.setText(f"{len(letter.mentions)} mentions · {letter.reading} reading")
+        self.letter_label.setToolTip(letter.file)
+        self.reading_group.setEnabled(letter.has_choices)
+        self.reading_label.setEnabled(letter.has_choices)
+        tip = "" if letter.has_choices else "This letter has no sic/corr, orig/reg or abbr/expan"
+        self.reading_label.setToolTip(tip)
 
     @staticmethod
     def _subtitle(letter: Letter) -> str:

@@ -46,6 +46,12 @@ REGISTER_LISTS = frozenset(
      "listRelation", "listWit", "listApp", "listAnnotation"}
 )  # fmt: skip
 SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "interpGrp", "interp"})
+# Elements that only hold the letter's parts: a first part of a long letter may end
+# after any element whose ancestors are all of these (see ``TextWalker(stop_after=)``).
+CONTAINERS = frozenset(
+    {"text", "body", "front", "back", "group", "div", "div1", "div2", "div3", "div4", "div5",
+     "div6", "div7"}
+)  # fmt: skip
 
 # Element name -> mention kind; None means the kind comes from @type.
 MENTION_ELEMENTS: dict[str, str | None] = {
@@ -126,6 +132,11 @@ class TextResult:
     member_spans: dict[etree._Element, tuple[int, int]]
     has_choices: bool
     unexpanded_entities: list[tuple[str, int | None]] = field(default_factory=list)
+    complete: bool = True  # False: the walk stopped early, ``text`` is the first part only
+
+
+class _Enough(Exception):
+    """The first part of the letter is long enough (raised only with ``stop_after``)."""
 
 
 # Punctuation that never follows a space that came from line-wrapping the XML source
@@ -228,10 +239,20 @@ class TextBuilder:
 
 
 class TextWalker:
-    def __init__(self, reading: str = "normalised") -> None:
+    """Walks a ``text`` element once; see the module docstring.
+
+    With ``stop_after`` the walk ends at the first point, after that many
+    characters, where no element but the letter's containers (``body``,
+    ``div`` ...) is open: every mention, span and block recorded so far is
+    then closed, and the text so far is a prefix of the whole letter's text.
+    """
+
+    def __init__(self, reading: str = "normalised", stop_after: int | None = None) -> None:
         if reading not in _CHOICE_SIDES:
             raise ValueError(f"unknown reading {reading!r}")
         self.reading = reading
+        self._stop_after = stop_after
+        self._open = 0  # elements open on the walk that are not containers
         self.out = TextBuilder()
         self.mentions: list[RawMention] = []
         self.spans: list[Span] = []
@@ -253,8 +274,12 @@ class TextWalker:
 
     # -- entry point ---------------------------------------------------------
     def run(self, text_element: etree._Element) -> TextResult:
-        self.walk(text_element)
-        if self._pending_notes:
+        complete = True
+        try:
+            self.walk(text_element)
+        except _Enough:
+            complete = False  # the notes' texts come after the letter: not in its first part
+        if self._pending_notes and complete:
             self._append_notes()
         text = self.out.result()
         notes = [
@@ -281,6 +306,7 @@ class TextWalker:
             },
             has_choices=self.has_choices,
             unexpanded_entities=self.unexpanded_entities,
+            complete=complete,
         )
 
     # -- the walk ------------------------------------------------------------
@@ -297,10 +323,24 @@ class TextWalker:
             self._content(element)
             return
         handler = _HANDLERS.get(name)
+        if name in CONTAINERS:
+            self._generic(element, name)
+            return
+        self._open += 1
         if handler is not None:
             handler(self, element, name)
         else:
             self._generic(element, name)
+        self._open -= 1
+        stop = self._stop_after
+        # Not after the last part of a container: stopping there would save nothing.
+        if (
+            stop is not None
+            and not self._open
+            and self.out.length >= stop
+            and element.getnext() is not None
+        ):
+            raise _Enough
 
     def _content(self, element: etree._Element) -> None:
         self.out.text(element.text)
@@ -725,5 +765,7 @@ _HANDLERS = {
 }
 
 
-def build_text(text_element: etree._Element, reading: str = "normalised") -> TextResult:
-    return TextWalker(reading).run(text_element)
+def build_text(
+    text_element: etree._Element, reading: str = "normalised", stop_after: int | None = None
+) -> TextResult:
+    return TextWalker(reading, stop_after).run(text_element)

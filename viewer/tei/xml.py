@@ -302,6 +302,11 @@ def local(element: etree._Element) -> str | None:
     return result
 
 
+def tei_tags(*names: str) -> list[str]:
+    """The tags ``names`` may have (TEI namespace or none), for lxml's C-level ``iter``."""
+    return [tag for name in names for tag in (f"{{{TEI_NS}}}{name}", name)]
+
+
 def is_tei_root(root: etree._Element) -> bool:
     tag = root.tag if isinstance(root.tag, str) else ""
     if tag.startswith("{"):
