@@ -147,3 +147,14 @@ def test_every_corpus_letter_splits_into_a_true_beginning(reading: str) -> None:
         assert staged.rest() == whole, path
         assert_true_beginning(staged.letter, whole)
     assert split >= 60  # most letters have somewhere to stop after 400 characters
+
+
+def test_mention_counts_are_counted_once_and_handed_out_as_copies(long_letter: Path) -> None:
+    letter = read_letter(long_letter)
+    counts = letter.mention_counts()
+    counts["not-an-entity"] = 99  # a caller's change stays its own
+    again = letter.mention_counts()
+    assert "not-an-entity" not in again
+    assert sum(again.values()) == sum(len(m.entities) for m in letter.mentions) + sum(
+        len(r.entities) for r in letter.line_references
+    )

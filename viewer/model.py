@@ -162,6 +162,7 @@ class Letter:
     reading: str = "normalised"  # or "diplomatic": which side of each choice the text shows
     has_choices: bool = False  # whether the other reading would differ
     _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+    _counts: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._entity_index.update((entity.id, entity) for entity in self.entities)
@@ -173,14 +174,17 @@ class Letter:
         return [mention for mention in self.mentions if entity_id in mention.entities]
 
     def mention_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for mention in self.mentions:
-            for entity_id in mention.entities:
-                counts[entity_id] = counts.get(entity_id, 0) + 1
-        for reference in self.line_references:
-            for entity_id in reference.entities:
-                counts[entity_id] = counts.get(entity_id, 0) + 1
-        return counts
+        """Mentions and line references per entity id (a fresh dict; counted once)."""
+        if not self._counts and (self.mentions or self.line_references):
+            counts: dict[str, int] = {}
+            for mention in self.mentions:
+                for entity_id in mention.entities:
+                    counts[entity_id] = counts.get(entity_id, 0) + 1
+            for reference in self.line_references:
+                for entity_id in reference.entities:
+                    counts[entity_id] = counts.get(entity_id, 0) + 1
+            self._counts.update(counts)
+        return dict(self._counts)
 
     def letterhead_entities(self) -> set[str]:
         found: set[str] = set()

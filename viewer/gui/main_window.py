@@ -507,6 +507,7 @@ class MainWindow(QMainWindow):
             try:
                 letter = rest()
                 outcome: object = (letter, prepare(letter))
+                letter.mention_counts()  # counted here, not while the window waits
             except Exception as error:  # told in the window, never lost
                 outcome = error
             # The window may be gone by now (closed, or the program ending): then
