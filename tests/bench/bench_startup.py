@@ -11,7 +11,10 @@ Each sample is a fresh process on the offscreen platform:
   prints the same line after its first paint;
 * bare + Epistola's imports: the bare window after importing the modules
   Epistola imports to start (no target: it splits the difference into
-  importing and the rest).
+  importing and the rest);
+* Epistola's letter pane only: the bare window with Epistola's LetterView in
+  place of the QTextEdit, showing the letter as viewer.tei reads it (no target:
+  the floor for any window that shows the letter the way Epistola does).
 
 Start-up time is from just before the process is spawned to the printed time;
 peak memory is the child's ru_maxrss from os.wait4. The runs alternate so that
@@ -36,7 +39,8 @@ MARK = "EPISTOLA_FIRST_PAINT"
 
 BARE = f"""
 import sys, time
-if len(sys.argv) > 2:  # "bare + imports": the same window after importing what Epistola imports
+mode = sys.argv[3] if len(sys.argv) > 3 else "bare"
+if mode == "imports":  # the same window after importing what Epistola imports
     sys.path.insert(0, sys.argv[2])
     import viewer.gui.app, viewer.gui.crash, viewer.gui.kinds, viewer.gui.letter_view
     import viewer.gui.main_window, viewer.gui.panels, viewer.settings, viewer.tei
@@ -46,9 +50,16 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit
 
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
-view = QTextEdit()
-view.setReadOnly(True)
-view.setPlainText(open(sys.argv[1], encoding="utf-8").read())
+if mode == "pane":  # only Epistola's letter pane, showing the letter read by viewer.tei
+    sys.path.insert(0, sys.argv[2])
+    from viewer.gui.letter_view import LetterView
+    from viewer.tei import read_letter
+    view = LetterView()
+    view.set_letter(read_letter(sys.argv[4]))
+else:
+    view = QTextEdit()
+    view.setReadOnly(True)
+    view.setPlainText(open(sys.argv[1], encoding="utf-8").read())
 window.setCentralWidget(view)
 window.resize(1280, 800)
 
@@ -119,7 +130,13 @@ def main() -> int:
             "bare PySide6 window": ([sys.executable, str(bare_script), str(letter_text)], env),
             # Not a target: shows how much of the difference is importing modules.
             "bare + Epistola's imports": (
-                [sys.executable, str(bare_script), str(letter_text), str(ROOT)],
+                [sys.executable, str(bare_script), str(letter_text), str(ROOT), "imports"],
+                env,
+            ),
+            # Not a target either: the least a window showing the letter the way
+            # Epistola does can cost (its letter pane alone, no panels, menus or docks).
+            "Epistola's letter pane only": (
+                [sys.executable, str(bare_script), str(letter_text), str(ROOT), "pane", ICBL],
                 env,
             ),
             "epistola (ICBL letter)": (

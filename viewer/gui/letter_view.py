@@ -18,7 +18,6 @@ selection needs are created when the selections are applied
 from __future__ import annotations
 
 import gc
-import html
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
@@ -205,6 +204,14 @@ class _Colours:
             choice=readable((0x80, 0x80, 0x80)),
             unresolved=unresolved_colour(dark),
         )
+
+
+def _escape(text: str) -> str:
+    """``text`` for a rich-text tooltip: shown as written, never read as markup."""
+    # Imported on the first tooltip: the html module is not needed to show a letter.
+    from html import escape
+
+    return escape(text)
 
 
 def _rgb(colour: QColor) -> tuple[int, int, int]:
@@ -1185,10 +1192,10 @@ class LetterView(QTextEdit):
         parts: list[str] = []
         note = self.note_at(position)
         if note is not None:
-            heading = f"Note {html.escape(note.label)}"
+            heading = f"Note {_escape(note.label)}"
             if note.kind:
-                heading += f" <span style='color:gray'>({html.escape(note.kind)})</span>"
-            body = html.escape(note.text) if note.text else "<i>(empty)</i>"
+                heading += f" <span style='color:gray'>({_escape(note.kind)})</span>"
+            body = _escape(note.text) if note.text else "<i>(empty)</i>"
             parts.append(f"<b>{heading}</b><br>{body}<br><i>Click to read it in full.</i>")
         mentions = [m for m in letter.mentions if m.start <= position < m.end]
         mentions.sort(key=lambda m: (m.start, -m.end))
@@ -1209,16 +1216,16 @@ class LetterView(QTextEdit):
             name = entity.name if entity is not None else entity_id
             kind = entity.kind if entity is not None else mention.kind
             lines.append(
-                f"<b>{html.escape(name)}</b> &nbsp;<span style='color:gray'>"
-                f"{html.escape(kind_label(kind))}</span>"
+                f"<b>{_escape(name)}</b> &nbsp;<span style='color:gray'>"
+                f"{_escape(kind_label(kind))}</span>"
             )
             for role in self._roles.get(entity_id, ()):
-                lines.append("&nbsp;&nbsp;• " + html.escape(role))
+                lines.append("&nbsp;&nbsp;• " + _escape(role))
             if entity is not None and entity.description:
-                lines.append(f"<i>{html.escape(_shorten(entity.description, 200))}</i>")
+                lines.append(f"<i>{_escape(_shorten(entity.description, 200))}</i>")
         if mention.unresolved:
-            what = ", ".join(html.escape(token) for token in mention.unresolved)
-            label = html.escape(kind_label(mention.kind))
+            what = ", ".join(_escape(token) for token in mention.unresolved)
+            label = _escape(kind_label(mention.kind))
             lines.append(
                 f"<span style='color:{self._colours.unresolved.name()}'>"
                 f"Unresolved {label.lower()} reference: {what}</span>"
@@ -1241,18 +1248,18 @@ class LetterView(QTextEdit):
                 name = entity.name if entity is not None else entity_id
                 kind = kind_label(entity.kind) if entity is not None else ""
                 names.append(
-                    f"<b>{html.escape(name)}</b>"
-                    + (f" <span style='color:gray'>{html.escape(kind)}</span>" if kind else "")
+                    f"<b>{_escape(name)}</b>"
+                    + (f" <span style='color:gray'>{_escape(kind)}</span>" if kind else "")
                 )
             if not names:
-                names.append(f"<b>{html.escape(ref.label or '?')}</b>")
+                names.append(f"<b>{_escape(ref.label or '?')}</b>")
             text = "On this line: " + ", ".join(names)
             if ref.uncertain:
                 text += " <i>(uncertain)</i>"
             if ref.unresolved:
                 text += (
                     f"<br><span style='color:{self._colours.unresolved.name()}'>Unresolved: "
-                    + html.escape(", ".join(ref.unresolved))
+                    + _escape(", ".join(ref.unresolved))
                     + "</span>"
                 )
             lines.append(text)
@@ -1415,13 +1422,13 @@ def _span_tip(span: Span) -> str:
     if span.style in _CHOICE:
         label = _CHOICE_TIPS[span.style]
         if span.detail:
-            return f"{label}: <b>{html.escape(span.detail)}</b>"
+            return f"{label}: <b>{_escape(span.detail)}</b>"
         return ""
     label = _SPAN_TIPS.get(span.style)
     if label is None:
         return ""
     if span.detail:
-        return f"{label} ({html.escape(span.detail)})"
+        return f"{label} ({_escape(span.detail)})"
     return label
 
 
