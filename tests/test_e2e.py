@@ -174,3 +174,23 @@ def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no display" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_select_in_a_long_letter_reads_it_whole(tmp_path: Path) -> None:
+    """--select names an entity that only the end of a long letter mentions."""
+    sys.path.insert(0, str(ROOT / "tests" / "bench"))
+    from make_big_letter import make_letter
+
+    from viewer.tei import read_letter
+    from viewer.tei.reader import read_letter_staged
+
+    letter = tmp_path / "long.xml"
+    letter.write_bytes(make_letter(target_bytes=320_000, mentions=6_000))
+    staged = read_letter_staged(letter)
+    assert not staged.complete
+    early = {e for m in staged.letter.mentions for e in m.entities}
+    late = next(e for m in read_letter(letter).mentions for e in m.entities if e not in early)
+    png = tmp_path / "late.png"
+    result = run_main(str(letter), "--select", late, "--screenshot", str(png), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert png.is_file() and distinct_colours(png)[2] > 20

@@ -368,13 +368,13 @@ class TextWalker:
         elif line:
             self.out.line_break()
         start = self.out.length
-        mention_kind = self._mention_kind(element, name)
+        mention = self._mention_kind(element, name)
         style = _span_style(element, name)
         notes_before = len(self.notes)
         self._content(element)
         end = self.out.length
-        if mention_kind is not None:
-            self._record_mention(element, mention_kind, start, self._before_markers(end))
+        if mention is not None:
+            self._record_mention(element, *mention, start, self._before_markers(end))
         if name == "seg" and len(self.notes) > notes_before and not self._in_note:
             # A seg holding a note (lemma + gloss): the rest of the seg is the note's lemma.
             note = self.notes[notes_before]
@@ -397,18 +397,22 @@ class TextWalker:
             self._letterhead_depth -= 1
 
     # -- mentions --------------------------------------------------------------
-    def _mention_kind(self, element: etree._Element, name: str) -> str | None:
+    def _mention_kind(
+        self, element: etree._Element, name: str
+    ) -> tuple[str, list[tuple[str, str]]] | None:
+        """(kind, references) when ``element`` tags a mention, else None."""
         if name not in MENTION_ELEMENTS:
             return None
+        references = references_of(element)
         kind = MENTION_ELEMENTS[name]
         if kind is None:
             kind = kind_from_type(element.get("type"))
             if kind is None:
-                if not element.get("type") and not references_of(element):
+                if not element.get("type") and not references:
                     # A bare <rs>/<name> says nothing (Escher wraps persName in empty rs).
                     return None
                 kind = "other"
-        return kind
+        return kind, references
 
     def _before_markers(self, end: int) -> int:
         """``end`` moved before note markers that close the element ("Locher[2]")."""
@@ -419,8 +423,14 @@ class TextWalker:
                 break
         return end
 
-    def _record_mention(self, element: etree._Element, kind: str, start: int, end: int) -> None:
-        references = references_of(element)
+    def _record_mention(
+        self,
+        element: etree._Element,
+        kind: str,
+        references: list[tuple[str, str]],
+        start: int,
+        end: int,
+    ) -> None:
         date_value = date_value_of(element) if kind == "date" else None
         self.mentions.append(
             RawMention(
