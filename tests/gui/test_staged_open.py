@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 
 from viewer.gui.letter_view import LetterView, describe_selection_layers
@@ -77,6 +78,32 @@ def test_continue_letter_builds_what_set_letter_builds(qtbot, long_letter) -> No
     reference.resize(900, 700)
     reference.set_letter(whole)
     assert document_html(view) == document_html(reference)
+
+
+def test_the_lines_read_stay_in_place_when_the_whole_letter_arrives(qtbot, tmp_path) -> None:
+    # As long as the benchmark's letter: Qt lays the swapped-in document out lazily, and
+    # at this size only its beginning when it is shown.
+    path = tmp_path / "very-long.xml"
+    path.write_bytes(make_letter(target_bytes=2_000_000, mentions=50_000))
+    staged = read_letter_staged(path)
+    view = LetterView()
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    view.set_letter(staged.letter)
+    # Laid out to its end (Qt does it lazily), then scrolled well down.
+    qtbot.waitUntil(lambda: view.document().lastBlock().layout().lineCount() > 0)
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 3000
+    bar.setValue(bar.maximum() * 3 // 4)
+    QApplication.processEvents()
+    top = view.cursorForPosition(QPoint(5, 5)).position()
+    value = bar.value()
+    assert top > 0
+    with qtbot.waitSignal(view.letterCompleted, timeout=WAIT_MS):
+        view.continue_letter(staged.rest())
+    assert bar.value() == value
+    assert view.cursorForPosition(QPoint(5, 5)).position() == top
 
 
 def test_setting_another_letter_cancels_a_continuation(qtbot, long_letter, icbl_path) -> None:

@@ -474,7 +474,8 @@ class LetterView(QTextEdit):
         letter, document = work.letter, work.document
         scroll_bar = self.verticalScrollBar()
         scrolled = scroll_bar.value()
-        top = self.cursorForPosition(QPoint(0, 0)).position() if scrolled else 0
+        top = self.cursorForPosition(QPoint(0, 0)) if scrolled else None
+        top_y = self.cursorRect(top).top() if top is not None else 0
         self._letter = letter
         self._build = work.build
         self._formats = dict(enumerate(work.formats))
@@ -483,11 +484,18 @@ class LetterView(QTextEdit):
         self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *work.build.runs_by_kind))
         self._format_blocks(document, letter)
         self._show_document(document)
-        if scrolled:
-            # The text up to here is the same: lay the new document out to the same
-            # place, and the same scroll position shows the same lines.
-            document.documentLayout().blockBoundingRect(document.findBlock(top))
-            scroll_bar.setValue(scrolled)
+        if top is not None:
+            # The text up to here is the same: bring the line that was at the top back
+            # to where it was. Moving the caret there makes QTextEdit lay the new
+            # document out that far (it does so lazily) and scroll to it.
+            caret = QTextCursor(document)
+            caret.setPosition(top.position())
+            self._revealing = True
+            try:
+                self.setTextCursor(caret)
+                scroll_bar.setValue(scroll_bar.value() + self.cursorRect(caret).top() - top_y)
+            finally:
+                self._revealing = False
         self._index_letter(letter)
         current = self._current
         self._emphasis = self._ranges_of(self._selected)
