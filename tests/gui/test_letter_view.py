@@ -301,8 +301,11 @@ def test_selection_marks_exactly_the_mentions_of_the_entity(view, qtbot) -> None
     marked = sorted(layers(view, "emphasis") + layers(view, "current"))
     assert marked == expected
     assert layers(view, "current") == [expected[0]]
-    # The other highlights are veiled, by one selection over the whole text.
-    assert layers(view, "dim") == [(0, len(letter.text))]
+    # Every other mention keeps its tint, faded; text that names nothing gets no layer.
+    others = [(m.start, m.end) for m in letter.mentions if wanted not in m.entities]
+    dimmed = covered(layers(view, "dim"))
+    assert covered(others) <= dimmed | covered(expected)
+    assert dimmed <= covered([(m.start, m.end) for m in letter.mentions])
     # The caret moved to the first mention, which is on screen.
     assert view.textCursor().position() == expected[0][0]
     assert view.viewport().rect().intersects(view.cursorRect())
@@ -310,6 +313,31 @@ def test_selection_marks_exactly_the_mentions_of_the_entity(view, qtbot) -> None
     assert view.set_selection(set()) == 0
     assert layers(view, "emphasis") == [] and layers(view, "dim") == []
     assert view.current_mention_index is None
+
+
+def test_dimmed_tints_are_fainter_tints_of_the_same_kind(view) -> None:
+    from viewer.gui.kinds import kind_style
+    from viewer.gui.letter_view import SELECTION_ROLE
+
+    letter = read_letter(ICBL)
+    view.set_letter(letter)
+    view.set_selection({"pers.bernstein.elizabeth"})
+    base = view.palette().color(QPalette.ColorRole.Base)
+    place = next(m for m in letter.mentions if m.kind == "place")
+    for selection in view.extraSelections():
+        cursor = selection.cursor
+        if selection.format.property(SELECTION_ROLE) != "dim":
+            continue
+        if cursor.selectionStart() <= place.start < cursor.selectionEnd():
+            faded = selection.format.background().color()
+            break
+    else:
+        raise AssertionError("the place mention is not dimmed")
+    tint = kind_style("place", dark=False).background
+    for channel in ("red", "green", "blue"):
+        low, high = sorted((getattr(tint, channel)(), getattr(base, channel)()))
+        assert low <= getattr(faded, channel)() <= high
+    assert faded != tint and faded != base
 
 
 def test_selection_of_several_entities_counts_shared_mentions_once(view, inline) -> None:
@@ -646,8 +674,16 @@ def test_big_letters_draw_layers_around_the_viewport(view, tmp_path, qtbot) -> N
             if m.kind == "person" and m.end > top and m.start < bottom
         ]
         assert covered(people) <= covered(layers(view, "hidden"))
-        (dim,) = layers(view, "dim")
-        assert dim[0] <= top and dim[1] >= bottom
+        # The other mentions on screen are dimmed (people stay hidden), and only around it.
+        others = [
+            (m.start, m.end)
+            for m in letter.mentions
+            if m.kind != "person" and entity not in m.entities and m.end > top and m.start < bottom
+        ]
+        dim = layers(view, "dim")
+        assert covered(others) <= covered(dim) | covered(ranges)
+        assert not covered(dim) & covered(people)
+        assert len(dim) < len(letter.mentions) // 4
     assert seen >= 3
 
 
