@@ -200,8 +200,11 @@ def test_opening_another_letter_drops_the_late_rest(qtbot, make_window, long_let
     assert window.view.toPlainText() == window.current_letter.text
 
 
-def test_a_rest_that_cannot_be_read_is_told(qtbot, make_window, long_letter, monkeypatch):
+def test_a_rest_that_cannot_be_read_is_told_and_logged(
+    qtbot, make_window, long_letter, monkeypatch
+) -> None:
     import viewer.tei.reader as reader
+    from viewer.gui.crash import log_path
 
     def broken(*args, **kwargs):
         raise MemoryError("no room left")
@@ -214,6 +217,8 @@ def test_a_rest_that_cannot_be_read_is_told(qtbot, make_window, long_letter, mon
     assert window.current_letter is first  # the first part stays
     message = window.statusBar().currentMessage()
     assert "Only the first part of long.xml is shown" in message and "no room left" in message
+    assert str(log_path()) in message
+    assert "MemoryError: no room left" in log_path().read_text(encoding="utf-8")
     assert not window.progress_label.isVisible()
 
 

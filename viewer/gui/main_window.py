@@ -21,6 +21,7 @@ import contextlib
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,14 @@ Loader = Callable[..., StagedLetter]
 def icon(name: str) -> QIcon:
     path = ICONS / f"{name}.svg"
     return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An unexpected exception in the reading thread, with its traceback for the log."""
+
+    error: Exception
+    details: str
 
 
 @dataclass
@@ -508,8 +517,10 @@ class MainWindow(QMainWindow):
                 letter = rest()
                 outcome: object = (letter, prepare(letter))
                 letter.mention_counts()  # counted here, not while the window waits
-            except Exception as error:  # told in the window, never lost
+            except EpistolaError as error:
                 outcome = error
+            except Exception as error:  # a bug: told in the window and logged, never lost
+                outcome = _Failure(error, traceback.format_exc())
             # The window may be gone by now (closed, or the program ending): then
             # PySide raises RuntimeError or TypeError here, and nobody waits for this.
             with contextlib.suppress(RuntimeError, TypeError):
@@ -521,11 +532,21 @@ class MainWindow(QMainWindow):
         completion = self._completing
         if completion is None or number != completion.number:
             return  # another letter was opened meanwhile
-        if isinstance(outcome, BaseException):
+        if isinstance(outcome, EpistolaError | _Failure):
+            # What waited for the whole letter (a search hit, a count) is dropped with it.
             self._completing = None
             self.progress_label.hide()
             name = Path(self._letter.file).name if self._letter else "the letter"
-            detail = str(outcome) or type(outcome).__name__
+            if isinstance(outcome, _Failure):
+                from viewer.gui.crash import write_log
+
+                log = write_log(outcome.details)
+                error = outcome.error
+                detail = str(error) or type(error).__name__
+                if log is not None:
+                    detail += f"; details in {log}"
+            else:
+                detail = str(outcome)
             self.status(
                 f"Only the first part of {name} is shown: the rest could not be read ({detail})",
                 0,
@@ -588,13 +609,17 @@ class MainWindow(QMainWindow):
         before = self._unresolved_count()
         if self._letter is not None:
             self.open_letter(self._letter.file, keep_selection=True)
-        resolved = before - self._unresolved_count()
-        message = f"Register folder {Path(path).name} added"
-        if resolved == 1:
-            message += ": 1 more reference resolves in this letter"
-        elif resolved > 1:
-            message += f": {resolved} more references resolve in this letter"
-        self.status(message)
+
+        def tell() -> None:
+            resolved = before - self._unresolved_count()
+            message = f"Register folder {Path(path).name} added"
+            if resolved == 1:
+                message += ": 1 more reference resolves in this letter"
+            elif resolved > 1:
+                message += f": {resolved} more references resolve in this letter"
+            self.status(message)
+
+        self.when_complete(tell)  # a long letter is counted once it is whole
         return True
 
     def _unresolved_count(self) -> int:
