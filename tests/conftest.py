@@ -30,3 +30,19 @@ def tei_schema() -> etree.RelaxNG:
             pytrace=False,
         )
     return etree.RelaxNG(etree.parse(str(TEI_ALL_RNG)))
+
+
+@pytest.fixture(scope="session")
+def long_letter(tmp_path_factory) -> Path:
+    """A generated letter long enough to open in two stages (400 KB, 8,000 mentions)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+    from make_big_letter import make_letter
+
+    from viewer.tei.reader import STAGED_FROM_BYTES
+
+    path = tmp_path_factory.mktemp("long-letter") / "long.xml"
+    path.write_bytes(make_letter(target_bytes=400_000, mentions=8_000))
+    assert path.stat().st_size >= STAGED_FROM_BYTES
+    return path

@@ -18,7 +18,7 @@ from viewer.model import Letter
 from viewer.tei import read_letter
 from viewer.tei.catalog import RegisterCatalog
 from viewer.tei.classify import classify
-from viewer.tei.reader import STAGED_FROM_BYTES, read_letter_staged
+from viewer.tei.reader import read_letter_staged
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -26,6 +26,8 @@ ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 from make_big_letter import make_letter  # noqa: E402
+
+# ``long_letter`` (tests/conftest.py): a generated letter of 400 KB with 8,000 mentions.
 
 TEI = 'xmlns="http://www.tei-c.org/ns/1.0"'
 
@@ -47,14 +49,6 @@ def assert_true_beginning(first: Letter, whole: Letter) -> None:
     assert first.title == whole.title
     assert first.senders == whole.senders and first.recipients == whole.recipients
     assert first.date == whole.date
-
-
-@pytest.fixture(scope="module")
-def long_letter(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("staged") / "long.xml"
-    path.write_bytes(make_letter(target_bytes=400_000, mentions=8_000))
-    assert path.stat().st_size >= STAGED_FROM_BYTES
-    return path
 
 
 def test_a_long_letter_comes_in_two_stages(long_letter: Path) -> None:
@@ -80,15 +74,19 @@ def test_first_part_length_is_a_parameter(long_letter: Path) -> None:
     assert_true_beginning(staged.letter, staged.rest())
 
 
-def test_a_text_without_a_place_to_stop_comes_whole(tmp_path: Path) -> None:
-    words = " ".join(f'<persName ref="#p">Anna</persName> word{i}' for i in range(3_000))
-    path = tmp_path / "one-paragraph.xml"
+def write_letter(path: Path, title: str, body: str) -> Path:
     path.write_text(
-        f"<TEI {TEI}><teiHeader><fileDesc><titleStmt><title>One</title></titleStmt>"
+        f"<TEI {TEI}><teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>"
         "<publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc></fileDesc>"
-        f"</teiHeader><text><body><p>{words}</p></body></text></TEI>",
+        f"</teiHeader><text><body>{body}</body></text></TEI>",
         encoding="utf-8",
     )
+    return path
+
+
+def test_a_text_without_a_place_to_stop_comes_whole(tmp_path: Path) -> None:
+    words = " ".join(f'<persName ref="#p">Anna</persName> word{i}' for i in range(3_000))
+    path = write_letter(tmp_path / "one-paragraph.xml", "One", f"<p>{words}</p>")
     staged = read_letter_staged(path, staged_from_bytes=0, first_characters=100)
     assert staged.complete
     assert staged.letter == read_letter(path)
@@ -100,13 +98,7 @@ def test_notes_texts_come_with_the_rest(tmp_path: Path) -> None:
         f'<note n="{i}">Note {i} on <placeName>Wien</placeName>.</note> and goes on.</p>'
         for i in range(40)
     )
-    path = tmp_path / "notes.xml"
-    path.write_text(
-        f"<TEI {TEI}><teiHeader><fileDesc><titleStmt><title>Notes</title></titleStmt>"
-        "<publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc></fileDesc>"
-        f"</teiHeader><text><body>{paragraphs}</body></text></TEI>",
-        encoding="utf-8",
-    )
+    path = write_letter(tmp_path / "notes.xml", "Notes", paragraphs)
     staged = read_letter_staged(path, staged_from_bytes=0, first_characters=300)
     first, whole = staged.letter, staged.rest()
     assert_true_beginning(first, whole)

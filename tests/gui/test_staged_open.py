@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from viewer.gui.letter_view import LetterView, describe_selection_layers
 from viewer.tei import read_letter
-from viewer.tei.reader import STAGED_FROM_BYTES, read_letter_staged
+from viewer.tei.reader import read_letter_staged
 
 pytestmark = pytest.mark.gui
 
@@ -28,14 +28,6 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 from make_big_letter import make_letter  # noqa: E402
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def long_letter(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("staged-gui") / "long.xml"
-    path.write_bytes(make_letter(target_bytes=320_000, mentions=6_000))
-    assert path.stat().st_size >= STAGED_FROM_BYTES
-    return path
 
 
 def document_html(view: LetterView) -> str:

@@ -343,10 +343,16 @@ class TextWalker:
             raise _Enough
 
     def _content(self, element: etree._Element) -> None:
-        self.out.text(element.text)
+        # The innermost loop of the walk (once per element): names bound once, and no
+        # call for the many elements without a tail.
+        text, walk = self.out.text, self.walk
+        if element.text:
+            text(element.text)
         for child in element:
-            self.walk(child)
-            self.out.text(child.tail)
+            walk(child)
+            tail = child.tail
+            if tail:
+                text(tail)
 
     def _generic(self, element: etree._Element, name: str) -> None:
         if name in SKIPPED:
