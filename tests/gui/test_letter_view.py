@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QHelpEvent, QPalette, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from viewer.gui.kinds import kind_style
 from viewer.gui.letter_view import (
@@ -703,3 +703,24 @@ def test_click_on_a_dangling_inner_mention_falls_back_to_the_outer(view, tmp_pat
             view.viewport(), Qt.MouseButton.LeftButton, pos=point_of(view, atlantis.start + 3)
         )
     assert signal.args == [["o1"], False]
+
+
+def test_switching_from_a_scrolled_long_letter_keeps_no_old_layers(view, tmp_path, qtlog) -> None:
+    """setDocument scrolls; the old letter's windowed layers must not land on the new one."""
+    path = tmp_path / "long.xml"
+    path.write_bytes(make_letter(target_bytes=150_000, mentions=4_000))
+    long_letter = read_letter(path)
+    view.set_letter(long_letter)
+    view.set_kind_visible("person", False)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    QApplication.processEvents()
+    assert layers(view, "hidden")
+    # A new text that ends inside a hidden run of the old one, near its start.
+    person = next(m for m in long_letter.mentions if m.kind == "person" and m.start > 20)
+    short = Letter(file=str(tmp_path / "short.xml"), title="Short", text="x" * (person.start + 1))
+    view.set_letter(short)
+    QApplication.processEvents()
+    warnings = [r.message for r in qtlog.records if "out of range" in r.message]
+    assert warnings == []
+    assert all(end <= len(short.text) for _role, _start, end in describe_selection_layers(view))

@@ -542,6 +542,9 @@ class LetterView(QTextEdit):
         ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
         self.setExtraSelections([])
         self._visible_cache = {}
+        # Layers are renewed for the new document once it is indexed; until then, the
+        # scrolling that setDocument causes must not re-apply the old document's.
+        self._window = None
         # Margins before the view lays the document out, so that it is laid out once.
         self._column_margin = -1
         self._update_column(document)
