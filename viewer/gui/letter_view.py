@@ -334,6 +334,8 @@ class LetterView(QTextEdit):
         self._flash_timer.setSingleShot(True)
         self._flash_timer.timeout.connect(self._end_flash)
         self._press: QPoint | None = None
+        self._documents_shown = 0  # counts setDocument calls
+        self._anchored_in = 0  # which document the last plain or double click was in
         self._column_margin = -1
         self.verticalScrollBar().valueChanged.connect(self._follow_viewport)
 
@@ -542,6 +544,7 @@ class LetterView(QTextEdit):
         ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
         self.setExtraSelections([])
         self._visible_cache = {}
+        self._documents_shown += 1
         # Layers are renewed for the new document once it is indexed; until then, the
         # scrolling that setDocument causes must not re-apply the old document's.
         self._window = None
@@ -1356,7 +1359,25 @@ class LetterView(QTextEdit):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position().toPoint()
+        shift = Qt.KeyboardModifier.ShiftModifier
+        if event.modifiers() & shift and self._anchored_in != self._documents_shown:
+            # QTextEdit extends a Shift+click from the word or line a double or triple
+            # click chose, and keeps that choice across setDocument: in another letter
+            # it points into the old text. A first click in a letter is a plain one.
+            event = QMouseEvent(
+                event.type(),
+                event.position(),
+                event.globalPosition(),
+                event.button(),
+                event.buttons(),
+                event.modifiers() & ~shift,
+            )
+        self._anchored_in = self._documents_shown
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._anchored_in = self._documents_shown
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
