@@ -125,6 +125,7 @@ def test_window_shows_the_first_part_then_the_whole(qtbot, make_window, long_let
     assert window.progress_label.text() == "Reading the rest of the letter…"
     assert window.view.toPlainText() == first.text
     assert "so far" in window.letter_label.text()
+    assert window.panel.entities.headerItem().text(1) == "Mentions so far"
     qtbot.waitUntil(lambda: window.complete, timeout=WAIT_MS)
     whole = window.current_letter
     assert completed == [whole]
@@ -138,6 +139,7 @@ def test_window_shows_the_first_part_then_the_whole(qtbot, make_window, long_let
     assert window.view.toPlainText() == whole.text
     assert not window.progress_label.isVisible()
     assert window.letter_label.text().startswith(f"{len(whole.mentions)} mentions")
+    assert window.panel.entities.headerItem().text(1) == "Mentions"
     # The Entities panel counts the whole letter's mentions.
     rows = {row.text(0): row for row in window.panel.entities.leaves()}
     entity = whole.mentions[-1].entities[0]

@@ -481,6 +481,7 @@ class MainWindow(QMainWindow):
         previous = self._selection
         self._completing = None
         self._show_letter(read.letter, keep_selection and read.complete)
+        self.panel.set_partial(not read.complete)
         if not read.complete:
             self._completing = _Completion(self._opened)
             if keep_selection and previous:
@@ -565,6 +566,7 @@ class MainWindow(QMainWindow):
         letter = completion.letter
         self._letter = letter
         self.panel.set_letter(letter)
+        self.panel.set_partial(False)
         self._show_letter_facts(letter)
         self._selection = self._selection.restricted_to(known_ids(letter))
         self._apply_selection()

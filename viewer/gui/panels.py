@@ -476,6 +476,10 @@ class EntitiesPanel(EntityTree):
             "Enter selects the entity; Ctrl+Enter adds it to the selection."
         )
 
+    def set_partial(self, partial: bool) -> None:
+        """While only a letter's first part is read, its mentions are counted "so far"."""
+        self.setHeaderLabels(["Name", "Mentions so far" if partial else "Mentions", "Authority"])
+
     def _build(self, letter: Letter | None) -> None:
         self._reset()
         if letter is None:
@@ -896,6 +900,10 @@ class SidePanel(QWidget):
     def set_selection(self, ids: Iterable[str]) -> None:
         self._ids = frozenset(ids)
         self._apply()
+
+    def set_partial(self, partial: bool) -> None:
+        """Say that the counts are of a letter's first part only (it opens in two stages)."""
+        self.entities.set_partial(partial)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
