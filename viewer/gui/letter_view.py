@@ -12,7 +12,13 @@ search hit) is drawn with ``setExtraSelections`` from offsets recorded at build 
 re-formatting a 2 MB document costs about a second, while a handful of extra selections
 cost a few milliseconds. Only integers are kept between calls; the QTextCursors an extra
 selection needs are created when the selections are applied
-(tests/bench/bench_letter_view.py measures both).
+(tests/bench/bench_letter_view.py measures both). While entities are selected, the
+other mentions keep a faded tint, and a long letter gets its layers only around the
+viewport.
+
+A long letter read in two stages (``viewer.tei.reader.read_letter_staged``) is shown
+with ``set_letter`` for its first part, then ``continue_letter`` builds the whole
+letter's document between events and swaps it in without moving what is on screen.
 """
 
 from __future__ import annotations
