@@ -346,7 +346,6 @@ def bench_open(app: QApplication, path: Path) -> None:
 
     # The two ways of building the document, each into a fresh QTextDocument.
     def cursor_build() -> None:
-        view._formats = {}
         view._make_document(letter, _segment(letter))
 
     cursor_ms = median_ms(cursor_build, OPENS)

@@ -318,7 +318,6 @@ class LetterView(QTextEdit):
         self._colours = _Colours.of(self.palette())
         self._build: _Build | None = None
         self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
-        self._formats: dict[int, QTextCharFormat] = {}
         self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
         self._dim_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
         # margin -> (what the answer depends on, answer) of _visible_positions
@@ -372,7 +371,6 @@ class LetterView(QTextEdit):
         if letter is None:
             return
         self._colours = _Colours.of(self.palette())
-        self._formats = {}
         self._overlay_formats = {}
         self._dim_formats = {}
         self._offsets = _Offsets(letter.text)
@@ -493,7 +491,6 @@ class LetterView(QTextEdit):
         top_y = self.cursorRect(top).top() if top is not None else 0
         self._letter = letter
         self._build = work.build
-        self._formats = dict(enumerate(work.formats))
         self._overlay_formats = {}
         self._dim_formats = {}
         self._offsets = _Offsets(letter.text)
@@ -538,7 +535,6 @@ class LetterView(QTextEdit):
         cursor.beginEditBlock()
         insert = cursor.insertText
         formats = [self._run_format(i, key) for i, key in enumerate(build.keys)]
-        self._formats = dict(enumerate(formats))
         for start, end, key in zip(build.run_starts, build.run_ends, build.run_keys, strict=True):
             insert(text[start:end], formats[key])
         self._format_blocks(document, letter)

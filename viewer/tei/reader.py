@@ -47,8 +47,7 @@ def read_letter(
     cannot be read, is not XML, is not TEI or has no text.
     """
     file = str(path)
-    if reading not in READINGS:
-        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+    _check_reading(reading)
     if data is None:
         data = read_bounded(path)
     with _collector_paused():
@@ -71,8 +70,7 @@ def read_letter_staged(
     no point to stop at before its end, comes back complete.
     """
     file = str(path)
-    if reading not in READINGS:
-        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+    _check_reading(reading)
     data = read_bounded(path)
     if len(data) < staged_from_bytes:
         return StagedLetter(read_letter(path, reading=reading, registers=registers, data=data))
@@ -90,6 +88,11 @@ def read_letter_staged(
             return letter_from_tree(tree, file, reading=reading, registers=registers)
 
     return StagedLetter(first, rest)
+
+
+def _check_reading(reading: str) -> None:
+    if reading not in READINGS:
+        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
 
 
 @contextlib.contextmanager
