@@ -43,8 +43,8 @@ from typing import NamedTuple
 from viewer import __version__
 from viewer.atomic import write_atomic
 from viewer.errors import EpistolaError
-from viewer.filtering import TextFilter, fold
-from viewer.model import ENTITY_KINDS, Letter
+from viewer.filtering import TextFilter, fold, kind_order
+from viewer.model import Letter
 
 CACHE_FORMAT = 3
 CACHE_SUBDIR = "collections"
@@ -199,7 +199,7 @@ class CollectionIndex:
         folded_names = _fold_many(names)
         folded_ids = _fold_many(ids)
         keys = list(
-            zip([_kind_order(kind) for kind, _name in kinds_names], folded_names, ids, strict=True)
+            zip([kind_order(kind) for kind, _name in kinds_names], folded_names, ids, strict=True)
         )
         order = sorted(range(len(ids)), key=keys.__getitem__)
         entities: list[CollectionEntity] = []
@@ -366,7 +366,7 @@ class CollectionIndex:
 
     def kind_range(self, kind: str) -> tuple[int, int]:
         """Positions [low, high) of ``kind`` in :attr:`entities` (sorted by kind)."""
-        order = _kind_order(kind)
+        order = kind_order(kind)
         keys = self._kind_keys()
         return bisect.bisect_left(keys, order), bisect.bisect_right(keys, order)
 
@@ -377,13 +377,13 @@ class CollectionIndex:
             counts: dict[str, int] = {}
             for entity in self.entities:
                 counts[entity.kind] = counts.get(entity.kind, 0) + 1
-            kinds = self._kinds = sorted(counts.items(), key=lambda item: _kind_order(item[0]))
+            kinds = self._kinds = sorted(counts.items(), key=lambda item: kind_order(item[0]))
         return list(kinds)
 
     def _kind_keys(self) -> list[int]:
         keys = getattr(self, "_kind_key_list", None)
         if keys is None:
-            keys = [_kind_order(e.kind) for e in self.entities]
+            keys = [kind_order(e.kind) for e in self.entities]
             self._kind_key_list = keys
         return keys
 
@@ -1232,23 +1232,22 @@ def _run_processes(
         }
         finished: set[str] = set()
         broken: list[list[str]] = []
+
+        # Used within this pass only; the defaults bind this pass's futures and lists.
+        def take(future, futures=futures, broken=broken, finished=finished) -> None:
+            batch = futures[future]
+            try:
+                results = future.result()
+            except cf.process.BrokenProcessPool:
+                broken.append(batch)
+                return
+            for rel, result in zip(batch, results, strict=True):
+                record(rel, result)
+                finished.add(rel)
+
         try:
-            pending = set(futures)
-            while pending:
-                if cancelled():
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    return True
-                done, pending = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    batch = futures[future]
-                    try:
-                        results = future.result()
-                    except cf.process.BrokenProcessPool:
-                        broken.append(batch)
-                        continue
-                    for rel, result in zip(batch, results, strict=True):
-                        record(rel, result)
-                        finished.add(rel)
+            if _drain(pool, futures, cancelled, take):
+                return True
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)
         if not broken:
@@ -1283,22 +1282,25 @@ def _run_threads(
 
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_index_one, paths[rel], catalog, reading): rel for rel in todo}
-        pending = set(futures)
-        while pending:
-            if cancelled():
-                pool.shutdown(wait=False, cancel_futures=True)
-                return True
-            done, pending = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                record(futures[future], future.result())
+        return _drain(pool, futures, cancelled, lambda f: record(futures[f], f.result()))
+
+
+def _drain(pool, futures, cancelled: Callable[[], bool], take: Callable[[object], None]) -> bool:
+    """Hand each future to ``take`` as it finishes; True if cancelled first (pool shut down)."""
+    import concurrent.futures as cf
+
+    pending = set(futures)
+    while pending:
+        if cancelled():
+            pool.shutdown(wait=False, cancel_futures=True)
+            return True
+        done, pending = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
+        for future in done:
+            take(future)
     return False
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _kind_order(kind: str) -> int:
-    return ENTITY_KINDS.index(kind) if kind in ENTITY_KINDS else len(ENTITY_KINDS)
 
 
 def _is_within(path: str, root: str) -> bool:

@@ -209,7 +209,8 @@ class EntityGroup:
     rows: tuple[EntityRow, ...]
 
 
-def _kind_order(kind: str) -> int:
+def kind_order(kind: str) -> int:
+    """Where ``kind`` sorts: ENTITY_KINDS order, anything else after them."""
     return ENTITY_KINDS.index(kind) if kind in ENTITY_KINDS else len(ENTITY_KINDS)
 
 
@@ -249,7 +250,7 @@ def entity_rows(letter: Letter) -> list[EntityGroup]:
         )
     return [
         EntityGroup(kind, tuple(sorted(rows, key=lambda r: (fold(r.entity.name), r.entity.id))))
-        for kind, rows in sorted(groups.items(), key=lambda item: (_kind_order(item[0]), item[0]))
+        for kind, rows in sorted(groups.items(), key=lambda item: (kind_order(item[0]), item[0]))
     ]
 
 
