@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from testdata import TEI_ALL_RNG, require
 
 # Qt must never need a display in tests, and tests must never touch the user's real
 # settings, cache or logs: point every user directory at a throwaway folder before
@@ -15,21 +16,11 @@ _USER_DIRS = tempfile.mkdtemp(prefix="epistola-tests-")
 for _name in ("CONFIG", "CACHE", "LOG"):
     os.environ.setdefault(f"EPISTOLA_{_name}_DIR", os.path.join(_USER_DIRS, _name.lower()))
 
-# The TEI P5 schema is not part of the checkout: it sits in shared/ beside it
-# (X/main is the checkout, X/shared/schemas/tei_all.rng the schema).
-TEI_ALL_RNG = Path(__file__).resolve().parent.parent.parent / "shared" / "schemas" / "tei_all.rng"
-
 
 @pytest.fixture(scope="session")
 def tei_schema() -> etree.RelaxNG:
     """TEI P5 tei_all as a RelaxNG validator, loaded once per session (about 12 s)."""
-    if not TEI_ALL_RNG.is_file():
-        pytest.fail(
-            f"TEI schema not found at {TEI_ALL_RNG}: the shared/ directory with "
-            "schemas/tei_all.rng must sit beside the checkout.",
-            pytrace=False,
-        )
-    return etree.RelaxNG(etree.parse(str(TEI_ALL_RNG)))
+    return etree.RelaxNG(etree.parse(str(require(TEI_ALL_RNG))))
 
 
 @pytest.fixture(scope="session")

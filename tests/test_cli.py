@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from testdata import CORPUS, require
 
 from viewer import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
-CORPUS = ROOT.parent / "shared" / "corpus"
 TEI = "http://www.tei-c.org/ns/1.0"
 
 
@@ -34,9 +34,7 @@ def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 
 
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}", pytrace=False)
-    return CORPUS
+    return require(CORPUS)
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,7 +1,7 @@
 """The collection index without Qt: finding letters, the cache, filtering and search.
 
 Small collections are written into tmp_path as real TEI files; the real
-corpus (../shared/corpus) is indexed whole. Every index here gets its own
+corpus (tests/data/editions) is indexed whole. Every index here gets its own
 cache directory, so nothing touches the user's cache.
 """
 
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from testdata import CORPUS, require
 
 import viewer.tei
 from viewer.collection import (
@@ -29,7 +30,6 @@ from viewer.collection import (
 from viewer.filtering import TextFilter, fold
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
@@ -285,8 +285,7 @@ def test_classify_tells_letters_registers_and_other_xml(collection) -> None:
 
 @pytest.mark.corpus
 def test_the_real_corpus_has_87_letters_and_no_errors(tmp_path: Path) -> None:
-    if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing: {CORPUS}", pytrace=False)
+    require(CORPUS)
     index = index_folder(CORPUS, cache_dir=tmp_path)
     assert len(index.letters) == 87
     assert index.errors == []

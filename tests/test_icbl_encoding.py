@@ -3,7 +3,7 @@
 Pure lxml: neither Qt nor the project's parser is involved, so these tests pin the data
 itself. The generic checks run on every ``letters/*.xml``; the rest is about
 ``icbl-2007-07-24-anama.xml`` and compares it with the plain-text conversion it was
-transcribed from (``shared/seeds/000_b3c1be322d3bb4ea.txt``, beside the checkout).
+transcribed from (``tests/data/seeds/000_b3c1be322d3bb4ea.txt``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from testdata import ICBL_SEED, require
 
 pytestmark = pytest.mark.corpus
 
@@ -22,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 LETTERS_DIR = REPO / "letters"
 LETTERS = sorted(LETTERS_DIR.glob("*.xml"))
 ICBL = LETTERS_DIR / "icbl-2007-07-24-anama.xml"
-SEED = REPO.parent / "shared" / "seeds" / "000_b3c1be322d3bb4ea.txt"
+SEED = ICBL_SEED
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -115,9 +116,7 @@ def register(doc: etree._ElementTree) -> dict[str, etree._Element]:
 
 
 def seed_words() -> list[str]:
-    if not SEED.is_file():
-        pytest.fail(f"The seed text is missing: {SEED} (shared/ must sit beside the checkout).")
-    text = SEED.read_text(encoding="utf-8")
+    text = require(SEED).read_text(encoding="utf-8")
     assert SEED_SIGNATURE_NOTE in text, "the seed's signature note changed; update the test"
     text = text.replace(SEED_SIGNATURE_NOTE, " ")
     text = re.sub(r"\[([^\]]*)\]\(mailto:[^)]*\)", r"\1", text)

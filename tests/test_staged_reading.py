@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
 from viewer.model import Letter
@@ -21,7 +22,6 @@ from viewer.tei.classify import classify
 from viewer.tei.reader import read_letter_staged
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
@@ -121,7 +121,7 @@ def test_unknown_reading_is_refused(long_letter: Path) -> None:
 
 @pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
 def test_every_corpus_letter_splits_into_a_true_beginning(reading: str) -> None:
-    assert (CORPUS / "README.md").is_file(), f"the shared corpus is missing at {CORPUS}"
+    require(CORPUS / "README.md")
     catalog = RegisterCatalog()
     letters = [p for p in sorted(CORPUS.rglob("*.xml")) if classify(p) == "letter"]
     assert len(letters) == 87

@@ -2,7 +2,7 @@
 
 Run from the checkout's root:  python tests/bench/bench_corpus.py [--runs N]
 
-For each edition in ../shared/corpus it prints: the letters opened (and the
+For each edition in tests/data/editions it prints: the letters opened (and the
 non-letters refused), mentions found, references present and resolved (on
 mentions and on Jean Paul's line-reference notes; computed dates are not
 references), the distinct references that stay unresolved, and the median
@@ -34,7 +34,7 @@ from viewer.tei.catalog import RegisterCatalog  # noqa: E402
 from viewer.tei.classify import classify  # noqa: E402
 from viewer.tei.xml import parse_file  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "data" / "editions"
 EDITIONS = ("schnitzler-briefe", "escher", "jean-paul", "mitford")
 
 

@@ -53,7 +53,9 @@ from viewer.model import Letter  # noqa: E402
 from viewer.tei import read_letter  # noqa: E402
 
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
-CORPUS_LETTER = ROOT.parent / "shared" / "corpus" / "schnitzler-briefe" / "editions" / "L02663.xml"
+CORPUS_LETTER = (
+    ROOT / "tests" / "data" / "editions" / "schnitzler-briefe" / "editions" / "L02663.xml"
+)
 SIZE = (1000, 800)
 CLICKS = 9
 OPENS = 5

@@ -1,8 +1,8 @@
 """Fixtures for the real-corpus tests: where the corpus is, one register catalog, opened letters.
 
-The corpus sits beside the checkout (``X/main`` is the checkout,
-``X/shared/corpus`` the corpus), in CI too. A missing corpus is a failure
-with a clear message, never a silent skip.
+The corpus is part of the checkout (``tests/data/editions``, see
+``tests/testdata.py``). A missing corpus is a failure with a clear message,
+never a silent skip.
 """
 
 from __future__ import annotations
@@ -11,23 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from testdata import CORPUS, require
 
 from viewer.model import Letter
 from viewer.tei import read_letter
 from viewer.tei.catalog import RegisterCatalog
 from viewer.tei.classify import classify
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-
 
 @pytest.fixture(scope="session")
 def corpus_root() -> Path:
-    if not (CORPUS / "README.md").is_file():
-        pytest.fail(
-            f"the shared corpus is missing: expected it at {CORPUS} "
-            "(the shared/ folder must sit beside the checkout)",
-            pytrace=False,
-        )
+    require(CORPUS / "README.md")
     return CORPUS
 
 

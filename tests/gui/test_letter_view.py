@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
 from PySide6.QtGui import QColor, QHelpEvent, QPalette, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication, QToolTip
+from testdata import CORPUS, require
 
 from viewer.gui.kinds import kind_style
 from viewer.gui.letter_view import (
@@ -30,7 +31,6 @@ from viewer.model import Letter
 from viewer.tei import read_letter
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus"
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 SCHNITZLER = CORPUS / "schnitzler-briefe" / "editions" / "L00288.xml"
 SCHNITZLER_NOTES = CORPUS / "schnitzler-briefe" / "editions" / "L02663.xml"
@@ -83,9 +83,7 @@ def read(tmp_path: Path, xml: str, name: str = "letter.xml") -> Letter:
 
 
 def corpus_file(path: Path) -> Path:
-    if not path.is_file():
-        pytest.fail(f"corpus letter {path} is missing: shared/ must sit beside the checkout")
-    return path
+    return require(path)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 from conftest import AZERBAIJAN, BERNSTEIN, GOOSE, HRW, ICBL, WILLIAMS, make_args
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
+from testdata import CORPUS, require
 
 from viewer.filtering import count_mentions
 
@@ -541,15 +541,13 @@ def test_crash_in_a_slot_is_caught(qtbot, window, user_dirs, dialogs):
 
 # ------------------------------------------------------------------ the corpus
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 NOT_LETTERS = ("register", "people", "places", "regions", "siteindex")
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_every_corpus_letter_opens_with_all_panels(qtbot, make_window, icbl_path, dialogs):
-    if not CORPUS.is_dir():
-        pytest.fail(f"the corpus is not at {CORPUS}: shared/ must sit beside the checkout")
+    require(CORPUS)
     letters = [
         path
         for path in sorted(CORPUS.rglob("*.xml"))

@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
 )
+from testdata import CORPUS, require
 
 pytestmark = pytest.mark.gui
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus"
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 CORPUS_LETTERS = [
     "schnitzler-briefe/editions/L00007.xml",
@@ -73,10 +73,7 @@ MARKUP_LETTER = """<?xml version="1.0" encoding="UTF-8"?>
 def letters(tmp_path) -> list[Path]:
     found = [ICBL]
     for relative in CORPUS_LETTERS:
-        path = CORPUS / relative
-        if not path.is_file():
-            pytest.fail(f"corpus letter {path} is missing (shared/ must sit beside the checkout)")
-        found.append(path)
+        found.append(require(CORPUS / relative))
     markup = tmp_path / "markup.xml"
     markup.write_text(MARKUP_LETTER, encoding="utf-8")
     found.append(markup)
