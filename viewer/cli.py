@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="print the collection of letters under DIR as JSON and exit",
     )
+    action.add_argument(
+        "--install-desktop",
+        action="store_true",
+        help="add Epistola to your applications menu and to 'Open With' for TEI XML "
+        "(per user, under $XDG_DATA_HOME) and exit",
+    )
+    action.add_argument(
+        "--uninstall-desktop",
+        action="store_true",
+        help="remove what --install-desktop added and exit",
+    )
     parser.add_argument(
         "--reading",
         choices=("normalised", "diplomatic"),
@@ -188,6 +199,26 @@ def index(folder: str, register_dirs: Sequence[str] = ()) -> int:
     return EXIT_OK
 
 
+def desktop(remove: bool) -> int:
+    from viewer import desktop as integration
+
+    try:
+        report = integration.uninstall() if remove else integration.install()
+    except EpistolaError as error:
+        return _fail(str(error))
+    home = integration.data_home()
+    if remove:
+        done = f"removed {len(report.removed)} file(s) of Epistola's desktop integration"
+    else:
+        done = (
+            f"installed Epistola's menu entry, icons and TEI XML file type "
+            f"({len(report.written)} files)"
+        )
+    refreshed = f"; refreshed: {', '.join(report.refreshed)}" if report.refreshed else ""
+    sys.stdout.buffer.write(_encode(f"{done} under {home}{refreshed}\n"))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -198,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(args.check, args.reading, args.registers)
         if args.index:
             return index(args.index, args.registers)
+        if args.install_desktop or args.uninstall_desktop:
+            return desktop(remove=args.uninstall_desktop)
         from viewer.gui.app import run
 
         return run(args)

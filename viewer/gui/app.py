@@ -23,14 +23,13 @@ import time
 from pathlib import Path
 
 import viewer
+from viewer import assets
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-ROOT = Path(viewer.__file__).resolve().parent.parent
-LETTERS = ROOT / "letters"
-RESOURCES = ROOT / "resources"
-DEFAULT_LETTER = LETTERS / "icbl-2007-07-24-anama.xml"
-APP_ICON = RESOURCES / "icons" / "epistola.svg"
+LETTERS = assets.letters_dir()
+DEFAULT_LETTER = LETTERS / assets.DEFAULT_LETTER_NAME
+APP_ICON = assets.icon_path("epistola")
 BENCH_VARIABLE = "EPISTOLA_BENCH_STARTUP"
 
 

@@ -51,12 +51,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.assets import resources_dir
 from viewer.errors import EpistolaError
 from viewer.filtering import Selection, known_ids, status_text
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
 from viewer.model import Letter, StagedLetter
 
-ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+ICONS = resources_dir() / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
 DEFAULT_SIZE = (1280, 800)
 SPLIT_RATIO = 0.6

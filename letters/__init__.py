@@ -1,0 +1,1 @@
+"""The letters shipped with Epistola, as package data: ``files("viewer.letters")``."""

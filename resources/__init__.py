@@ -1,0 +1,1 @@
+"""Icons, desktop files and the screenshot shipped with Epistola (``viewer.resources``)."""

@@ -1,0 +1,8 @@
+"""``python -m viewer``: the same as the ``epistola`` command (the desktop entry may use it)."""
+
+import sys
+
+from viewer.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
