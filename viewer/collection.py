@@ -1296,6 +1296,11 @@ def _drain(pool, futures, cancelled: Callable[[], bool], take: Callable[[object]
             return True
         done, pending = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
         for future in done:
+            # Several results can arrive at once: a cancel asked for while taking one
+            # stops before the next, not only once all that arrived are taken.
+            if cancelled():
+                pool.shutdown(wait=False, cancel_futures=True)
+                return True
             take(future)
     return False
 

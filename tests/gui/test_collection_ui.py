@@ -8,6 +8,7 @@ into the window the composition root builds and check the wiring end to end.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -350,27 +351,39 @@ def test_an_index_job_runs_in_a_thread_and_cancel_stops_it(qtbot, home, tmp_path
         )
     main_thread = QApplication.instance().thread()
     threads = []
+    # The job is held after its fifth letter until the test has cancelled it, so the
+    # cancel always arrives mid-run, however fast the machine reads (no timing involved).
+    reached_five = threading.Event()
+    cancelled_by_test = threading.Event()
 
     def work(progress, cancel):
         from PySide6.QtCore import QThread
 
         threads.append(QThread.currentThread())
+
+        def report(done, total):
+            progress(done, total)
+            if done == 5:
+                reached_five.set()
+                assert cancelled_by_test.wait(20), "the test never cancelled the job"
+
         return index_folder(
-            folder, cache_dir=tmp_path / "cache", mode="serial", progress=progress, cancel=cancel
+            folder, cache_dir=tmp_path / "cache", mode="serial", progress=report, cancel=cancel
         )
 
     job = IndexJob(work)
     results = []
-    seen = []
-    job.progress.connect(lambda _job, done, total: (seen.append(done), done >= 5 and job.cancel()))
     job.finished.connect(lambda _job, result: results.append(result))
     job.start()
+    qtbot.waitUntil(reached_five.is_set, timeout=20000)
+    job.cancel()
+    cancelled_by_test.set()
     qtbot.waitUntil(lambda: bool(results), timeout=20000)
-    job.thread.wait(5000)
+    assert job.thread.wait(5000)
     (result,) = results
     assert threads and threads[0] is not main_thread
     assert result.cancelled
-    assert 0 < len(result.letters) < 120
+    assert len(result.letters) == 5
 
 
 # ================================================== the window (integration)
