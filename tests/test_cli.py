@@ -126,6 +126,7 @@ def assert_mentions_slice(data: dict) -> None:
         assert 0 <= mention["start"] < mention["end"] <= len(text)
 
 
+@pytest.mark.slow
 def test_dump_of_the_shipped_letter() -> None:
     result = run("--dump", str(ICBL.relative_to(ROOT)))
     assert result.returncode == 0, result.stderr
@@ -136,6 +137,7 @@ def test_dump_of_the_shipped_letter() -> None:
     assert data["date"]["when"] == "2007-07-24"
 
 
+@pytest.mark.slow
 def test_dump_of_a_corpus_letter_carries_register_and_unresolved() -> None:
     path = corpus() / "mitford" / "letters" / "1815-04-03_Elford.xml"
     result = run("--dump", str(path))
@@ -148,6 +150,7 @@ def test_dump_of_a_corpus_letter_carries_register_and_unresolved() -> None:
     assert any(m["unresolved"] for m in data["mentions"])
 
 
+@pytest.mark.slow
 def test_dump_is_utf8_whatever_the_locale(folder: Path) -> None:
     path = write(folder / "umlaut.xml", letter_xml("<p>Grüße aus Zürich – ſ</p>"))
     result = subprocess.run(
@@ -164,6 +167,7 @@ def test_dump_is_utf8_whatever_the_locale(folder: Path) -> None:
 # -------------------------------------------------------------- --check
 
 
+@pytest.mark.slow
 def test_check_exits_0_with_warnings_only(folder: Path) -> None:
     path = write(folder / "dangling.xml", letter_xml('<p><persName ref="#ghost">G</persName></p>'))
     result = run("--check", str(path))
@@ -172,6 +176,7 @@ def test_check_exits_0_with_warnings_only(folder: Path) -> None:
     assert result.stdout.rstrip().splitlines()[-1].endswith("0 error(s), 1 warning(s), 0 note(s)")
 
 
+@pytest.mark.slow
 def test_check_exits_1_with_an_error(folder: Path) -> None:
     path = write(folder / "dup.xml", letter_xml('<p xml:id="a">x</p><p xml:id="a">y</p>'))
     result = run("--check", str(path))
@@ -179,6 +184,7 @@ def test_check_exits_1_with_an_error(folder: Path) -> None:
     assert "error: duplicate-id" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_lists_each_diagnostic_on_its_own_line(folder: Path) -> None:
     path = write(
         folder / "two.xml",
@@ -203,6 +209,7 @@ BAD_INPUT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["--dump", "--check"])
 @pytest.mark.parametrize(("name", "content", "says"), BAD_INPUT)
 def test_bad_input_is_one_line_and_exit_2(
@@ -221,6 +228,7 @@ def test_bad_input_is_one_line_and_exit_2(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_malformed_xml_names_line_and_column(folder: Path) -> None:
     path = write(folder / "broken.xml", f'<TEI xmlns="{TEI}">\n<text>\n<body></text></TEI>')
     result = run("--dump", str(path))
@@ -270,6 +278,7 @@ HANDFUL = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.corpus
 @pytest.mark.parametrize("relative", HANDFUL)
@@ -281,6 +290,7 @@ def test_corpus_letters_dump_as_a_process(relative: str) -> None:
     assert_mentions_slice(data)
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.corpus
 @pytest.mark.parametrize(

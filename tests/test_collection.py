@@ -283,6 +283,7 @@ def test_classify_tells_letters_registers_and_other_xml(collection) -> None:
 # --------------------------------------------------------------- the corpus
 
 
+@pytest.mark.slow
 @pytest.mark.corpus
 def test_the_real_corpus_has_87_letters_and_no_errors(tmp_path: Path) -> None:
     require(CORPUS)
@@ -475,6 +476,7 @@ def test_progress_and_cancel(home: Path, tmp_path: Path) -> None:
     assert rest.stats.parsed == 30 - len(index.letters)
 
 
+@pytest.mark.slow
 def test_cancel_stops_worker_processes(home: Path, tmp_path: Path) -> None:
     folder = home / "many"
     folder.mkdir()
@@ -527,6 +529,7 @@ def test_letters_mentioning_one_and_several_entities(collection) -> None:
         index.letters_mentioning(["anna"], mode="some")
 
 
+@pytest.mark.slow
 def test_entity_filter_every_word_ignoring_case_and_accents(collection) -> None:
     folder, _files, cache = collection
     index = index_folder(folder, cache_dir=cache)
@@ -543,6 +546,7 @@ def test_entity_filter_every_word_ignoring_case_and_accents(collection) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_entity_search_agrees_with_the_panel_filter_rule() -> None:
     """Both scanning strategies (rare and common words) give TextFilter's answer."""
     first = ["Anna", "Ágnes", "Zoë", "Jörg", "Karl", "Maria", "Straße"]
@@ -636,6 +640,7 @@ def _run_cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_on_the_command_line(collection, tmp_path: Path) -> None:
     folder, files, cache = collection
@@ -656,6 +661,7 @@ def test_index_on_the_command_line(collection, tmp_path: Path) -> None:
     assert b"Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_of_a_folder_without_letters_exits_2(home: Path, tmp_path: Path) -> None:
     folder = home / "no letters"
@@ -669,6 +675,7 @@ def test_index_of_a_folder_without_letters_exits_2(home: Path, tmp_path: Path) -
     assert lines == [f"epistola: {folder}: holds no letters (its one XML file is not a TEI letter)"]
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_of_something_that_is_not_a_folder_exits_2(tmp_path: Path) -> None:
     result = _run_cli("--index", str(tmp_path / "nowhere"), cache=tmp_path / "cache")

@@ -145,6 +145,7 @@ def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_command_line_installs_and_removes(tmp_path: Path) -> None:
     done = run_cli("--install-desktop", home=tmp_path)
@@ -156,6 +157,7 @@ def test_command_line_installs_and_removes(tmp_path: Path) -> None:
     assert not (tmp_path / "applications" / "epistola.desktop").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_an_unwritable_data_home_is_one_clear_line(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "main.py"
 ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def run_main(*args: str, tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess:

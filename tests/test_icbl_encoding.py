@@ -155,6 +155,7 @@ def test_letters_are_shipped() -> None:
     assert ICBL in LETTERS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", LETTERS, ids=lambda p: p.name)
 def test_letter_validates_against_tei_all(path: Path, tei_schema: etree.RelaxNG) -> None:
     ok = tei_schema.validate(parse(path))

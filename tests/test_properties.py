@@ -326,6 +326,7 @@ def parse_or_refuse(data: bytes) -> Letter | None:
         return None
 
 
+@pytest.mark.slow
 @budget(600)
 @given(documents())
 def test_generated_letters_parse_with_sound_offsets(doc: Generated) -> None:
@@ -340,6 +341,7 @@ def test_generated_letters_parse_with_sound_offsets(doc: Generated) -> None:
             assert wanted in _SPACE.sub(" ", letter.text), (reading, wanted, letter.text)
 
 
+@pytest.mark.slow
 @budget(500)
 @given(documents(), st.data())
 def test_mutated_letters_parse_or_are_refused(doc: Generated, data) -> None:
@@ -365,6 +367,7 @@ def test_mutated_letters_parse_or_are_refused(doc: Generated, data) -> None:
         check_offsets(letter)
 
 
+@pytest.mark.slow
 @budget(400)
 @given(st.binary(max_size=512))
 def test_random_bytes_parse_or_are_refused(data: bytes) -> None:
@@ -373,6 +376,7 @@ def test_random_bytes_parse_or_are_refused(data: bytes) -> None:
         check_offsets(letter)
 
 
+@pytest.mark.slow
 @budget(300)
 @given(
     st.lists(
@@ -423,6 +427,7 @@ def test_random_markup_strings_parse_or_are_refused(parts: list[str]) -> None:
         check_offsets(letter)
 
 
+@pytest.mark.slow
 @budget(200)
 @given(st.text(max_size=200))
 def test_random_text_parses_or_is_refused(text: str) -> None:

@@ -99,6 +99,7 @@ REFERENCES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fragment", "entities", "unresolved"), REFERENCES)
 def test_reference_forms(
     edition: Path, fragment: str, entities: tuple[str, ...], unresolved: tuple[str, ...]

@@ -308,6 +308,7 @@ _settings_like = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.hostile
 @hypothesis_settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

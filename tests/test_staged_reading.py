@@ -51,6 +51,7 @@ def assert_true_beginning(first: Letter, whole: Letter) -> None:
     assert first.date == whole.date
 
 
+@pytest.mark.slow
 def test_a_long_letter_comes_in_two_stages(long_letter: Path) -> None:
     staged = read_letter_staged(long_letter)
     assert not staged.complete
@@ -68,6 +69,7 @@ def test_a_short_letter_comes_whole() -> None:
     assert staged.letter == read_letter(ICBL)
 
 
+@pytest.mark.slow
 def test_first_part_length_is_a_parameter(long_letter: Path) -> None:
     staged = read_letter_staged(long_letter, first_characters=500)
     assert 500 <= len(staged.letter.text) < 3_000
@@ -84,6 +86,7 @@ def write_letter(path: Path, title: str, body: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_text_without_a_place_to_stop_comes_whole(tmp_path: Path) -> None:
     words = " ".join(f'<persName ref="#p">Anna</persName> word{i}' for i in range(3_000))
     path = write_letter(tmp_path / "one-paragraph.xml", "One", f"<p>{words}</p>")
@@ -119,6 +122,7 @@ def test_unknown_reading_is_refused(long_letter: Path) -> None:
         read_letter_staged(long_letter, reading="phonetic")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
 def test_every_corpus_letter_splits_into_a_true_beginning(reading: str) -> None:
     require(CORPUS / "README.md")
@@ -141,6 +145,7 @@ def test_every_corpus_letter_splits_into_a_true_beginning(reading: str) -> None:
     assert split >= 60  # most letters have somewhere to stop after 400 characters
 
 
+@pytest.mark.slow
 def test_mention_counts_are_counted_once_and_handed_out_as_copies(long_letter: Path) -> None:
     letter = read_letter(long_letter)
     counts = letter.mention_counts()

@@ -22,6 +22,7 @@ MISSING_KEYS = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_every_letter_opens_and_follows_its_title(letters_of, open_letter, check, corpus_root):
     letters = letters_of(EDITION)
     assert len(letters) == 21

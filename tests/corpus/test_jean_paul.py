@@ -19,6 +19,7 @@ TO_MOTHER = f"{EDITION}/briefe/vonbriefe/I/I_10.xml"
 OERTEL = f"{EDITION}/briefe/umfeldbriefe/1795/1795-03-02_FOertel_RVarnhagen.xml"
 
 
+@pytest.mark.slow
 def test_every_letter_opens_and_every_reference_resolves(
     letters_of, open_letter, check, corpus_root
 ) -> None:

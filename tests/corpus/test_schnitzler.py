@@ -15,6 +15,7 @@ pytestmark = pytest.mark.corpus
 EDITION = "schnitzler-briefe"
 
 
+@pytest.mark.slow
 def test_every_letter_opens_in_both_readings(letters_of, open_letter, check, corpus_root) -> None:
     letters = letters_of(EDITION)
     assert len(letters) == 23

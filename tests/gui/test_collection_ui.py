@@ -342,6 +342,7 @@ def test_search_lists_hits_with_context_and_opens_them(qtbot, index, letters) ->
 # ================================================================== indexing
 
 
+@pytest.mark.slow
 def test_an_index_job_runs_in_a_thread_and_cancel_stops_it(qtbot, home, tmp_path) -> None:
     folder = home / "many"
     folder.mkdir()
@@ -515,6 +516,7 @@ def test_search_opens_the_letter_at_the_hit(installed, letters, qtbot) -> None:
     assert [letter.text[s:e] for s, e in flashes] == ["Große Straße"]
 
 
+@pytest.mark.slow
 def test_cancel_stops_indexing_in_the_window(installed, home, qtbot, monkeypatch) -> None:
     _window, controller = installed
     # Index in this process, a little slowly, so that the cancel always lands while

@@ -139,6 +139,7 @@ def test_document_text_is_the_letter_text(view, path) -> None:
     assert view.document().characterCount() == len(letter.text) + 1
 
 
+@pytest.mark.slow
 def test_generated_big_letter_text_and_mentions(view, tmp_path) -> None:
     path = tmp_path / "big.xml"
     path.write_bytes(make_letter(target_bytes=120_000, mentions=3_000))
@@ -588,6 +589,7 @@ def test_rend_tokens() -> None:
 # ------------------------------------------------------------------------ scrolling, zoom
 
 
+@pytest.mark.slow
 def test_show_range_scrolls_and_flashes(view, tmp_path, qtbot) -> None:
     path = tmp_path / "long.xml"
     path.write_bytes(make_letter(target_bytes=60_000, mentions=1_000))
@@ -639,6 +641,7 @@ def test_dark_palette_rebuilds_with_dark_tints(view, inline) -> None:
     assert view.emphasised_count == 2  # the selection survived the rebuild
 
 
+@pytest.mark.slow
 def test_big_letters_draw_layers_around_the_viewport(view, tmp_path, qtbot) -> None:
     path = tmp_path / "big.xml"
     path.write_bytes(make_letter(target_bytes=150_000, mentions=4_000))
@@ -703,6 +706,7 @@ def test_click_on_a_dangling_inner_mention_falls_back_to_the_outer(view, tmp_pat
     assert signal.args == [["o1"], False]
 
 
+@pytest.mark.slow
 def test_switching_from_a_scrolled_long_letter_keeps_no_old_layers(view, tmp_path, qtlog) -> None:
     """setDocument scrolls; the old letter's windowed layers must not land on the new one."""
     path = tmp_path / "long.xml"

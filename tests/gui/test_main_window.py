@@ -414,6 +414,7 @@ def test_drop_folder_opens_its_first_letter(qtbot, window, tmp_path, small_lette
 # ------------------------------------------------------------ file watching
 
 
+@pytest.mark.slow
 def test_changed_file_is_reloaded_keeping_selection(qtbot, make_window, tmp_path, small_letter):
     window = make_window(small_letter)
     window.set_selection({"p2"})
@@ -425,6 +426,7 @@ def test_changed_file_is_reloaded_keeping_selection(qtbot, make_window, tmp_path
     assert "reloaded" in window.statusBar().currentMessage()
 
 
+@pytest.mark.slow
 def test_deleted_file_keeps_letter_with_notice(qtbot, make_window, small_letter):
     window = make_window(small_letter)
     letter = window.current_letter
@@ -436,6 +438,7 @@ def test_deleted_file_keeps_letter_with_notice(qtbot, make_window, small_letter)
 # ---------------------------------------------------------------- settings
 
 
+@pytest.mark.slow
 def test_settings_round_trip(qtbot, make_window, icbl_path, user_dirs):
     config, _logs = user_dirs
     window = make_window(icbl_path)
@@ -481,6 +484,7 @@ def test_corrupt_settings_recovery(qtbot, make_window, icbl_path, user_dirs, dia
     assert kept, "the damaged file was set aside, not deleted"
 
 
+@pytest.mark.slow
 def test_run_reports_settings_warnings_on_stderr_in_screenshot_mode(
     qapp, tmp_path, user_dirs, capsys
 ):
@@ -495,6 +499,7 @@ def test_run_reports_settings_warnings_on_stderr_in_screenshot_mode(
     assert "Settings file" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_select_and_screenshot_in_process(qapp, tmp_path, capsys):
     from PySide6.QtGui import QImage
 

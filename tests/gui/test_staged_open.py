@@ -21,7 +21,7 @@ from viewer.gui.letter_view import LetterView, describe_selection_layers
 from viewer.tei import read_letter
 from viewer.tei.reader import read_letter_staged
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "bench"))

@@ -137,6 +137,7 @@ def test_refused_in_process(name, tmp_path):
     assert "\n" not in message
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--dump", "--check"])
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -152,6 +153,7 @@ def test_opens_in_process(name, tmp_path):
     assert read_letter(_write(tmp_path, name, data)).text == text
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", sorted(OPENS))
 def test_opens_command_line(name, tmp_path):
@@ -239,6 +241,7 @@ def test_bad_path_in_process(name, tmp_path):
     assert str(caught.value).startswith(str(path))
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--dump", "--check"])
 @pytest.mark.parametrize("name", sorted(PATHS))
@@ -314,6 +317,7 @@ def test_file_that_grows_while_it_is_read(tmp_path, monkeypatch):
 # --------------------------------------------------- names that are hostile
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_a_newline_in_the_file_name_keeps_the_error_on_one_line(tmp_path):
     path = tmp_path / "evil\nepistola: forged second line.xml"
@@ -321,6 +325,7 @@ def test_a_newline_in_the_file_name_keeps_the_error_on_one_line(tmp_path):
     assert_one_line_error(run_epistola("--dump", str(path)), "is not XML")
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--dump", "--check"])
 def test_a_file_name_that_is_not_utf8(tmp_path, option):
@@ -349,6 +354,7 @@ def _index(folder: Path, tmp_path: Path):
     return run_epistola("--index", str(folder))
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("make", ["missing", "file"])
 def test_index_of_something_that_is_not_a_folder(make, tmp_path, monkeypatch):
@@ -359,6 +365,7 @@ def test_index_of_something_that_is_not_a_folder(make, tmp_path, monkeypatch):
     assert_one_line_error(_index(target, tmp_path), f"epistola: {target}", "is not a folder")
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_lists_every_broken_file_and_keeps_the_good_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("EPISTOLA_CACHE_DIR", str(tmp_path / "cache"))
@@ -379,6 +386,7 @@ def test_index_lists_every_broken_file_and_keeps_the_good_ones(tmp_path, monkeyp
         assert REFUSED[name][1] in errors[name], (name, errors[name])
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_of_a_folder_with_a_named_pipe_does_not_hang(tmp_path, monkeypatch):
     monkeypatch.setenv("EPISTOLA_CACHE_DIR", str(tmp_path / "cache"))
@@ -392,6 +400,7 @@ def test_index_of_a_folder_with_a_named_pipe_does_not_hang(tmp_path, monkeypatch
     assert [Path(entry["file"]).name for entry in payload["letters"]] == ["good.xml"]
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_index_of_a_folder_without_letters_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("EPISTOLA_CACHE_DIR", str(tmp_path / "cache"))
@@ -415,6 +424,7 @@ def test_name_ending_the_letter_with_an_empty_block_inside(tmp_path):
     assert letter.text == "Dear friend,\n\n[…]"
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.gui
 def test_window_on_a_folder_without_letters(tmp_path):

@@ -92,6 +92,7 @@ def _expect_one_dialog(window, dialogs, path: Path, fragment: str) -> None:
     dialogs.clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_broken_file_gets_a_dialog(name, window, dialogs, tmp_path):
     data, fragment = REFUSED[name]
@@ -101,6 +102,7 @@ def test_broken_file_gets_a_dialog(name, window, dialogs, tmp_path):
     assert_still_working(window, dialogs, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PATHS))
 def test_bad_path_gets_a_dialog(name, window, dialogs, tmp_path):
     make, fragment = PATHS[name]
@@ -129,6 +131,7 @@ def test_external_entity_is_shown_unexpanded(window, dialogs, tmp_path, marker, 
     assert dialogs == []
 
 
+@pytest.mark.slow
 def test_file_that_vanishes_while_open(window, dialogs, tmp_path):
     copy = tmp_path / "letter.xml"
     shutil.copy(ICBL, copy)
@@ -143,6 +146,7 @@ def test_file_that_vanishes_while_open(window, dialogs, tmp_path):
     assert window.view.emphasised_count > 0
 
 
+@pytest.mark.slow
 def test_file_turned_to_garbage_while_open_keeps_the_letter(qtbot, window, dialogs, tmp_path):
     """The file watcher notices; the reload fails quietly and the letter stays."""
     copy = tmp_path / "letter.xml"
@@ -157,6 +161,7 @@ def test_file_turned_to_garbage_while_open_keeps_the_letter(qtbot, window, dialo
     assert_still_working(window, dialogs, tmp_path, shown="letter.xml")
 
 
+@pytest.mark.slow
 @pytest.mark.qt_no_exception_capture
 def test_unexpected_exception_is_logged_shown_and_survived(qtbot, window, dialogs, tmp_path):
     from PySide6.QtCore import QTimer

@@ -99,6 +99,7 @@ def test_only_http_authorities_reach_the_model(letter_file):
     assert read_letter(path).entity("p1").authority == ("https://www.wikidata.org/entity/Q42",)
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_dump_shows_markup_literally(letter_file):
     path, expected = letter_file

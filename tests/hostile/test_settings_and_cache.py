@@ -67,6 +67,7 @@ DAMAGE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(DAMAGE))
 def test_damaged_settings_give_defaults_one_warning_and_are_kept(name, tmp_path):
     make, fragment = DAMAGE[name]
@@ -187,6 +188,7 @@ SAVER = """
 """
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_killing_a_process_mid_save_never_leaves_a_damaged_file(tmp_path):
     """SIGKILL a process that saves in a loop, 25 times, at random moments."""
@@ -252,6 +254,7 @@ CACHE_DAMAGE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CACHE_DAMAGE))
 def test_damaged_collection_cache_is_rebuilt(name, tmp_path):
     from viewer.collection import cache_path, index_folder
@@ -274,6 +277,7 @@ def test_damaged_collection_cache_is_rebuilt(name, tmp_path):
         assert third.notes == [], third.notes  # the note is given once
 
 
+@pytest.mark.slow
 def test_unwritable_cache_does_not_stop_indexing(tmp_path):
     from viewer.collection import index_folder
 
@@ -287,6 +291,7 @@ def test_unwritable_cache_does_not_stop_indexing(tmp_path):
 # ------------------------------------------------- the warning, as the user sees it
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.gui
 def test_damaged_settings_warn_once_at_start_up(tmp_path, monkeypatch):

@@ -261,6 +261,7 @@ def test_the_cases_are_all_listed(tmp_path, marker, fifo, listener, secret):
     assert list(build_cases(World(tmp_path, marker, fifo, listener, secret))) == CASE_NAMES
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_attack_in_process(name, world, big_files):
     path, case = _case_file(world, big_files, name)
@@ -279,6 +280,7 @@ def test_attack_in_process(name, world, big_files):
     _assert_untouched(world, json.dumps(payload, ensure_ascii=False))
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--dump", "--check"])
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -301,6 +303,7 @@ def test_attack_command_line(name, option, world, big_files, baseline_rss):
             assert any(f": warning: {code}: " in line for line in lines), lines
 
 
+@pytest.mark.slow
 def test_the_size_bound_is_checked_before_reading(big_files, monkeypatch):
     """A file over the bound is refused from its size alone: not a byte is read."""
     assert big_files["huge"].stat().st_size > MAX_FILE_BYTES
@@ -355,6 +358,7 @@ def _plant_neighbours(world: World, big_files: dict[str, Path]) -> Path:
     return letter
 
 
+@pytest.mark.slow
 def test_hostile_neighbours_in_process(world, big_files):
     from viewer.tei.catalog import RegisterCatalog
 
@@ -365,6 +369,7 @@ def test_hostile_neighbours_in_process(world, big_files):
     _assert_untouched(world, json.dumps(payload, ensure_ascii=False))
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_hostile_neighbours_command_line(world, big_files, baseline_rss):
     """Opening a good letter whose folder and sibling folders hold every attack."""
