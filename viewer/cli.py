@@ -37,11 +37,14 @@ JSON output (--dump):
    "entities": [{"id", "kind", "name", "variants", "authority", "register"}],
    "mentions": [{"start", "end", "kind", "entities", "unresolved", "implied",
                  "inNote", "line"}],
-   "lineReferences": [...], "letterhead": [{"title", "members": [{"name", "kind",
-   "entities", "role", "affiliation": {"name", "entities"} | null}]}],
+   "lineReferences": [...], "letterhead": [{"title", "issuer": id | null,
+   "printed": true | false, "members": [{"name", "kind", "entities", "role",
+   "affiliation": {"name", "entities"} | null}]}],
    "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}]}
   text[start:end] is each mention's text. Kinds: person, organisation, place,
-  date, treaty, work, event, other.
+  date, treaty, work, event, other. A printed letterhead ("printed": true) has
+  one member per printed line, of kind organisation, person, place, contact or
+  line; "issuer" is the entity whose stationery it is.
 
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
