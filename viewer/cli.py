@@ -49,7 +49,17 @@ JSON output (--dump):
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
    "entities": [{"id", "kind", "name", "letters": [file], "mentions"}],
-   "errors": [{"file", "message"}]}
+   "errors": [{"file", "message"}],
+   "letterheads": [{"issuer": id | null, "title", "letters": [file], "first",
+                    "last", "printed", "versions": [{"lines": [text],
+                    "letters": [file], "first", "last", "added": [text],
+                    "removed": [text], "changed": [{"before", "after"}],
+                    "since": version index | null}],
+                    "undated": [{"letter": file, "matches": [version index]}]}]}
+  "letterheads" groups every letterhead of the collection by issuer (entity id;
+  a letterhead naming none by its text); its letters are in date order, undated
+  last. A version is one set of printed lines or members; "added", "removed"
+  and "changed" compare it with the most alike earlier version ("since").
 
 Exit codes: 0 success; 1 --check found an error; 2 a file could not be read or
 parsed (one line on stderr naming the file and the problem)."""
