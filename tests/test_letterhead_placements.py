@@ -286,3 +286,12 @@ def test_the_placement_letters_are_valid_tei(tei_schema: etree.RelaxNG) -> None:
         ok = tei_schema.validate(etree.parse(str(path)))
         errors = "\n".join(f"  line {e.line}: {e.message}" for e in tei_schema.error_log)
         assert ok, f"{path.name} is not valid TEI (tei_all.rng):\n{errors}"
+
+
+def test_columns_of_a_printed_letterhead_are_lines_in_the_letter_text() -> None:
+    letter = read(
+        '<div><opener><seg type="letterhead"><seg rend="left">Acme Society</seg>'
+        '<seg rend="right">Wien, den</seg></seg></opener><p>Text.</p></div>'
+    )
+    assert letter.text.startswith("Acme Society\nWien, den\n\nText.")
+    assert [m.name for m in letter.letterhead[0].members] == ["Acme Society", "Wien, den"]

@@ -364,7 +364,9 @@ class TextWalker:
             self.letterheads.append(element)
             self._letterhead_depth += 1
         paragraph = name in PARAGRAPH_BLOCKS or letterhead
-        line = name in LINE_BLOCKS
+        # A letterhead's printed lines and columns (seg rend="left|right") are lines of
+        # their own, not one run of text ("Neues Wiener JournalWien").
+        line = name in LINE_BLOCKS or (name == "seg" and self._letterhead_depth > 0)
         if paragraph and name in FORMULA_PARTS:
             parent = element.getparent()
             if parent is not None and local(parent) in FORMULAE:
