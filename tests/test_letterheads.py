@@ -101,6 +101,8 @@ def test_letterheads_group_by_issuer_and_without_one_by_their_text() -> None:
         (None, ["d.xml", "c.xml"], "1901-01-01", "1901-01-01"),  # undated last
         (None, ["e.xml"], "1901-01-01", "1901-01-01"),
     ]
+    # A paper that names no issuer is known by its first printed line.
+    assert [g.title for g in groups] == ["Acme", "hotel bellevue.", "Other Paper"]
 
 
 def test_versions_tell_what_appeared_disappeared_and_changed() -> None:

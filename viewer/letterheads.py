@@ -246,7 +246,11 @@ def _group(key: str, entries: list[tuple[LetterheadRecord, LetterOnLetterhead]])
     for record, _entry in entries:
         titles[record.title] = titles.get(record.title, 0) + 1
     title = max(titles, key=lambda t: (titles[t], -len(t)))
-    first_record = entries[0][0]
+    # The earliest letter's record speaks for the group (dated before undated).
+    first_record = min(entries, key=lambda pair: (not pair[1].date, pair[1].date, pair[1].file))[0]
+    if first_record.issuer is None and first_record.lines:
+        # No issuer named: the paper is known by its first printed line ("Hotel Bristol").
+        title = " ".join(first_record.lines[0].split())
 
     order: list[frozenset[str]] = []
     members: dict[frozenset[str], list[LetterOnLetterhead]] = {}

@@ -102,12 +102,18 @@ class LetterheadHistory(_ChoosingTree):
         if group is None:
             return
         for number, version in enumerate(group.versions):
-            self.addTopLevelItem(self._version_item(number, version, titles))
-        undated = group.undated
-        if undated:
-            self.addTopLevelItem(self._undated_item(group, titles))
-        if self.topLevelItemCount():
-            self.topLevelItem(self.topLevelItemCount() - 1).setExpanded(True)
+            item = self._version_item(number, version, titles)
+            self.addTopLevelItem(item)
+            # Qt expands only items already in a tree: each version opens on what changed.
+            item.setExpanded(True)
+            if version.since is not None:
+                item.child(0).setExpanded(True)
+            elif group.versions and len(group.versions) == 1:
+                item.child(0).setExpanded(True)  # the only version: show its lines
+        if group.undated:
+            item = self._undated_item(group, titles)
+            self.addTopLevelItem(item)
+            item.setExpanded(True)
 
     def version_items(self) -> list[QTreeWidgetItem]:
         return [
@@ -141,7 +147,6 @@ class LetterheadHistory(_ChoosingTree):
                 child.setToolTip(0, plain_tooltip(text))
                 summary.addChild(child)
             item.addChild(summary)
-            summary.setExpanded(True)
         lines = QTreeWidgetItem(["Lines", str(len(version.lines))])
         lines.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for line in version.lines:
@@ -154,7 +159,6 @@ class LetterheadHistory(_ChoosingTree):
         if changes:
             tip.append("\n".join(changes))
         item.setToolTip(0, plain_tooltip("\n".join(tip)))
-        item.setExpanded(True)
         return item
 
     def _letters_item(self, files: Sequence[str], titles: Mapping[str, str]) -> QTreeWidgetItem:
@@ -192,7 +196,6 @@ class LetterheadHistory(_ChoosingTree):
             child.setData(0, FILES_ROLE, [letter.file])
             child.setToolTip(0, plain_tooltip(f"{title}\n{letter.file}\n{verdict}"))
             item.addChild(child)
-        item.setExpanded(True)
         return item
 
 
