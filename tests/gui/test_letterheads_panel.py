@@ -193,3 +193,25 @@ def test_an_empty_collection_says_so(panel) -> None:
     panel.set_groups([])
     assert panel.group_rows() == []
     assert not panel._empty.isHidden()
+
+
+def test_the_letterhead_tab_comes_back_for_a_letter_that_has_one(side) -> None:
+    with_one = read_letter(require(LETTERHEADS / "schnitzler-briefe" / "editions" / "L00500.xml"))
+    without = read_letter(
+        "inline.xml",
+        data=(
+            b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>T'
+            b"</title></titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/>"
+            b"</sourceDesc></fileDesc></teiHeader><text><body><p>x</p></body></text></TEI>"
+        ),
+    )
+    side.set_letter(with_one)
+    assert side.tabs.currentWidget() is side.letterhead
+    side.set_letter(without)
+    assert side.tabs.currentWidget() is side.entities
+    side.set_letter(with_one)
+    assert side.tabs.currentWidget() is side.letterhead
+    # A tab the reader chose stays chosen.
+    side.tabs.setCurrentWidget(side.details)
+    side.set_letter(with_one)
+    assert side.tabs.currentWidget() is side.details

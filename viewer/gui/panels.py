@@ -864,6 +864,7 @@ class SidePanel(QWidget):
         self._ids: frozenset[str] = frozenset()
         self._letter: Letter | None = None
         self._entity_ids: frozenset[str] | None = None
+        self._letterhead_left = False  # a letter without one switched away from the tab
 
         self.search = QLineEdit()
         self.search.setObjectName("panelSearch")
@@ -933,7 +934,12 @@ class SidePanel(QWidget):
         has_letterhead = letter is not None and bool(letter.letterhead)
         if not has_letterhead and self.tabs.currentWidget() is self.letterhead:
             self.tabs.setCurrentWidget(self.entities)
+            self._letterhead_left = True
         self.tabs.setTabEnabled(self.tabs.indexOf(self.letterhead), has_letterhead)
+        if has_letterhead and self._letterhead_left:
+            # Only a letter without one took the Letterhead tab away: the next one gives it back.
+            self._letterhead_left = False
+            self.tabs.setCurrentWidget(self.letterhead)
         self._apply()
 
     def set_selection(self, ids: Iterable[str]) -> None:
