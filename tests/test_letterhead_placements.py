@@ -295,3 +295,17 @@ def test_columns_of_a_printed_letterhead_are_lines_in_the_letter_text() -> None:
     )
     assert letter.text.startswith("Acme Society\nWien, den\n\nText.")
     assert [m.name for m in letter.letterhead[0].members] == ["Acme Society", "Wien, den"]
+
+
+def test_check_warns_of_a_letterhead_that_yields_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_parser_rules import letter_xml
+
+    from viewer import cli
+
+    path = tmp_path / "empty-letterhead.xml"
+    path.write_text(letter_xml('<div><fw type="letterhead"/><p>Text.</p></div>'), "utf-8")
+    assert cli.main(["--check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: empty-letterhead" in out

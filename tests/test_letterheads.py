@@ -219,3 +219,21 @@ def test_frankfurter_zeitung_groups_under_one_issuer_with_versions(tmp_path: Pat
     # Every letter of the folder with a letterhead is in some group.
     grouped = {f for g in data for f in g["letters"]}
     assert len(grouped) == 60
+
+
+def test_index_prints_the_letterheads(society: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from viewer import cli
+
+    assert cli.main(["--index", str(society)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (group,) = data["letterheads"]
+    assert set(group) >= {"issuer", "title", "letters", "first", "last", "versions"}
+    assert (group["issuer"], group["first"], group["last"]) == (
+        "org.sab",
+        "1908-04-01",
+        "1913-11-03",
+    )
+    assert [len(v["letters"]) for v in group["versions"]] == [2, 2, 1]
+    for version in group["versions"]:
+        assert set(version) >= {"lines", "letters", "first", "last"}
+    assert {"letters", "entities", "errors"} <= set(data)  # the keys it always had
