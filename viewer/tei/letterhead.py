@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from lxml import etree
 
@@ -69,6 +71,7 @@ _CONTACT_WORDS = re.compile(
 )
 _PARTY_KINDS = ("organisation", "person")
 
+T = TypeVar("T")
 ResolveReferences = Callable[[list[tuple[str, str]]], tuple[tuple[str, ...], tuple[str, ...]]]
 EntityName = Callable[[str], str | None]
 
@@ -92,13 +95,18 @@ def read_letterheads(
     ``text``. A block that yields no section is appended to ``unread``.
     """
     name_of = entity_name or (lambda _id: None)
+    # Sorted once, so that each block finds its own mentions and note markers by bisection:
+    # a letter may have thousands of letterheads and of mentions.
+    named = _Positioned(
+        sorted((m for m in mentions if not m.in_note), key=lambda m: m.start),
+        lambda m: m.start,
+    )
+    markers = _Positioned(sorted((n.anchor, n.marker_end) for n in notes), lambda n: n[0])
     sections: list[LetterheadSection] = []
     for block_number, block in enumerate(letterhead_blocks(containers)):
         found = _structured(block, resolve, member_spans)
         if found:
-            issuer, title = _structured_issuer(
-                block, resolve, mentions, member_spans, name_of, text
-            )
+            issuer, title = _structured_issuer(block, resolve, named, member_spans, name_of, text)
             if issuer is None and title is None:
                 issuer, title = _sender_issuer(senders)
             sections.extend(
@@ -113,7 +121,7 @@ def read_letterheads(
             )
             continue
         printed = _printed_section(
-            block, member_spans, text, mentions, notes, senders, name_of, block_number
+            block, member_spans, text, named, markers, senders, name_of, block_number
         )
         if printed is not None:
             sections.append(printed)
@@ -187,7 +195,7 @@ def _structured(
 def _structured_issuer(
     block: list[etree._Element],
     resolve: ResolveReferences,
-    mentions: Sequence[Mention],
+    mentions: _Positioned[Mention],
     member_spans: dict[etree._Element, tuple[int, int]],
     name_of: EntityName,
     text: str,
@@ -208,7 +216,7 @@ def _structured_issuer(
     if not ranges:
         return None, None
     start, end = min(r[0] for r in ranges), max(r[1] for r in ranges)
-    inside = [m for m in mentions if not m.in_note and start <= m.start and m.end <= end]
+    inside = [m for m in mentions.between(start, end) if m.end <= end]
     return _named_issuer(inside, text, name_of)
 
 
@@ -219,8 +227,8 @@ def _printed_section(
     block: list[etree._Element],
     member_spans: dict[etree._Element, tuple[int, int]],
     text: str,
-    mentions: Sequence[Mention],
-    notes: Sequence[Note],
+    mentions: _Positioned[Mention],
+    notes: _Positioned[tuple[int, int]],
     senders: Sequence[Party],
     name_of: EntityName,
     block_number: int,
@@ -233,28 +241,32 @@ def _printed_section(
         return None
     cuts = {start, end}
     contact_ranges: list[tuple[int, int]] = []
+    containers = set(block)
     for container in block:
         for element in container.iter():
-            name = local(element)
             span = member_spans.get(element)
             if span is None:
                 continue
-            if name == "seg" or element in block:
+            name = local(element)
+            if name == "seg" or element in containers:
                 cuts.update(span)
             elif name in _CONTACT_ELEMENTS:
                 contact_ranges.append(span)
-    markers = [(n.anchor, n.marker_end) for n in notes if start <= n.anchor < end]
-    inside = [m for m in mentions if not m.in_note and m.start < end and m.end > start]
+    # Lines come in text order: each sweep hands every line what overlaps it, in one pass.
+    inside = mentions.between(start, end)
+    named_in = _Sweep(inside, lambda m: (m.start, m.end))
+    markers_in = _Sweep(notes.between(start, end), lambda n: n)
+    contacts_in = _Sweep(sorted(contact_ranges), lambda r: r)
     members: list[Member] = []
     for line_start, line_end in _lines(text, sorted(c for c in cuts if start <= c <= end)):
-        printed = _without(text, line_start, line_end, markers)
+        printed = _without(text, line_start, line_end, markers_in.overlapping(line_start, line_end))
+        named = named_in.overlapping(line_start, line_end)
+        contact = bool(contacts_in.overlapping(line_start, line_end))
         if not printed:
             continue
-        named = [m for m in inside if m.start < line_end and m.end > line_start]
         entities: list[str] = []
         for mention in named:
             entities.extend(e for e in mention.entities if e not in entities)
-        contact = any(s < line_end and e > line_start for s, e in contact_ranges)
         members.append(
             Member(
                 name=printed,
@@ -266,7 +278,7 @@ def _printed_section(
         )
     if not members:
         return None
-    in_block = [m for m in inside if start <= m.start and m.end <= end]
+    in_block = [m for m in inside if m.end <= end]
     issuer, title = _named_issuer(in_block, text, name_of)
     if issuer is None and title is None and all(m.kind in ("place", "contact") for m in members):
         issuer, title = _sender_issuer(senders)
@@ -277,6 +289,36 @@ def _printed_section(
         printed=True,
         block=block_number,
     )
+
+
+class _Positioned(Generic[T]):
+    """Items sorted by their start offset; those starting in a range, by bisection."""
+
+    def __init__(self, items: list[T], start_of: Callable[[T], int]) -> None:
+        self._items = items
+        self._starts = [start_of(item) for item in items]
+
+    def between(self, start: int, end: int) -> list[T]:
+        """The items starting at ``start`` or later and before ``end``, in order."""
+        return self._items[bisect_left(self._starts, start) : bisect_left(self._starts, end)]
+
+
+class _Sweep(Generic[T]):
+    """What overlaps each of a series of ascending ranges, in one pass over ``items``."""
+
+    def __init__(self, items: list[T], span_of: Callable[[T], tuple[int, int]]) -> None:
+        self._items = items  # sorted by start
+        self._span_of = span_of
+        self._next = 0
+        self._active: list[T] = []
+
+    def overlapping(self, start: int, end: int) -> list[T]:
+        items, span_of = self._items, self._span_of
+        while self._next < len(items) and span_of(items[self._next])[0] < end:
+            self._active.append(items[self._next])
+            self._next += 1
+        self._active = [item for item in self._active if span_of(item)[1] > start]
+        return [item for item in self._active if span_of(item)[0] < end]
 
 
 def _lines(text: str, cuts: list[int]) -> list[tuple[int, int]]:
@@ -305,7 +347,7 @@ def _without(text: str, start: int, end: int, markers: list[tuple[int, int]]) ->
     for marker_start, marker_end in markers:
         if marker_end <= position or marker_start >= end:
             continue
-        parts.append(text[position:marker_start])
+        parts.append(text[position : max(position, marker_start)])
         position = max(position, marker_end)
     parts.append(text[position:end])
     return norm_space("".join(parts))
