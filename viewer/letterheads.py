@@ -33,6 +33,8 @@ _DIGITS = re.compile(r"\d+")
 ROLE_SEPARATOR = " — "
 # A removed and an added line this alike (difflib ratio) are one line changed.
 CHANGED_LINE_RATIO = 0.75
+# A version is compared with the most alike of this many versions before it.
+COMPARED_VERSIONS = 64
 
 
 @dataclass(frozen=True)
@@ -267,8 +269,12 @@ def _group(key: str, entries: list[tuple[LetterheadRecord, LetterOnLetterhead]])
         dates = [e.date for e in on_it if e.date]
         # Compared with the most alike earlier version: an issuer may print two papers
         # at once (head office and a bureau), and each changes on its own.
+        # Only the latest few are candidates: a paper whose every letter differs (a date
+        # written without a <date>) must not make this quadratic.
         since = max(
-            range(number), key=lambda i: (_likeness(order[i], version_key), i), default=None
+            range(max(0, number - COMPARED_VERSIONS), number),
+            key=lambda i: (_likeness(order[i], version_key), i),
+            default=None,
         )
         previous = None if since is None else versions[since].lines
         added, removed, changed = _difference(previous, lines)
