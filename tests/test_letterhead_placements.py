@@ -273,7 +273,7 @@ def test_a_structured_letterhead_reads_as_sections_with_its_issuer() -> None:
 def test_dump_gains_issuer_and_printed_and_keeps_every_key() -> None:
     data = letter_to_json(_placement("margin-note.xml"))
     (section,) = data["letterhead"]
-    assert set(section) == {"title", "members", "issuer", "printed"}
+    assert set(section) == {"title", "members", "issuer", "printed", "block"}
     assert (section["issuer"], section["printed"]) == ("org.harbour", True)
     assert set(section["members"][0]) == {"name", "kind", "entities", "role", "affiliation"}
 

@@ -237,3 +237,11 @@ def test_index_prints_the_letterheads(society: Path, capsys: pytest.CaptureFixtu
     for version in group["versions"]:
         assert set(version) >= {"lines", "letters", "first", "last"}
     assert {"letters", "entities", "errors"} <= set(data)  # the keys it always had
+
+
+def test_a_letterheads_letters_can_be_listed_in_its_order(society: Path, tmp_path: Path) -> None:
+    index = index_folder(society, cache_dir=tmp_path / "cache", mode="serial")
+    (group,) = index.letterhead_groups()
+    rows = index.letters_in([*reversed(group.files), "/nowhere.xml"])
+    assert [summary.file for summary, _count in rows] == list(reversed(group.files))
+    assert {count for _summary, count in rows} == {0}

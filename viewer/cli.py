@@ -38,13 +38,15 @@ JSON output (--dump):
    "mentions": [{"start", "end", "kind", "entities", "unresolved", "implied",
                  "inNote", "line"}],
    "lineReferences": [...], "letterhead": [{"title", "issuer": id | null,
-   "printed": true | false, "members": [{"name", "kind", "entities", "role",
-   "affiliation": {"name", "entities"} | null}]}],
+   "printed": true | false, "block": n, "members": [{"name", "kind",
+   "entities", "role", "affiliation": {"name", "entities"} | null}]}],
    "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}]}
   text[start:end] is each mention's text. Kinds: person, organisation, place,
   date, treaty, work, event, other. A printed letterhead ("printed": true) has
   one member per printed line, of kind organisation, person, place, contact or
-  line; "issuer" is the entity whose stationery it is.
+  line; "issuer" is the entity whose stationery it is; sections with the same
+  "block" are one letterhead (0, 1 ... in the letter's order: a letter may be
+  written on two, e.g. page 2 on other paper).
 
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],

@@ -278,6 +278,15 @@ class CollectionIndex:
                 )
             return self._letterhead_groups
 
+    def letters_in(self, files: Iterable[str]) -> list[tuple[LetterSummary, int]]:
+        """The letters among ``files`` in the order given (a letterhead's: date order).
+
+        Shaped as :meth:`letters_mentioning`'s answer (each with 0), so the letter
+        list shows it the same way; files not in the collection are left out.
+        """
+        found = (self.letter(file) for file in dict.fromkeys(files))
+        return [(summary, 0) for summary in found if summary is not None]
+
     # -- filtering letters by entity ------------------------------------------
     def letters_mentioning(
         self, ids: Iterable[str], mode: str = "all"

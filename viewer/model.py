@@ -288,6 +288,7 @@ def letter_to_json(letter: Letter) -> dict:
                 "title": section.title,
                 "issuer": section.issuer,
                 "printed": section.printed,
+                "block": section.block,
                 "members": [
                     {
                         "name": member.name,
