@@ -37,16 +37,31 @@ JSON output (--dump):
    "entities": [{"id", "kind", "name", "variants", "authority", "register"}],
    "mentions": [{"start", "end", "kind", "entities", "unresolved", "implied",
                  "inNote", "line"}],
-   "lineReferences": [...], "letterhead": [{"title", "members": [{"name", "kind",
+   "lineReferences": [...], "letterhead": [{"title", "issuer": id | null,
+   "printed": true | false, "block": n, "members": [{"name", "kind",
    "entities", "role", "affiliation": {"name", "entities"} | null}]}],
    "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}]}
   text[start:end] is each mention's text. Kinds: person, organisation, place,
-  date, treaty, work, event, other.
+  date, treaty, work, event, other. A printed letterhead ("printed": true) has
+  one member per printed line, of kind organisation, person, place, contact or
+  line; "issuer" is the entity whose stationery it is; sections with the same
+  "block" are one letterhead (0, 1 ... in the letter's order: a letter may be
+  written on two, e.g. page 2 on other paper).
 
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
    "entities": [{"id", "kind", "name", "letters": [file], "mentions"}],
-   "errors": [{"file", "message"}]}
+   "errors": [{"file", "message"}],
+   "letterheads": [{"issuer": id | null, "title", "letters": [file], "first",
+                    "last", "printed", "versions": [{"lines": [text],
+                    "letters": [file], "first", "last", "added": [text],
+                    "removed": [text], "changed": [{"before", "after"}],
+                    "since": version index | null}],
+                    "undated": [{"letter": file, "matches": [version index]}]}]}
+  "letterheads" groups every letterhead of the collection by issuer (entity id;
+  a letterhead naming none by its text); its letters are in date order, undated
+  last. A version is one set of printed lines or members; "added", "removed"
+  and "changed" compare it with the most alike earlier version ("since").
 
 Exit codes: 0 success; 1 --check found an error; 2 a file could not be read or
 parsed (one line on stderr naming the file and the problem)."""

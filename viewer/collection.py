@@ -44,9 +44,15 @@ from viewer import __version__
 from viewer.atomic import write_atomic
 from viewer.errors import EpistolaError
 from viewer.filtering import TextFilter, fold, kind_order
+from viewer.letterheads import (
+    LetterheadGroup,
+    LetterheadRecord,
+    group_letterheads,
+    letterhead_records,
+)
 from viewer.model import Letter
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: letters keep their letterheads
 CACHE_SUBDIR = "collections"
 # A cache is a few MB for thousands of letters; far beyond that it is not ours.
 MAX_CACHE_BYTES = 512 * 1024 * 1024
@@ -77,6 +83,7 @@ class LetterSummary:
     mentions: int  # mentions plus line references
     entity_counts: dict[str, int]  # every entity the letter names -> its mentions (0: only named)
     text: str  # the reading text, so that search offsets index it
+    letterheads: tuple[LetterheadRecord, ...] = ()  # one per letterhead block
 
     @property
     def sender(self) -> str:
@@ -223,6 +230,7 @@ class CollectionIndex:
         self._hay: list[str] = hay
         self._search_texts: list[tuple[str, list[int] | None]] | None = None
         self._blob_cache: tuple[str, list[int]] | None = None
+        self._letterhead_groups: list[LetterheadGroup] | None = None
         self._lock = threading.Lock()
 
     def merged(self, other: CollectionIndex) -> CollectionIndex:
@@ -259,6 +267,25 @@ class CollectionIndex:
 
     def entity(self, entity_id: str) -> CollectionEntity | None:
         return self._entity_by_id.get(entity_id)
+
+    # -- letterheads across letters -------------------------------------------
+    def letterhead_groups(self) -> list[LetterheadGroup]:
+        """Every letterhead of the collection grouped by issuer, with its versions (cached)."""
+        with self._lock:
+            if self._letterhead_groups is None:
+                self._letterhead_groups = group_letterheads(
+                    (s.file, s.sort_date, s.letterheads) for s in self.letters if s.letterheads
+                )
+            return self._letterhead_groups
+
+    def letters_in(self, files: Iterable[str]) -> list[tuple[LetterSummary, int]]:
+        """The letters among ``files`` in the order given (a letterhead's: date order).
+
+        Shaped as :meth:`letters_mentioning`'s answer (each with 0), so the letter
+        list shows it the same way; files not in the collection are left out.
+        """
+        found = (self.letter(file) for file in dict.fromkeys(files))
+        return [(summary, 0) for summary in found if summary is not None]
 
     # -- filtering letters by entity ------------------------------------------
     def letters_mentioning(
@@ -440,6 +467,7 @@ class CollectionIndex:
                 for e in self.entities
             ],
             "errors": [{"file": e.file, "message": e.message} for e in self.errors],
+            "letterheads": [group.to_json() for group in self.letterhead_groups()],
             "cancelled": self.cancelled,
             "notes": list(self.notes),
         }
@@ -662,6 +690,7 @@ def summarise(letter: Letter, file: str) -> tuple[LetterSummary, dict[str, tuple
         mentions=len(letter.mentions) + len(letter.line_references),
         entity_counts=counts,
         text=letter.text,
+        letterheads=letterhead_records(letter),
     )
     return summary, meta
 
@@ -680,6 +709,7 @@ def _summary_to_json(summary: LetterSummary, meta: dict[str, tuple[str, str]]) -
             for entity_id, count in summary.entity_counts.items()
         ],
         "text": summary.text,
+        "letterheads": [record.to_json() for record in summary.letterheads],
     }
 
 
@@ -702,6 +732,7 @@ def _summary_from_json(file: str, data: dict) -> tuple[LetterSummary, dict[str, 
         mentions=int(data["mentions"]),
         entity_counts=counts,
         text=_str(data["text"]),
+        letterheads=tuple(LetterheadRecord.from_json(row) for row in data["letterheads"]),
     )
     return summary, meta
 

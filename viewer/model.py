@@ -127,8 +127,18 @@ class Member:
 
 @dataclass(frozen=True)
 class LetterheadSection:
+    """One section of a letterhead: a list of members, or (``printed``) its printed lines.
+
+    ``issuer`` is the entity whose stationery it is (None when the letterhead names
+    none); ``block`` numbers the letterheads of one letter, so that the sections of
+    one printed block stay together (a letter on two letterheads has blocks 0 and 1).
+    """
+
     title: str
     members: tuple[Member, ...] = ()
+    issuer: str | None = None
+    printed: bool = False
+    block: int = 0
 
 
 @dataclass(frozen=True)
@@ -276,6 +286,9 @@ def letter_to_json(letter: Letter) -> dict:
         "letterhead": [
             {
                 "title": section.title,
+                "issuer": section.issuer,
+                "printed": section.printed,
+                "block": section.block,
                 "members": [
                     {
                         "name": member.name,

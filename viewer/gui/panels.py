@@ -384,6 +384,16 @@ class EntityTree(_LazyBuild, QTreeWidget):
         pass
 
 
+# What the second column says of a printed letterhead line of each kind.
+PRINTED_LINE_KINDS = {
+    "organisation": "Organisation",
+    "person": "Person",
+    "place": "Place",
+    "contact": "Address / contact",
+    "line": "Printed line",
+}
+
+
 class LetterheadPanel(EntityTree):
     """The letterhead as the XML gives it: sections in order, members with role/affiliation."""
 
@@ -412,6 +422,9 @@ class LetterheadPanel(EntityTree):
             for member in section.members:
                 affiliation = member.affiliation.name if member.affiliation else None
                 detail = ", ".join(part for part in (member.role, affiliation) if part)
+                if section.printed and not detail:
+                    # A printed line: what kind of line it is (an address, the issuer...).
+                    detail = PRINTED_LINE_KINDS.get(member.kind, member.kind)
                 # Long one-line members (an address block) read better on one line.
                 name = " ".join(member.name.split())
                 row = _Row(
@@ -432,18 +445,44 @@ class LetterheadPanel(EntityTree):
                     tip.append(f"Role: {member.role}")
                 if affiliation:
                     tip.append(f"Affiliation: {affiliation}")
-                tip.append(f"Section: {section.title}")
+                if section.printed:
+                    tip.append(f"Printed letterhead of {section.title}")
+                    names = [self._entity_name(i) for i in member.entities]
+                    if names:
+                        tip.append("Names: " + "; ".join(names))
+                else:
+                    tip.append(f"Section: {section.title}")
                 row.setToolTip(0, plain_tooltip("\n".join(tip)))
                 if detail:
                     row.setToolTip(1, plain_tooltip("\n".join(tip)))
                 rows.append(row)
-            group = self._add_group(section.title or "(untitled section)", rows)
+            tooltip = ""
+            if section.printed:
+                issuer = f" ({section.issuer})" if section.issuer else " (no issuer named)"
+                tooltip = f"Printed letterhead: {section.title}{issuer}, {len(rows)} lines"
+            group = self._add_group(section.title or "(untitled section)", rows, tooltip)
             group.setText(1, str(len(rows)))
             group.setForeground(1, self.palette().brush(QPalette.ColorRole.PlaceholderText))
         self._fit_columns()
         self._empty.setVisible(not letter.letterhead)
         self._empty.move(12, 12)
         self._empty.adjustSize()
+
+    def _entity_name(self, entity_id: str) -> str:
+        entity = self._letter.entity(entity_id) if self._letter is not None else None
+        return entity.name if entity is not None and entity.name else entity_id
+
+    def _extend_menu(self, menu: QMenu, item: _Row) -> None:
+        # A printed line may name several entities ("3 Quay Road, Lakeside"): pick one.
+        if len(item.select) < 2:
+            return
+        menu.addSeparator()
+        for entity_id in item.select:
+            name = self._entity_name(entity_id)
+            menu.addAction(
+                f"Select only {name}",
+                lambda chosen=entity_id: self.entitiesActivated.emit([chosen], False),
+            )
 
     def _fit_columns(self) -> None:
         # Names are what people scan: give them most of the width, roles the rest.
@@ -825,6 +864,7 @@ class SidePanel(QWidget):
         self._ids: frozenset[str] = frozenset()
         self._letter: Letter | None = None
         self._entity_ids: frozenset[str] | None = None
+        self._letterhead_left = False  # a letter without one switched away from the tab
 
         self.search = QLineEdit()
         self.search.setObjectName("panelSearch")
@@ -894,7 +934,12 @@ class SidePanel(QWidget):
         has_letterhead = letter is not None and bool(letter.letterhead)
         if not has_letterhead and self.tabs.currentWidget() is self.letterhead:
             self.tabs.setCurrentWidget(self.entities)
+            self._letterhead_left = True
         self.tabs.setTabEnabled(self.tabs.indexOf(self.letterhead), has_letterhead)
+        if has_letterhead and self._letterhead_left:
+            # Only a letter without one took the Letterhead tab away: the next one gives it back.
+            self._letterhead_left = False
+            self.tabs.setCurrentWidget(self.letterhead)
         self._apply()
 
     def set_selection(self, ids: Iterable[str]) -> None:

@@ -248,9 +248,21 @@ def _letter_from_tree(
             )
         )
 
-    letterhead = read_letterheads(result.letterheads, resolver.resolve_all, result.member_spans)
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of)
     diagnostics.extend(metadata.diagnostics)
+    unread_letterheads: list[etree._Element] = []
+    letterhead = read_letterheads(
+        result.letterheads,
+        resolver.resolve_all,
+        result.member_spans,
+        text=result.text,
+        mentions=mentions,
+        notes=result.notes,
+        senders=metadata.senders,
+        entity_name=lambda entity_id: next(iter(resolver.names_of(entity_id)), None),
+        unread=unread_letterheads,
+    )
+    diagnostics.extend(_unread_letterheads(unread_letterheads))
     diagnostics.extend(_register_file_problems(registers))
 
     entities = _entity_list(local_entries, resolver, date_entities)
@@ -319,6 +331,20 @@ def _line_range(
     start = min(start, len(text))  # the text's end was stripped after positions were taken
     end = text.find("\n", start)
     return start, len(text) if end < 0 else end
+
+
+def _unread_letterheads(elements: list[etree._Element]) -> list[Diagnostic]:
+    """A letterhead element that gave the panel nothing is said, never silently dropped."""
+    return [
+        Diagnostic(
+            "warning",
+            "empty-letterhead",
+            f'<{local(element)} type="letterhead"> yields no letterhead: it has no printed '
+            "text and no list of members",
+            element.sourceline,
+        )
+        for element in elements
+    ]
 
 
 def _unresolved_reason(local_count: int, registers: ExternalRegisters | None):

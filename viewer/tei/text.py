@@ -357,14 +357,16 @@ class TextWalker:
     def _generic(self, element: etree._Element, name: str) -> None:
         if name in SKIPPED:
             return
-        if name in REGISTER_LISTS and not self._letterhead_depth:
-            return
         letterhead = element.get("type") == "letterhead"
+        if name in REGISTER_LISTS and not (self._letterhead_depth or letterhead):
+            return
         if letterhead:
             self.letterheads.append(element)
             self._letterhead_depth += 1
         paragraph = name in PARAGRAPH_BLOCKS or letterhead
-        line = name in LINE_BLOCKS
+        # A letterhead's printed lines and columns (seg rend="left|right") are lines of
+        # their own, not one run of text ("Neues Wiener JournalWien").
+        line = name in LINE_BLOCKS or (name == "seg" and self._letterhead_depth > 0)
         if paragraph and name in FORMULA_PARTS:
             parent = element.getparent()
             if parent is not None and local(parent) in FORMULAE:
@@ -388,7 +390,8 @@ class TextWalker:
                 self.spans.append(Span(start, note.anchor, "lemma", note.label))
         if style is not None:
             self.spans.append(Span(start, end, style[0], style[1]))
-        if self._letterhead_depth and name in ("item", "person", "org", "addrLine"):
+        if self._letterhead_depth:
+            # Every element of a letterhead: members, printed lines (seg) and the blocks.
             self.member_spans[element] = (start, end)
         if paragraph or line:
             kind = "letterhead" if letterhead else (element.get("type") or name)
@@ -494,6 +497,10 @@ class TextWalker:
         self.spans.append(Span(start, self.out.length, local(shown) or "choice", detail))
 
     def _note(self, element: etree._Element, name: str) -> None:
+        if element.get("type") == "letterhead" and not self._in_note:
+            # A letterhead printed in the margin is letter text, not a footnote.
+            self._generic(element, name)
+            return
         if _is_line_reference_note(element):
             self._line_reference_note(element)
             return
@@ -599,9 +606,20 @@ class TextWalker:
         start = self.out.length
         description = first(element, "figDesc")
         kind = element.get("type") or "figure"
+        letterhead = kind == "letterhead"
+        if letterhead:
+            # A printed letterhead drawn as a figure: its text is letter text.
+            self.letterheads.append(element)
+            self._letterhead_depth += 1
         for child in element:
-            if local(child) in ("head", "p", "ab", "figure"):
+            child_name = local(child)
+            if child_name in ("head", "p", "ab", "figure") or (
+                letterhead and child_name != "figDesc"
+            ):
                 self.walk(child)
+        if letterhead:
+            self.member_spans[element] = (start, self.out.length)
+            self._letterhead_depth -= 1
         if description is not None:
             text = plain_text(description)
             if text:
