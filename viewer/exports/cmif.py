@@ -27,6 +27,7 @@ given, else from the letters' headers where they all agree.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import uuid
@@ -138,39 +139,109 @@ def collect_correspondence(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    mode: str = "auto",
+    workers: int = 2,
 ) -> tuple[list[Correspondence], list[ReadError]]:
     """Every letter under ``folder`` (register files and other XML skipped), in path order.
 
-    Raises EpistolaError when ``folder`` is not a readable folder; a letter
-    that cannot be read is a ReadError, never the end of the export.
+    ``mode`` is "auto" (worker processes from PARALLEL_THRESHOLD files on),
+    "process" or "serial". Raises EpistolaError when ``folder`` is not a
+    readable folder; a letter that cannot be read is a ReadError, never the
+    end of the export.
     """
-    from viewer.tei.catalog import RegisterCatalog
-    from viewer.tei.correspondence import read_correspondence
-
     root = os.fspath(folder)
     if not os.path.isdir(root):
         raise EpistolaError("is not a folder", root)
-    catalog = RegisterCatalog(extra_folders=register_dirs)
-    files = find_xml_files(root)
-    records: list[Correspondence] = []
-    errors: list[ReadError] = []
-    for done, relative in enumerate(files):
-        if cancel is not None and cancel():
-            break
-        path = os.path.join(root, relative)
+    paths = [os.path.join(root, relative) for relative in find_xml_files(root)]
+    directories = [os.fspath(d) for d in register_dirs]
+    parallel = mode == "process" or (
+        mode == "auto" and workers > 1 and len(paths) >= PARALLEL_THRESHOLD
+    )
+    batches = [paths[i : i + BATCH] for i in range(0, len(paths), BATCH)]
+    results: list[list[Correspondence | ReadError]] = []
+    done = 0
+    if parallel:
+        import concurrent.futures
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
-            record = read_correspondence(path, registers=catalog.for_letter(path))
-        except EpistolaError as error:
-            errors.append(ReadError(path, error.message))
-            record = None
-        except (RecursionError, MemoryError, ValueError) as error:
-            errors.append(ReadError(path, f"could not be read ({type(error).__name__})"))
-            record = None
-        if record is not None:
-            records.append(record)
-        if progress is not None:
-            progress(done + 1, len(files))
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=_process_context()
+            ) as pool:
+                futures = [pool.submit(_collect_batch, batch, directories) for batch in batches]
+                for future, batch in zip(futures, batches, strict=True):
+                    if cancel is not None and cancel():
+                        for pending in futures:
+                            pending.cancel()
+                        break
+                    results.append(future.result())
+                    done += len(batch)
+                    if progress is not None:
+                        progress(done, len(paths))
+        except (BrokenProcessPool, OSError):
+            # No worker processes here (a sandbox, a frozen build): read them in this one.
+            batches = batches[len(results) :]
+            parallel = False
+    if not parallel:
+        for batch in batches:
+            if cancel is not None and cancel():
+                break
+            results.append(_collect_batch(batch, directories))
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(paths))
+    records = [r for batch in results for r in batch if isinstance(r, Correspondence)]
+    errors = [r for batch in results for r in batch if isinstance(r, ReadError)]
     return records, errors
+
+
+PARALLEL_THRESHOLD = 200  # below this, starting worker processes costs more than it saves
+BATCH = 100
+_worker_catalogs: dict[tuple[str, ...], object] = {}  # one RegisterCatalog per process
+
+
+def _collect_batch(paths: Sequence[str], register_dirs: Sequence[str]) -> list:
+    """Correspondence or ReadError for each letter among ``paths`` (others left out)."""
+    from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.correspondence import read_correspondence
+
+    catalog = _worker_catalogs.get(tuple(register_dirs))
+    if catalog is None:
+        catalog = _worker_catalogs[tuple(register_dirs)] = RegisterCatalog(register_dirs)
+    found: list[Correspondence | ReadError] = []
+    # The registers found for a letter are those of its folder: look them up once per folder.
+    by_folder: dict[str, object] = {}
+    for path in paths:
+        directory = os.path.dirname(path)
+        registers = by_folder.get(directory)
+        if registers is None:
+            registers = by_folder[directory] = catalog.for_letter(path)
+        try:
+            record = read_correspondence(path, registers=registers)
+        except EpistolaError as error:
+            found.append(ReadError(path, error.message))
+            continue
+        except (RecursionError, MemoryError, ValueError) as error:
+            found.append(ReadError(path, f"could not be read ({type(error).__name__})"))
+            continue
+        if record is not None:
+            found.append(record)
+        else:  # a register file's own set leaves it out: the next letter asks again
+            by_folder.pop(directory, None)
+    return found
+
+
+def _process_context():
+    # Never plain fork: the window exports from a thread, and forking a threaded
+    # process can deadlock the child (as for the collection index).
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        with contextlib.suppress(Exception):
+            context.set_forkserver_preload(["viewer.exports.cmif", "viewer.tei.correspondence"])
+    return context
 
 
 # ------------------------------------------------------------------ writing
@@ -380,10 +451,14 @@ def export_cmif(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    mode: str = "auto",
 ) -> CmifResult:
-    """Read every letter under ``folder`` and build its CMIF file (see :func:`build_cmif`)."""
+    """Read every letter under ``folder`` and build its CMIF file (see :func:`build_cmif`).
+
+    ``mode``: see :func:`collect_correspondence`.
+    """
     records, errors = collect_correspondence(
-        folder, register_dirs=register_dirs, progress=progress, cancel=cancel
+        folder, register_dirs=register_dirs, progress=progress, cancel=cancel, mode=mode
     )
     if not records:
         detail = f" ({len(errors)} file(s) could not be read)" if errors else ""

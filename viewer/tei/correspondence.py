@@ -5,10 +5,11 @@ with the authority URIs of those parties and places, and what the header
 says about the edition. Building the reading text costs far more than all of
 that, so :func:`read_correspondence` parses the file (with the hardened
 parser of :mod:`viewer.tei.xml`), resolves references against the letter's
-own entity lists and the register files handed in, and reads the header:
-``correspDesc`` action by action (the sent and received places and dates
-kept apart), with :func:`viewer.tei.metadata.read_metadata` as the fallback
-for letters without one and as the judge of swapped sender/addressee labels.
+own entity lists (looked up only as references ask) and the register files
+handed in, and reads the header: ``correspDesc`` action by action (the sent
+and received places and dates kept apart), checked against the title for
+swapped sender/addressee labels, with
+:func:`viewer.tei.metadata.read_metadata` as the fallback for what it lacks.
 
 Only real calendar dates are kept (:func:`viewer.tei.metadata.calendar_date`);
 placeholders such as ``1836-04-00`` or ``yyyy-mm-dd`` are dropped, never
@@ -18,6 +19,7 @@ guessed at.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -28,12 +30,19 @@ from viewer.model import (
     CorrespondenceDate,
     CorrespondenceName,
     EditionInfo,
+    Entity,
     Party,
 )
 from viewer.tei.classify import LETTER, OTHER, SNIFF_BYTES, sniff, tree_kind
-from viewer.tei.metadata import calendar_date, party_role, read_metadata
+from viewer.tei.metadata import (
+    calendar_date,
+    choose_title,
+    labels_contradict_title,
+    party_role,
+    read_metadata,
+)
 from viewer.tei.reader import letter_root
-from viewer.tei.registers import index_entries
+from viewer.tei.registers import ENTRY_KINDS, RegisterIndex, entity_from_element, entry_kind
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import references_of
 from viewer.tei.xml import (
@@ -46,6 +55,8 @@ from viewer.tei.xml import (
     parse_bytes,
     plain_text,
     read_bounded,
+    tei_tags,
+    xml_id,
 )
 
 _NAME_ELEMENTS = ("persName", "orgName", "name", "rs", "persona")
@@ -80,10 +91,7 @@ def read_correspondence(
 def correspondence_from_root(
     root: etree._Element, file: str, registers: ExternalRegisters | None = None
 ) -> Correspondence:
-    # Entities are built only when a reference reaches them (most letters name few).
-    resolver = Resolver(index_entries(root, None, skip=frozenset({"body"})), registers)
-    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of)
-    swapped = any(d.code == "correspondence-swapped" for d in metadata.diagnostics)
+    resolver = Resolver(_EntriesOnDemand(root), registers)
     header = first(root, "teiHeader")
 
     names: dict[str, list[CorrespondenceName]] = {"sent": [], "received": []}
@@ -107,28 +115,53 @@ def correspondence_from_root(
                     places[side].append(place)
         if side is not None and dates[side] is None:
             dates[side] = _action_date(children(action, "date"))
+
+    complete = names["sent"] and names["received"]
+    dated = dates["sent"] is not None and dates["sent"].has_value
+    placed = places["sent"] or places["received"]
+    swapped = False
+    if complete:
+        swapped = labels_contradict_title(
+            header,
+            [Party(n.name, n.entities) for n in names["sent"]],
+            [Party(n.name, n.entities) for n in names["received"]],
+            resolver.names_of,
+        )
     if swapped:
         names["sent"], names["received"] = names["received"], names["sent"]
-
-    if not names["sent"]:
-        names["sent"] = [_from_party(p, resolver) for p in metadata.senders]
-    if not names["received"]:
-        names["received"] = [_from_party(p, resolver) for p in metadata.recipients]
-    if not places["sent"] and not places["received"]:
-        places["sent"] = [_from_party(p, resolver, kind="place") for p in metadata.places]
-    if (dates["sent"] is None or not dates["sent"].has_value) and metadata.date is not None:
-        fallback = CorrespondenceDate(
-            when=calendar_date(metadata.date.when),
-            not_before=calendar_date(metadata.date.not_before),
-            not_after=calendar_date(metadata.date.not_after),
-            text=metadata.date.text,
+    if complete and dated and not placed:
+        # Only the dateline is missing: find it without reading the rest of the metadata.
+        places["sent"] = _dateline_places(first(root, "text"), resolver)
+        placed = True
+    if not (complete and dated and placed):
+        # Reading the whole metadata (title, author, dateline) costs more: only when needed.
+        metadata = read_metadata(root, resolver.resolve_all, resolver.names_of)
+        swapped = any(d.code == "correspondence-swapped" for d in metadata.diagnostics)
+        if not names["sent"]:
+            names["sent"] = [_from_party(p, resolver) for p in metadata.senders]
+        if not names["received"]:
+            names["received"] = [_from_party(p, resolver) for p in metadata.recipients]
+        if not placed:
+            places["sent"] = [_from_party(p, resolver, kind="place") for p in metadata.places]
+        if not dated and metadata.date is not None:
+            fallback = CorrespondenceDate(
+                when=calendar_date(metadata.date.when),
+                not_before=calendar_date(metadata.date.not_before),
+                not_after=calendar_date(metadata.date.not_after),
+                text=metadata.date.text,
+            )
+            if fallback.has_value:
+                dates["sent"] = _ordered(fallback)
+        title = metadata.title
+    else:
+        title_element = choose_title(header)
+        title = (
+            plain_text(title_element, skip=frozenset({"note"})) if title_element is not None else ""
         )
-        if fallback.has_value:
-            dates["sent"] = _ordered(fallback)
 
     return Correspondence(
         file=file,
-        title=metadata.title or Path(file).name,
+        title=title or Path(file).name,
         key=(root.get(XML_ID) or "").strip() or Path(file).stem,
         url=letter_url or _header_url(header),
         sent=CorrespondenceAction(
@@ -140,6 +173,80 @@ def correspondence_from_root(
         edition=_edition(header),
         swapped=swapped,
     )
+
+
+class _EntriesOnDemand(RegisterIndex):
+    """The letter's own register entries, found by libxml2, each built when a reference asks.
+
+    A letter's correspDesc points at a handful of its entries; building all of
+    them (Schnitzler's back lists, hundreds in a long letter) cost more than
+    everything else CMIF needs. The entry elements are picked out by tag in C,
+    as far as the lookups need; entries in the body are not register entries,
+    as for :func:`viewer.tei.reader.read_letter`.
+    """
+
+    _ENTRY_TAGS = tuple(tei_tags(*(k for k, v in ENTRY_KINDS.items() if v is not None)))
+    _BY_URI = etree.XPath("descendant::*[local-name()='idno'][normalize-space()=$v]/..")
+
+    def __init__(self, root: etree._Element) -> None:
+        super().__init__()
+        self.root = root
+        self._ids: dict[str, etree._Element] = {}
+        self._keys: dict[str, etree._Element] = {}
+        self._pending: Iterator[etree._Element] | None = self._entries()
+        self._built: dict[etree._Element, Entity | None] = {}
+
+    def _entries(self) -> Iterator[etree._Element]:
+        """Entry elements outside the body, in document order, picked out by tag in C."""
+        for part in self.root:
+            if local(part) == "text":
+                for section in part:
+                    if local(section) != "body" and isinstance(section.tag, str):
+                        yield from section.iter(*self._ENTRY_TAGS)
+            elif isinstance(part.tag, str):
+                yield from part.iter(*self._ENTRY_TAGS)
+
+    def _find(self, table: dict[str, etree._Element], value: str) -> etree._Element | None:
+        """Look in what was seen; read on through the entries only as far as needed."""
+        found = table.get(value)
+        while found is None and self._pending is not None:
+            element = next(self._pending, None)
+            if element is None:
+                self._pending = None
+                break
+            identifier = xml_id(element)
+            key = (element.get("n") or "").strip()
+            if identifier or key:
+                self._ids.setdefault(identifier or key, element)
+            if key:
+                self._keys.setdefault(key, element)
+            found = table.get(value)
+        return found
+
+    def _entity(self, element: etree._Element | None) -> Entity | None:
+        if element is None:
+            return None
+        # Keyed by the element itself, which the dict keeps alive (an id() could be reused).
+        if element not in self._built:
+            self._built[element] = entity_from_element(element, None)
+        return self._built[element]
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self._entity(self._find(self._ids, entity_id))
+
+    def by_sort_key(self, key: str) -> Entity | None:
+        return self._entity(self._find(self._keys, key))
+
+    def by_authority(self, uri: str) -> Entity | None:
+        for element in self._BY_URI(self.root, v=uri.strip()):
+            if entry_kind(element) is not None:
+                return self._entity(element)
+        return None
+
+    def __len__(self) -> int:
+        while self._pending is not None:
+            self._find(self._ids, "\0")  # no id holds a NUL: reads every entry
+        return len(self._ids)
 
 
 # ------------------------------------------------------------------ names
@@ -207,6 +314,25 @@ def _from_party(party: Party, resolver: Resolver, kind: str | None = None) -> Co
         entities=party.entities,
         authority=tuple(authority),
     )
+
+
+def _dateline_places(text: etree._Element | None, resolver: Resolver) -> list[CorrespondenceName]:
+    """The places of the letter's first dateline that names any (as read_metadata finds them)."""
+    if text is None:
+        return []
+    for element in text.iter(*tei_tags("dateline", "div")):
+        if local(element) == "div" and (element.get("type") or "").lower() != "dateline":
+            continue
+        found: list[CorrespondenceName] = []
+        for place in element.iter(*tei_tags("placeName", "settlement", "name", "rs")):
+            if local(place) in ("name", "rs") and (place.get("type") or "").lower() != "place":
+                continue
+            named = _name(place, resolver, kind="place")
+            if named is not None and named not in found:
+                found.append(named)
+        if found:
+            return found
+    return []
 
 
 # ------------------------------------------------------------------ dates

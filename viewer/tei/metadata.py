@@ -465,6 +465,30 @@ def read_metadata(
     )
 
 
+def labels_contradict_title(
+    header: etree._Element | None,
+    senders: list[Party],
+    recipients: list[Party],
+    entity_names: EntityNames = lambda _id: (),
+) -> bool:
+    """Whether correspDesc's sender/addressee labels are the title's parties the other way round.
+
+    The check :func:`read_metadata` makes, for readers that take the parties
+    from ``correspDesc`` themselves (the CMIF export).
+    """
+    title_element = choose_title(header)
+    head = _manuscript_head(header)
+    title_like = [e for e in (title_element, head) if e is not None]
+    if title_element is not None:
+        title_like.extend(
+            t
+            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
+            if t is not title_element
+        )
+    sides = _title_sides(title_like)
+    return sides is not None and _contradicts(senders, recipients, sides, entity_names)
+
+
 def _read_correspondence(
     correspondence: etree._Element, resolve: ResolveReferences
 ) -> tuple[list[Party], list[Party], list[Party], LetterDate | None]:
