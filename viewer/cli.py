@@ -2,7 +2,7 @@
 
 ``--dump``, ``--check``, ``--index``, ``--cmif`` and ``--csv`` never import Qt;
 with none of them the window opens (``--select`` and ``--screenshot`` steer
-it). Keys of the JSON
+it; ``--pdf`` prints a letter with an offscreen Qt and no window). Keys of the JSON
 output may be added, never renamed or removed. Exit codes: 0 success, 1 a
 check found errors, 2 a file could not be read or parsed (one line on
 stderr, never a traceback).
@@ -63,6 +63,10 @@ CSV (--csv entities DIR | --csv letters DIR): UTF-8 (with BOM), a header row.
   a cell starting with = + - @ is prefixed with ' so that it never runs as a
   formula.
 
+PDF (FILE --pdf OUT.pdf [--select ID ...] [--reading diplomatic]
+  [--page-size A4|Letter]): the letter as shown, with its highlights, legend,
+  letterhead, metadata, notes as endnotes and a citation line; no window opens.
+
 Exit codes: 0 success; 1 --check found an error; 2 a file could not be read or
 parsed (one line on stderr naming the file and the problem)."""
 
@@ -100,12 +104,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("entities|letters", "DIR"),
         help="print the entities or the letters under DIR as CSV and exit",
     )
+    action.add_argument(
+        "--pdf",
+        metavar="OUT.pdf",
+        help="write FILE as a PDF (as shown, with --select and --reading) and exit",
+    )
     parser.add_argument("--cmif-title", metavar="TEXT", help="the CMIF file's title")
     parser.add_argument(
         "--cmif-editor", metavar="NAME", help="the CMIF file's editor (contact person)"
     )
     parser.add_argument(
         "--cmif-url", metavar="URL", help="the URL where the CMIF file will be published"
+    )
+    parser.add_argument(
+        "--page-size",
+        choices=("A4", "Letter"),
+        default="A4",
+        help="the PDF's page size (default: A4)",
     )
     parser.add_argument(
         "--reading",
@@ -266,6 +281,22 @@ def csv_export(kind: str, folder: str, register_dirs: Sequence[str] = ()) -> int
     return EXIT_OK
 
 
+def pdf(args: argparse.Namespace) -> int:
+    if len(args.paths) != 1:
+        return _fail("--pdf needs exactly one letter FILE to print")
+    from viewer.gui.printing import print_letter_cli
+
+    return print_letter_cli(
+        args.paths[0],
+        args.pdf,
+        reading=args.reading,
+        selected=args.select,
+        register_dirs=args.registers,
+        page_size=args.page_size,
+        fail=_fail,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -280,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmif(args.cmif, args.registers, args.cmif_title, args.cmif_editor, args.cmif_url)
         if args.csv:
             return csv_export(args.csv[0], args.csv[1], args.registers)
+        if args.pdf:
+            return pdf(args)
         from viewer.gui.app import run
 
         return run(args)
