@@ -25,7 +25,14 @@ from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
 from viewer.gui.kinds import emphasis_style, kind_style
-from viewer.gui.printing import PrintOptions, build_document, citation, pdf_bytes, write_pdf
+from viewer.gui.printing import (
+    PrintOptions,
+    build_document,
+    citation,
+    entity_reference,
+    pdf_bytes,
+    write_pdf,
+)
 from viewer.tei import read_letter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,3 +217,8 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
         )  # fmt: skip
         assert bad.returncode == 2, (args, bad.stderr)
         assert message in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_entity_reference_is_name_and_authority(icbl):
+    azerbaijan = icbl.entity("place.azerbaijan")
+    assert entity_reference(azerbaijan) == "Azerbaijan http://www.wikidata.org/entity/Q227"

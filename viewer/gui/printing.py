@@ -19,7 +19,8 @@ on the device's pages (A4 or Letter) and numbers them.
 The window's File ▸ Print… (with a preview) and File ▸ Export ▸ Letter as
 PDF… and ``python main.py FILE --pdf OUT.pdf`` all use :func:`build_document`,
 :func:`print_letter` and :func:`write_pdf`; Edit ▸ Copy Citation uses
-:func:`citation`. Needs a QGuiApplication (offscreen will do), no window.
+:func:`citation`, Copy on a panel row :func:`entity_reference`. Needs a
+QGuiApplication (offscreen will do), no window.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from PySide6.QtGui import (
 from viewer import __version__
 from viewer.errors import EpistolaError
 from viewer.gui.kinds import KIND_ORDER, emphasis_style, kind_label, kind_style
-from viewer.model import Letter
+from viewer.model import Entity, Letter
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 MARGIN_MM = 18.0
@@ -96,6 +97,11 @@ def citation(letter: Letter, options: PrintOptions = PrintOptions()) -> str:
     parts.append(f"File: {Path(letter.file).name}")
     parts.append(f"Printed {printed.isoformat()} with Epistola {__version__}")
     return ". ".join(p.rstrip(".") for p in parts) + "."
+
+
+def entity_reference(entity: Entity) -> str:
+    """What Copy on a panel row puts on the clipboard: the name, then its authority URIs."""
+    return " ".join([entity.name, *entity.authority])
 
 
 # ------------------------------------------------------------------ formats
@@ -317,9 +323,10 @@ def _text(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
     pending_start = pending_end = 0
     _paragraph(cursor, top=4)
     for position, end in itertools.pairwise(boundaries):
-        if position in ends:
-            finished = set(ends[position])
-            active = [i for i in active if i not in finished]
+        finished = ends.get(position)
+        if finished:
+            for index in finished:
+                active.remove(index)
         if position in starts:
             active.extend(starts[position])
         if position in marker_at:
@@ -330,10 +337,12 @@ def _text(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
         emphasised = False
         if active:
             # The innermost mention whose kind shows (a hidden kind lets the outer one show).
-            kind = next(
-                (mentions[i].kind for i in reversed(active) if mentions[i].kind not in hidden),
-                None,
-            )
+            kind = mentions[active[-1]].kind
+            if hidden and kind in hidden:
+                kind = next(
+                    (mentions[i].kind for i in reversed(active) if mentions[i].kind not in hidden),
+                    None,
+                )
             if selected:
                 emphasised = any(selected.intersection(mentions[i].entities) for i in active)
         look = runs.get(
