@@ -352,3 +352,21 @@ def test_cli_writes_cmif_to_stdout_and_the_report_to_stderr(cmif_schema):
     )  # fmt: skip
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "is not a folder" in bad.stderr
+
+
+def test_file_names_with_spaces_hashes_and_bytes_that_are_not_utf8(tmp_path, cmif_schema):
+    import os
+
+    from viewer.exports.csv_export import export_csv
+
+    folder = tmp_path / "r" / "s" / "my letters"
+    folder.mkdir(parents=True)
+    xml = letter('<correspAction type="sent"><persName>A</persName></correspAction>')
+    names = ["a b#1.xml", os.fsdecode(b"caf\xe9.xml")]
+    for name in names:
+        (folder / name).write_text(xml, encoding="utf-8")
+    root = valid(cmif_schema, export_cmif(folder, FIXED).data)
+    refs = sorted(d.get("ref") for d in root.iterfind(".//t:correspDesc", NS))
+    assert refs == ["a%20b%231.xml", "caf%E9.xml"]
+    table = export_csv("letters", folder).data.decode("utf-8-sig")
+    assert "a b#1.xml" in table and "caf\\udce9.xml" in table

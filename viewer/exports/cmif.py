@@ -35,6 +35,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from viewer.collection import find_xml_files
 from viewer.errors import EpistolaError
@@ -346,16 +347,22 @@ def _action(parent: ET.Element, action: CorrespondenceAction, report: CmifReport
 
 
 def _reference(record: Correspondence, folder: str | None) -> str:
-    """The letter's URL, else its file (relative to the exported folder) as a URI reference."""
+    """The letter's URL, else its file (relative to the exported folder) as a URI reference.
+
+    Percent-encoded byte for byte, so that spaces, ``#`` and file names that
+    are not UTF-8 (surrogate escapes) still give a valid URI.
+    """
     if record.url:
         return record.url
     path = Path(record.file)
     if folder is not None:
         try:
-            return Path(os.path.relpath(path, folder)).as_posix().replace(" ", "%20")
+            relative = Path(os.path.relpath(path, folder)).as_posix()
+            return quote(relative, safe="/", errors="surrogateescape")
         except ValueError:
             pass
-    return path.resolve().as_uri()
+    absolute = Path(os.path.abspath(path)).as_posix()
+    return "file://" + quote(absolute, safe="/", errors="surrogateescape")
 
 
 def build_cmif(
@@ -372,6 +379,7 @@ def build_cmif(
         raise EpistolaError(f"CMIF allows only CC BY 4.0 ({CC_BY}) or CC0 ({CC0}) as licence")
     folder_str = os.fspath(folder) if folder is not None else None
     folder_name = Path(folder_str).resolve().name if folder_str else "letters"
+    folder_name = folder_name.encode("utf-8", "backslashreplace").decode("utf-8")
     report = CmifReport(letters=len(records), errors=list(errors))
 
     editions = sorted({r.edition.title for r in records})

@@ -109,7 +109,8 @@ def _table(columns: Sequence[str], rows: list[list[object]]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    # A file name that is not UTF-8 (surrogate escapes) stays visible as \udcxx.
+    return buffer.getvalue().encode("utf-8-sig", "backslashreplace")
 
 
 def entities_csv(letters: Sequence[Letter]) -> bytes:
