@@ -31,6 +31,7 @@ from viewer.gui.printing import (
     citation,
     entity_reference,
     pdf_bytes,
+    print_letter,
     write_pdf,
 )
 from viewer.tei import read_letter
@@ -222,3 +223,20 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
 def test_entity_reference_is_name_and_authority(icbl):
     azerbaijan = icbl.entity("place.azerbaijan")
     assert entity_reference(azerbaijan) == "Azerbaijan http://www.wikidata.org/entity/Q227"
+
+
+def test_print_preview_and_qprinter_use_the_same_pages(icbl, tmp_path):
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    pages = print_letter(icbl, printer, FIXED)
+    assert pages >= 2
+    reader, texts = pdf_text((tmp_path / "printed.pdf").read_bytes())
+    assert len(reader.pages) == pages and texts[-1].endswith(f"{pages} / {pages}")
+    preview = QPrintPreviewWidget()
+    counted: list[int] = []
+    preview.paintRequested.connect(lambda device: counted.append(print_letter(icbl, device, FIXED)))
+    preview.updatePreview()
+    assert counted and preview.pageCount() == counted[-1]
