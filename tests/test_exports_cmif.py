@@ -370,3 +370,11 @@ def test_file_names_with_spaces_hashes_and_bytes_that_are_not_utf8(tmp_path, cmi
     assert refs == ["a%20b%231.xml", "caf%E9.xml"]
     table = export_csv("letters", folder).data.decode("utf-8-sig")
     assert "a b#1.xml" in table and "caf\\udce9.xml" in table
+
+
+@pytest.mark.slow
+def test_worker_processes_read_the_same_as_one_process():
+    serial, serial_errors = collect_correspondence(require(CORPUS), mode="serial")
+    parallel, parallel_errors = collect_correspondence(require(CORPUS), mode="process")
+    assert parallel == serial and parallel_errors == serial_errors
+    assert len(serial) == 87

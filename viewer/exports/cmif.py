@@ -140,15 +140,16 @@ def collect_correspondence(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-    mode: str = "auto",
+    mode: str = "serial",
     workers: int = 2,
 ) -> tuple[list[Correspondence], list[ReadError]]:
     """Every letter under ``folder`` (register files and other XML skipped), in path order.
 
-    ``mode`` is "auto" (worker processes from PARALLEL_THRESHOLD files on),
-    "process" or "serial". Raises EpistolaError when ``folder`` is not a
-    readable folder; a letter that cannot be read is a ReadError, never the
-    end of the export.
+    ``mode`` is "serial" (the default: on the shared two-core machines two
+    worker processes measured no faster, tests/bench/bench_exports.py),
+    "process", or "auto" (processes from PARALLEL_THRESHOLD files on).
+    Raises EpistolaError when ``folder`` is not a readable folder; a letter
+    that cannot be read is a ReadError, never the end of the export.
     """
     root = os.fspath(folder)
     if not os.path.isdir(root):
@@ -459,7 +460,7 @@ def export_cmif(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-    mode: str = "auto",
+    mode: str = "serial",
 ) -> CmifResult:
     """Read every letter under ``folder`` and build its CMIF file (see :func:`build_cmif`).
 
