@@ -1,7 +1,8 @@
 """The command line: a public contract archivists script against.
 
-``--dump``, ``--check`` and ``--index`` never import Qt; with none of them the
-window opens (``--select`` and ``--screenshot`` steer it). Keys of the JSON
+``--dump``, ``--check``, ``--index``, ``--cmif`` and ``--csv`` never import Qt;
+with none of them the window opens (``--select`` and ``--screenshot`` steer
+it; ``--pdf`` prints a letter with an offscreen Qt and no window). Keys of the JSON
 output may be added, never renamed or removed. Exit codes: 0 success, 1 a
 check found errors, 2 a file could not be read or parsed (one line on
 stderr, never a traceback).
@@ -63,6 +64,24 @@ JSON output (--index):
   last. A version is one set of printed lines or members; "added", "removed"
   and "changed" compare it with the most alike earlier version ("since").
 
+CMIF (--cmif DIR): one TEI file valid against the CMIF schema (correspSearch),
+  a correspDesc per letter under DIR, on stdout; --cmif-title, --cmif-editor and
+  --cmif-url set its title, contact and published URL (else taken from the
+  letters' headers where they agree). A report on stderr says how many letters,
+  parties and places lack an authority identifier (GND, VIAF, GeoNames, ...).
+
+CSV (--csv entities DIR | --csv letters DIR): UTF-8 (with BOM), a header row.
+  entities: id, kind, name, variants, authority, letters, mentions
+  letters: file, date, sender, recipient, places, title, mentions,
+           letterhead issuer
+  Several values in one cell are separated by "; " (authority URIs by a space);
+  a cell starting with = + - @ is prefixed with ' so that it never runs as a
+  formula.
+
+PDF (FILE --pdf OUT.pdf [--select ID ...] [--reading diplomatic]
+  [--page-size A4|Letter]): the letter as shown, with its highlights, legend,
+  letterhead, metadata, notes as endnotes and a citation line; no window opens.
+
 Exit codes: 0 success; 1 --check found an error; 2 a file could not be read or
 parsed (one line on stderr naming the file and the problem)."""
 
@@ -99,6 +118,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--uninstall-desktop",
         action="store_true",
         help="remove what --install-desktop added and exit",
+    )
+    action.add_argument(
+        "--cmif",
+        metavar="DIR",
+        help="print the CMIF file (correspSearch) of the letters under DIR and exit",
+    )
+    action.add_argument(
+        "--csv",
+        nargs=2,
+        metavar=("entities|letters", "DIR"),
+        help="print the entities or the letters under DIR as CSV and exit",
+    )
+    action.add_argument(
+        "--pdf",
+        metavar="OUT.pdf",
+        help="write FILE as a PDF (as shown, with --select and --reading) and exit",
+    )
+    parser.add_argument("--cmif-title", metavar="TEXT", help="the CMIF file's title")
+    parser.add_argument(
+        "--cmif-editor", metavar="NAME", help="the CMIF file's editor (contact person)"
+    )
+    parser.add_argument(
+        "--cmif-url", metavar="URL", help="the URL where the CMIF file will be published"
+    )
+    parser.add_argument(
+        "--page-size",
+        choices=("A4", "Letter"),
+        default="A4",
+        help="the PDF's page size (default: A4)",
     )
     parser.add_argument(
         "--reading",
@@ -234,6 +282,67 @@ def desktop(remove: bool) -> int:
     return EXIT_OK
 
 
+def _write_bytes(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+
+
+def _report(lines: Sequence[str]) -> None:
+    text = "".join(f"epistola: {_printable(line)}\n" for line in lines)
+    sys.stderr.buffer.write(text.encode("utf-8", "backslashreplace"))
+    sys.stderr.flush()
+
+
+def cmif(
+    folder: str,
+    register_dirs: Sequence[str] = (),
+    title: str | None = None,
+    editor: str | None = None,
+    url: str | None = None,
+) -> int:
+    from viewer.exports.cmif import CmifOptions, export_cmif
+
+    try:
+        result = export_cmif(
+            folder,
+            CmifOptions(title=title, editor=editor, url=url),
+            register_dirs=register_dirs,
+        )
+    except EpistolaError as error:
+        return _fail(str(error))
+    _write_bytes(result.data)
+    _report(result.report.lines())
+    return EXIT_OK
+
+
+def csv_export(kind: str, folder: str, register_dirs: Sequence[str] = ()) -> int:
+    from viewer.exports.csv_export import export_csv
+
+    try:
+        result = export_csv(kind, folder, register_dirs=register_dirs)
+    except EpistolaError as error:
+        return _fail(str(error))
+    _write_bytes(result.data)
+    _report([f"{result.rows} row(s)"] + [f"{f}: skipped: {m}" for f, m in result.errors])
+    return EXIT_OK
+
+
+def pdf(args: argparse.Namespace) -> int:
+    if len(args.paths) != 1:
+        return _fail("--pdf needs exactly one letter FILE to print")
+    from viewer.gui.printing import print_letter_cli
+
+    return print_letter_cli(
+        args.paths[0],
+        args.pdf,
+        reading=args.reading,
+        selected=args.select,
+        register_dirs=args.registers,
+        page_size=args.page_size,
+        fail=_fail,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -246,6 +355,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return index(args.index, args.registers)
         if args.install_desktop or args.uninstall_desktop:
             return desktop(remove=args.uninstall_desktop)
+        if args.cmif:
+            return cmif(args.cmif, args.registers, args.cmif_title, args.cmif_editor, args.cmif_url)
+        if args.csv:
+            return csv_export(args.csv[0], args.csv[1], args.registers)
+        if args.pdf:
+            return pdf(args)
         from viewer.gui.app import run
 
         return run(args)

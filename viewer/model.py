@@ -101,6 +101,72 @@ class Party:
 
 
 @dataclass(frozen=True)
+class CorrespondenceName:
+    """A person, organisation or place of one correspondence action, as exports need it.
+
+    ``authority`` holds the authority URIs (GND, VIAF, GeoNames, ...) of the
+    register entries the name points to, never those of an affiliation.
+    """
+
+    name: str
+    kind: str  # "person", "organisation" or "place"
+    entities: tuple[str, ...] = ()
+    authority: tuple[str, ...] = ()
+    uncertain: bool = False  # the source says cert low/medium/unknown
+    conjecture: bool = False  # the source says evidence conjecture/external: not in the letter
+
+
+@dataclass(frozen=True)
+class CorrespondenceDate:
+    """A date of a correspondence action: only real calendar dates (YYYY, YYYY-MM, YYYY-MM-DD)."""
+
+    when: str | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+    from_: str | None = None  # a letter written over several days: from/to
+    to: str | None = None
+    text: str = ""
+    uncertain: bool = False
+    conjecture: bool = False
+
+    @property
+    def has_value(self) -> bool:
+        return any((self.when, self.not_before, self.not_after, self.from_, self.to))
+
+
+@dataclass(frozen=True)
+class CorrespondenceAction:
+    type: str  # "sent" or "received"
+    names: tuple[CorrespondenceName, ...] = ()
+    places: tuple[CorrespondenceName, ...] = ()
+    date: CorrespondenceDate | None = None
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    """What a letter's header says about the edition it belongs to."""
+
+    title: str = ""
+    publisher: str = ""
+    licence_target: str = ""
+    licence_text: str = ""
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    """One letter's correspondence metadata (sender, recipient, places, dates), for CMIF."""
+
+    file: str
+    title: str
+    key: str  # the letter's id in its edition (root xml:id, else the file name's stem)
+    url: str | None  # the letter's own permanent URL when its header gives one
+    sent: CorrespondenceAction
+    received: CorrespondenceAction
+    edition: EditionInfo = EditionInfo()
+    swapped: bool = False  # correspDesc labelled the parties the other way round
+
+
+@dataclass(frozen=True)
 class Affiliation:
     name: str
     entities: tuple[str, ...] = ()

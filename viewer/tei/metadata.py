@@ -13,6 +13,7 @@ Placeholder dates (``yyyy-mm-dd``) count as unknown, never as a date.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Callable
@@ -71,6 +72,41 @@ def iso_date(value: str | None) -> str | None:
     if len(parts) == 3 and not 1 <= int(parts[2]) <= 31:
         return None
     return value
+
+
+_CALENDAR_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def calendar_date(value: str | None) -> str | None:
+    """A real calendar date as YYYY, YYYY-MM or YYYY-MM-DD, or None.
+
+    Stricter than :func:`iso_date`: no day 00, no 1836-02-30, no negative
+    years, no placeholders; what exchange formats such as CMIF accept.
+    """
+    match = _CALENDAR_DATE.match((value or "").strip())
+    if match is None:
+        return None
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        datetime.date(year or 0, 1 if month is None else month, 1 if day is None else day)
+    except ValueError:
+        return None
+    return match.group(0)
+
+
+def party_role(action_type: str, element: etree._Element) -> str | None:
+    """ "sent", "received" or None for a name inside a ``correspAction`` of ``action_type``.
+
+    The name's own ``@type`` (sender/addressee, as Escher writes) wins over
+    the action's; actions such as "forwarded" or "transmitted" give None.
+    """
+    role = (element.get("type") or "").lower()
+    for value in (role, action_type.lower()):
+        if value in _SENT:
+            return "sent"
+        if value in _RECEIVED:
+            return "received"
+    return None
 
 
 def letter_date(element: etree._Element | None) -> LetterDate | None:
@@ -427,6 +463,30 @@ def read_metadata(
         notes=notes,
         diagnostics=diagnostics,
     )
+
+
+def labels_contradict_title(
+    header: etree._Element | None,
+    senders: list[Party],
+    recipients: list[Party],
+    entity_names: EntityNames = lambda _id: (),
+) -> bool:
+    """Whether correspDesc's sender/addressee labels are the title's parties the other way round.
+
+    The check :func:`read_metadata` makes, for readers that take the parties
+    from ``correspDesc`` themselves (the CMIF export).
+    """
+    title_element = choose_title(header)
+    head = _manuscript_head(header)
+    title_like = [e for e in (title_element, head) if e is not None]
+    if title_element is not None:
+        title_like.extend(
+            t
+            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
+            if t is not title_element
+        )
+    sides = _title_sides(title_like)
+    return sides is not None and _contradicts(senders, recipients, sides, entity_names)
 
 
 def _read_correspondence(

@@ -1,0 +1,134 @@
+"""Exports at scale: CMIF of 5,000 letters, and the PDF of the 2 MB letter.
+
+Run from the checkout's root:  python tests/bench/bench_exports.py [--letters N] [--runs N]
+
+Prints medians and ratios against baselines measured in the same run:
+
+* CMIF (target < 5 s for 5,000 letters, generated as bench_collection.py
+  does: each names 25 people in its back list and has a correspDesc), in
+  worker processes and serially, against a bare parse of the same files
+  with the hardened parser on one core;
+* PDF of the 2 MB letter (target < 3 s; make_big_letter.py, 50,000
+  mentions): reading the letter, then building the print document and
+  writing it with QPdfWriter, against writing the same plain text (no
+  highlights, no legend, no notes) with QPdfWriter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bench_collection import write_collection  # noqa: E402
+from make_big_letter import write_letter  # noqa: E402
+
+from viewer.exports.cmif import CmifOptions, export_cmif  # noqa: E402
+from viewer.tei.xml import parse_file  # noqa: E402
+
+CMIF_TARGET = 5.0
+PDF_TARGET = 3.0
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median(action, runs: int) -> float:
+    return statistics.median(timed(action) for _ in range(runs))
+
+
+def bench_cmif(folder: Path, runs: int) -> None:
+    files = sorted(folder.rglob("*.xml"))
+    options = CmifOptions(url="https://example.org/cmif.xml")
+    sizes: list[int] = []
+
+    def cmif(mode: str):
+        def run() -> None:
+            result = export_cmif(folder, options, mode=mode)
+            sizes.append(len(result.data))
+
+        return run
+
+    bare = median(lambda: [parse_file(f) for f in files], runs)
+    parallel = median(cmif("process"), runs)
+    serial = median(cmif("serial"), runs)
+    print(f"CMIF of {len(files)} letters ({sizes[-1] / 1e6:.1f} MB of CMIF)")
+    print(f"  baseline: bare parse, one core         {bare:6.2f} s")
+    verdict = "OK" if serial < CMIF_TARGET else "OVER"
+    print(
+        f"  export, serial (the default)           {serial:6.2f} s  "
+        f"x{serial / bare:4.1f}  target < {CMIF_TARGET:.0f} s: {verdict}"
+    )
+    print(f"  export, two worker processes           {parallel:6.2f} s  x{parallel / bare:4.1f}")
+
+
+def bench_pdf(path: Path, out: Path, runs: int) -> None:
+    from PySide6.QtGui import QGuiApplication, QPageSize, QPdfWriter, QTextDocument
+
+    from viewer.gui.printing import PrintOptions, write_pdf
+    from viewer.tei import read_letter
+
+    QGuiApplication.instance() or QGuiApplication([])
+    letter = read_letter(path)
+    selected = max(letter.mention_counts().items(), key=lambda item: item[1])[0]
+
+    def plain() -> None:
+        document = QTextDocument()
+        document.setPlainText(letter.text)
+        writer = QPdfWriter(str(out))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        document.print_(writer)
+
+    def ours() -> None:
+        write_pdf(letter, out, PrintOptions(selected=(selected,)))
+
+    reading = median(lambda: read_letter(path), runs)
+    bare = median(plain, runs)
+    pdf = median(ours, runs)
+    size = out.stat().st_size
+    print(f"PDF of {path.stat().st_size / 1e6:.1f} MB letter ({len(letter.mentions)} mentions)")
+    print(f"  reading the letter                      {reading:6.2f} s")
+    print(f"  baseline: plain text with QPdfWriter    {bare:6.2f} s")
+    verdict = "OK" if pdf + reading < PDF_TARGET else "OVER"
+    print(
+        f"  print document + QPdfWriter             {pdf:6.2f} s  x{pdf / bare:4.1f}  "
+        f"({size / 1e6:.1f} MB PDF)"
+    )
+    print(f"  reading + PDF                           {reading + pdf:6.2f} s  "
+          f"target < {PDF_TARGET:.0f} s: {verdict}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--skip-cmif", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="epistola-bench-exports-") as scratch:
+        base = Path(scratch)
+        if not args.skip_cmif:
+            folder = base / "collection"
+            folder.mkdir()
+            write_collection(folder, args.letters)
+            bench_cmif(folder, args.runs)
+        if not args.skip_pdf:
+            letter = write_letter(base / "big.xml")
+            bench_pdf(letter, base / "big.pdf", args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
