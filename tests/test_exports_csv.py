@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from testdata import CORPUS, require
+from testdata import CORPUS, LETTERHEADS, require
 
 from viewer.exports.csv_export import (
     ENTITY_COLUMNS,
@@ -116,3 +116,15 @@ def test_cli_csv(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad.returncode == 2 and "unknown CSV kind" in bad.stderr and bad.stdout == ""
+
+
+def test_the_letters_csv_names_the_letterhead_issuer(tmp_path: Path) -> None:
+    from viewer.tei import read_letter
+
+    letterheads = require(LETTERHEADS / "schnitzler-briefe" / "editions")
+    frankfurter = letterheads / "L02610.xml"  # on the Frankfurter Zeitung's paper
+    icbl = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
+    table = rows(letters_csv([read_letter(frankfurter), read_letter(icbl)]))
+    issuer = table[0].index("letterhead issuer")
+    assert table[1][issuer] == "Frankfurter Zeitung"
+    assert table[2][issuer] == "International Campaign to Ban Landmines"

@@ -193,11 +193,23 @@ def _letter_rows(
                 SEPARATOR.join(p.name for p in letter.places if p.name),
                 letter.title,
                 len(letter.mentions) + len(letter.line_references),
-                # The letterhead's issuing organisation: filled once the model carries it.
-                "",
+                SEPARATOR.join(_issuers(letter)),
             ]
         )
     return rows
+
+
+def _issuers(letter: Letter) -> list[str]:
+    """Whose stationery the letter is written on: each letterhead's issuer, by name, once."""
+    names: list[str] = []
+    for section in letter.letterhead:
+        if section.issuer is None:
+            continue
+        entity = letter.entity(section.issuer)
+        name = entity.name if entity is not None else section.issuer
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def export_csv(
