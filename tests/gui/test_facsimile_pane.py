@@ -246,3 +246,13 @@ def test_regions_stay_on_the_page_they_belong_to(pane, tmp_path):
     assert pane.outlines() == []
     pane.show_page(1)
     assert [o.rect.getRect() for o in pane.outlines()] == [(1.0, 2.0, 3.0, 4.0)]
+
+
+def test_the_next_page_is_decoded_while_this_one_is_shown(pane, tmp_path):
+    letter = attach_images(read_letter(zone_letter(tmp_path)), ImageFinder())
+    pane.set_pages(letter.pages, letter.zones)
+    assert pane._loader.decodes == 2  # page 1, then page 2 in the background
+    assert not pane._loader.busy()
+    pane.show_page(1)
+    assert pane._loader.decodes == 2  # the turn found it decoded
+    assert not pane._pixmap_item.pixmap().isNull()

@@ -11,7 +11,8 @@ Owns:
   buttons), drag to pan, rotate by 90°; the current line's region outlined,
   entity regions outlined in their kind's colour; a click on a region emits
   the text offset it holds. Full resolution is decoded only when the view is
-  zoomed past the size already decoded.
+  zoomed past the size already decoded; once a page is shown, its neighbours
+  are decoded in the background, so that turning to them is immediate.
 
 It shows :class:`viewer.model.Page` and :class:`viewer.model.Zone` objects as
 they come from :func:`viewer.images.attach_images`; it computes no layout of
@@ -69,8 +70,9 @@ from viewer.gui.kinds import kind_style
 from viewer.model import Mention, Page, Region, Zone
 
 CACHE_BYTES = 192 * 1024 * 1024  # a few pages at screen size, one or two at full size
-# Decode sizes are rounded up to a step, so that a small zoom reuses what is decoded.
-SIZE_STEP = 512
+SIZE_STEP = 512  # the decode size for an image whose size is not known yet
+PREFETCH_FULL_PIXELS = 12_000_000  # larger neighbours are prefetched only reduced
+REDUCTIONS = (8, 4, 2)  # decoded at full size / 8, / 4 or / 2 (see _wanted_longest)
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 8.0
 CLICK_SLOP = 4  # pixels the mouse may move and still click rather than drag
@@ -149,6 +151,10 @@ class PageImageLoader(QObject):
         # Queued across threads, direct when the runner is synchronous.
         self._done.connect(self._finish)
         self.decodes = 0  # how many decodes ran (tests and the benchmark read it)
+
+    def busy(self) -> bool:
+        """Whether a decode is queued or running."""
+        return bool(self._pending)
 
     def cached(self, path: str, longest: int | None) -> LoadedImage | None:
         key = (path, longest)
@@ -579,16 +585,24 @@ class FacsimilePane(QWidget):
             self._request_image()
 
     # -- images ----------------------------------------------------------------
-    def _wanted_longest(self) -> int | None:
-        """The decode size for the view's zoom: None (full) once that is no smaller."""
-        page = self._pages[self._page]
+    def _wanted_longest(self, index: int | None = None) -> int | None:
+        """The decode size for the view's zoom: None (full) once no reduced size will do.
+
+        Reduced sizes are the full size divided by 8, 4 or 2: a JPEG decoder makes
+        those directly from the compressed data (no decode in full, no rescaling),
+        and each page has at most four sizes to cache.
+        """
+        page = self._pages[self._page if index is None else index]
         full = max(page.width or 0, page.height or 0)
-        shown = full * self.view.current_scale() * self.devicePixelRatioF() if full else 0
+        shown = full * self.view.current_scale() * self.devicePixelRatioF()
         if not full or not shown:
-            # Size unknown until decoded: ask for the screen's size.
-            return max(SIZE_STEP, _step(max(self.view.viewport().width(), 1) * 2))
-        longest = _step(shown)
-        return None if longest >= full else longest
+            # Size unknown until decoded: ask for about the screen's size.
+            return max(SIZE_STEP, 2 * max(self.view.viewport().width(), 1))
+        for divisor in REDUCTIONS:
+            longest = -(-full // divisor)  # rounded up, as the decoder rounds
+            if longest >= shown:
+                return longest
+        return None
 
     def _request_image(self) -> None:
         page = self._pages[self._page]
@@ -642,6 +656,22 @@ class FacsimilePane(QWidget):
                 self._apply_fit()
         if final:
             self.page_shown.emit(self._page)
+            self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Decode the next and the previous page while this one is read (turns are instant).
+
+        At the size this zoom shows them; a big scan is not decoded in full ahead
+        of time (it is when it is shown, zoomed in).
+        """
+        for index in (self._page + 1, self._page - 1):
+            if not 0 <= index < len(self._pages) or not self._pages[index].image:
+                continue
+            page = self._pages[index]
+            longest = self._wanted_longest(index)
+            if longest is None and (page.width or 0) * (page.height or 0) > PREFETCH_FULL_PIXELS:
+                continue
+            self._loader.request(page.image, longest)
 
     def _set_scene_rect(self, page: Page) -> None:
         if page.width and page.height:
@@ -668,10 +698,6 @@ class FacsimilePane(QWidget):
 
 def _rect(region: Region) -> QRectF:
     return QRectF(region.x, region.y, region.w, region.h)
-
-
-def _step(pixels: float) -> int:
-    return max(SIZE_STEP, int((pixels + SIZE_STEP - 1) // SIZE_STEP) * SIZE_STEP)
 
 
 def _covers(loaded: LoadedImage, longest: int | None) -> bool:
