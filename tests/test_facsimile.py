@@ -20,6 +20,7 @@ from testdata import CORPUS, require
 
 from viewer.images import ImageFinder, attach_images, image_size
 from viewer.model import Region, letter_to_json
+from viewer.settings import Settings
 from viewer.tei import read_letter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -369,3 +370,15 @@ def test_dump_with_images_gives_pages_and_regions(folder, tmp_path):
     assert dumped["mentions"][0]["regions"] == [{"page": 0, "x": 1, "y": 2, "w": 10, "h": 10}]
     assert dumped["lineBreaks"] == [{"offset": 0, "n": "", "id": ""}]
     assert not any(d["code"] == "image-missing" for d in dumped["diagnostics"])
+
+
+def test_added_image_folders_are_remembered(tmp_path):
+    settings = Settings(tmp_path)
+    settings.image_folders = ["/scans/escher", "/scans/escher", "/scans/mitford"]
+    assert settings.save()
+    again = Settings(tmp_path).load()
+    assert again.image_folders == ["/scans/escher", "/scans/mitford"]
+    assert again.facsimile_shown is True
+    (tmp_path / "settings.json").write_text('{"image_folders": "not a list"}', encoding="utf-8")
+    broken = Settings(tmp_path).load()
+    assert broken.image_folders == [] and broken.warnings

@@ -240,7 +240,8 @@ def _base_name(reference: str) -> str:
 def _read_surfaces(root: etree._Element) -> tuple[list[_Surface], list[_RawZone]]:
     surfaces: list[_Surface] = []
     zones: list[_RawZone] = []
-    for facsimile in root.iter("{*}facsimile"):
+    # facsimile is a child of the TEI root, never deep in the text: no walk over it all.
+    for facsimile in (child for child in root if local(child) == "facsimile"):
         for child in facsimile:
             name = local(child)
             if name == "graphic":
