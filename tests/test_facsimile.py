@@ -382,3 +382,19 @@ def test_added_image_folders_are_remembered(tmp_path):
     (tmp_path / "settings.json").write_text('{"image_folders": "not a list"}', encoding="utf-8")
     broken = Settings(tmp_path).load()
     assert broken.image_folders == [] and broken.warnings
+
+
+def test_hostile_coordinates_are_ignored_not_fatal(folder):
+    facsimile = (
+        '<facsimile><surface xml:id="s1" ulx="0" uly="0" lrx="0" lry="0">'
+        '<graphic url="p.png" width="-5px" height="12em"/>'
+        '<zone xml:id="z1" ulx="nan" uly="0" lrx="inf" lry="1e999"/>'
+        '<zone xml:id="z2" points="1,2,3"/>'
+        '<zone xml:id="z3" ulx="5" uly="5" lrx="1" lry="1"/></surface></facsimile>'
+    )
+    body = '<p><pb facs="#s1"/><lb facs="#z1"/>Eins <lb facs="#z2"/>zwei <lb facs="#z3"/>drei</p>'
+    letter = read_letter(letter_file(folder, body, facsimile))
+    assert [(p.width, p.height) for p in letter.pages] == [(None, None)]
+    assert [(z.region, letter.text[z.start : z.end]) for z in letter.zones] == [
+        (Region(0, 1, 1, 4, 4), "drei")
+    ]

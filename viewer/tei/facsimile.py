@@ -31,6 +31,7 @@ or beside its folder.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -327,9 +328,10 @@ def _number(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value.strip())
+        number = float(value.strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None  # "nan", "1e999": no coordinate
 
 
 def _pixels(value: str | None) -> int | None:
