@@ -25,6 +25,7 @@ Text from a letter (page labels, image names) is only ever shown as plain text.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -182,7 +183,9 @@ class PageImageLoader(QObject):
 
         def work() -> None:
             image, full = decode_image(path, longest)
-            self._done.emit(LoadedImage(path, longest, image, full))
+            # The pane may have been closed while this page decoded: nobody wants it then.
+            with contextlib.suppress(RuntimeError):
+                self._done.emit(LoadedImage(path, longest, image, full))
 
         self._runner(work)
         return None
