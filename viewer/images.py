@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from viewer.model import Diagnostic, Letter, Page, Region, Zone
+from viewer.model import Diagnostic, Letter, Page, Region
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 IMAGE_FOLDERS = ("images", "facsimiles", "img")
@@ -333,12 +333,3 @@ def _scaled(region: Region, scales: dict[int, tuple[float, float]]) -> Region:
         round(region.w * sx),
         round(region.h * sy),
     )
-
-
-def pages_with_images(letter: Letter) -> list[int]:
-    """Indices of the pages that have a local image (the pane shows when there is one)."""
-    return [i for i, page in enumerate(letter.pages) if page.image]
-
-
-def zones_on_page(zones: Sequence[Zone], page: int) -> list[Zone]:
-    return [zone for zone in zones if zone.region.page == page]

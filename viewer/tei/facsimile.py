@@ -257,12 +257,10 @@ def _read_surfaces(root: etree._Element) -> tuple[list[_Surface], list[_RawZone]
                         height=_pixels(child.get("height")),
                     )
                 )
-            elif name in ("surface", "surfaceGrp"):
-                for surface in (
-                    (child, *child.iter("{*}surface")) if name == "surfaceGrp" else (child,)
-                ):
-                    if local(surface) != "surface":
-                        continue
+            elif name == "surface":
+                _read_surface(child, surfaces, zones)
+            elif name == "surfaceGrp":
+                for surface in child.iter("{*}surface"):
                     _read_surface(surface, surfaces, zones)
     return surfaces, zones
 
