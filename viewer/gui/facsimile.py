@@ -11,8 +11,9 @@ Owns:
   buttons), drag to pan, rotate by 90°; the current line's region outlined,
   entity regions outlined in their kind's colour; a click on a region emits
   the text offset it holds. Full resolution is decoded only when the view is
-  zoomed past the size already decoded; once a page is shown, its neighbours
-  are decoded in the background, so that turning to them is immediate.
+  zoomed past the size already decoded; once a page is shown, the other pages
+  are decoded in the background (nearest first), so that turning to them is
+  immediate.
 
 It shows :class:`viewer.model.Page` and :class:`viewer.model.Zone` objects as
 they come from :func:`viewer.images.attach_images`; it computes no layout of
@@ -72,7 +73,8 @@ from viewer.model import Mention, Page, Region, Zone
 
 CACHE_BYTES = 192 * 1024 * 1024  # a few pages at screen size, one or two at full size
 SIZE_STEP = 512  # the decode size for an image whose size is not known yet
-PREFETCH_FULL_PIXELS = 12_000_000  # larger neighbours are prefetched only reduced
+PREFETCH_PAGES = 12  # pages decoded ahead of time, nearest first
+PREFETCH_FULL_PIXELS = 12_000_000  # larger pages are prefetched only reduced
 REDUCTIONS = (8, 4, 2)  # decoded at full size / 8, / 4 or / 2 (see _wanted_longest)
 ZOOM_STEP = 1.25
 MIN_SCALE, MAX_SCALE = 0.02, 8.0
@@ -662,19 +664,23 @@ class FacsimilePane(QWidget):
             self._prefetch()
 
     def _prefetch(self) -> None:
-        """Decode the next and the previous page while this one is read (turns are instant).
+        """Decode the other pages while this one is read, nearest first (turns are instant).
 
-        At the size this zoom shows them; a big scan is not decoded in full ahead
-        of time (it is when it is shown, zoomed in).
+        At the size this zoom shows them, on the loader's one worker, after
+        anything already asked for; a big scan is not decoded in full ahead of
+        time (it is when it is shown, zoomed in).
         """
-        for index in (self._page + 1, self._page - 1):
-            if not 0 <= index < len(self._pages) or not self._pages[index].image:
-                continue
+        others = sorted(
+            (i for i in range(len(self._pages)) if i != self._page and self._pages[i].image),
+            key=lambda i: (abs(i - self._page), i < self._page),
+        )
+        for index in others[:PREFETCH_PAGES]:
             page = self._pages[index]
             longest = self._wanted_longest(index)
             if longest is None and (page.width or 0) * (page.height or 0) > PREFETCH_FULL_PIXELS:
                 continue
-            self._loader.request(page.image, longest)
+            if self._loader.cached(page.image or "", longest) is None:
+                self._loader.request(page.image or "", longest)
 
     def _set_scene_rect(self, page: Page) -> None:
         if page.width and page.height:
