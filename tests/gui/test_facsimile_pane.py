@@ -256,3 +256,17 @@ def test_the_other_pages_are_decoded_while_one_is_shown(pane, escher):
     pane.show_page(1)
     assert pane._loader.decodes == 3  # the turns found them decoded
     assert not pane._pixmap_item.pixmap().isNull()
+
+
+def test_a_decode_finishing_after_the_pane_is_gone_is_dropped(qtbot, tmp_path):
+    import shiboken6
+
+    letter = attach_images(read_letter(zone_letter(tmp_path)), ImageFinder())
+    queued: list = []
+    loader = PageImageLoader(runner=queued.append)
+    widget = FacsimilePane(loader=loader)
+    widget.set_pages(letter.pages, letter.zones)
+    assert len(queued) == 1  # page 1 asked for, not decoded yet
+    shiboken6.delete(widget)
+    shiboken6.delete(loader)
+    queued[0]()  # the worker finishes: nobody is there to tell, and nothing breaks
