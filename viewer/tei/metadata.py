@@ -392,13 +392,7 @@ def read_metadata(
         senders, recipients, places, date = _read_correspondence(correspondence, resolve)
 
     head = _manuscript_head(header)
-    title_like = [e for e in (title_element, head) if e is not None]
-    if title_element is not None:
-        title_like.extend(
-            t
-            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
-            if t is not title_element
-        )
+    title_like = _title_like(header, title_element, head)
 
     if senders or recipients:
         sides = _title_sides(title_like)
@@ -465,6 +459,20 @@ def read_metadata(
     )
 
 
+def _title_like(
+    header: etree._Element, title_element: etree._Element | None, head: etree._Element | None
+) -> list[etree._Element]:
+    """What names the parties in words: the chosen title, the manuscript's head, other titles."""
+    title_like = [e for e in (title_element, head) if e is not None]
+    if title_element is not None:
+        title_like.extend(
+            t
+            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
+            if t is not title_element
+        )
+    return title_like
+
+
 def labels_contradict_title(
     header: etree._Element | None,
     senders: list[Party],
@@ -476,16 +484,7 @@ def labels_contradict_title(
     The check :func:`read_metadata` makes, for readers that take the parties
     from ``correspDesc`` themselves (the CMIF export).
     """
-    title_element = choose_title(header)
-    head = _manuscript_head(header)
-    title_like = [e for e in (title_element, head) if e is not None]
-    if title_element is not None:
-        title_like.extend(
-            t
-            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
-            if t is not title_element
-        )
-    sides = _title_sides(title_like)
+    sides = _title_sides(_title_like(header, choose_title(header), _manuscript_head(header)))
     return sides is not None and _contradicts(senders, recipients, sides, entity_names)
 
 
