@@ -620,3 +620,31 @@ def test_a_register_folder_the_user_picks_resolves_references_and_is_remembered(
     assert window.current_letter.entity("far.away").name == "Fara Way"
     assert "1 more reference resolves" in window.statusBar().currentMessage()
     assert Settings().load().register_folders == [str(registers.resolve())]
+
+
+def test_a_broken_register_beside_the_letter_is_told_in_diagnostics(make_window, tmp_path):
+    # The window's lazy registers implement the registers' Protocol (files, errors), so
+    # the window says what --check says, instead of "(no register files were found)".
+    tei = 'xmlns="http://www.tei-c.org/ns/1.0"'
+    header = (
+        "<teiHeader><fileDesc><titleStmt><title>T</title></titleStmt>"
+        "<publicationStmt><p>p</p></publicationStmt><sourceDesc><p>s</p></sourceDesc>"
+        "</fileDesc></teiHeader>"
+    )
+    (tmp_path / "people.xml").write_text(
+        f"<TEI {tei}>{header}<text><body><listPerson><person xml:id='b'></body></text></TEI>",
+        encoding="utf-8",
+    )
+    letter = tmp_path / "letter.xml"
+    letter.write_text(
+        f'<TEI {tei}>{header}<text><body><p><persName ref="#nobody">Nobody</persName> wrote.'
+        "</p></body></text></TEI>",
+        encoding="utf-8",
+    )
+    window = make_window(letter)
+    tree = window.panel.diagnostics
+    rows = [tree.topLevelItem(i) for i in range(tree.row_count())]
+    codes = {row.text(1): row.text(2) for row in rows}
+    assert "register-unreadable" in codes, codes
+    assert "people.xml" in codes["register-unreadable"]
+    assert "no register files were found" not in codes.get("dangling-ref", "")

@@ -202,12 +202,14 @@ def run(args) -> int:
 
 def build(args, *, interactive: bool = True, restore: bool = True):
     """Settings, catalog, widgets and window, wired; returns (window, settings, crash handler)."""
+    from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
     from viewer.gui.main_window import MainWindow
     from viewer.gui.panels import SidePanel
     from viewer.model import StagedLetter
+    from viewer.session import Session
     from viewer.settings import Settings
     from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
@@ -232,17 +234,21 @@ def build(args, *, interactive: bool = True, restore: bool = True):
     if restore and reading == "normalised":
         reading = settings.reading
 
+    bridge = SessionBridge()
+    session = Session(loader, runner=bridge.run, reading=reading, match_all=settings.match_all)
+    bridge.relay(session)
     window = MainWindow(
-        loader=loader,
+        session=session,
+        bridge=bridge,
         letter_view=LetterView(),
         side_panel=SidePanel(),
         legend=KindLegend(),
         settings=settings,
-        reading=reading,
+        catalog=catalog,
+        save_settings_on_close=restore,
     )
+    bridge.setParent(window)
     built.append(window)
-    window.catalog = catalog
-    window.save_settings_on_close = restore
     from viewer.gui.collection_ui import install_collection
 
     # The collection takes dropped files and folders (a folder becomes the letter list).
@@ -254,6 +260,8 @@ def build(args, *, interactive: bool = True, restore: bool = True):
 
 class LazyRegisters:
     """The registers for one letter, looked for only when the letter's own register falls short.
+
+    Implements :class:`viewer.tei.resolve.ExternalRegisters` (lookups, ``files``, ``errors``).
 
     The reader tries the letter's own entries first and asks the external
     registers only for a reference they do not cover, so a self-contained
@@ -275,6 +283,16 @@ class LazyRegisters:
     @property
     def searched(self) -> bool:
         return self._found is not None
+
+    @property
+    def files(self) -> list[str]:
+        return self.registers.files
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        # Only registers that were searched for can have failed this letter: a letter
+        # whose own register answers every reference never looks for register files.
+        return self._found.errors if self._found is not None else []
 
     def lookup_id(self, entity_id: str):
         return self.registers.lookup_id(entity_id)

@@ -990,8 +990,6 @@ class CollectionController(QObject):
         self._job: IndexJob | None = None
         self._jobs: list[IndexJob] = []  # kept alive until their threads end
         self._pending: Callable[[], None] | None = None
-        self._selection: frozenset[str] = frozenset()
-        self._reselect: frozenset[str] | None = None
         self._open_first = False
         self._extra_files: list[str] = []
 
@@ -1074,7 +1072,7 @@ class CollectionController(QObject):
         self.letter_list.cancelRequested.connect(self.cancel_indexing)
         self.letter_list.clearRequested.connect(lambda: window.set_selection(()))
         self.letter_list.openFolderRequested.connect(self.choose_folder)
-        self.register_panel.entitiesActivated.connect(self._register_activated)
+        self.register_panel.entitiesActivated.connect(window.session.toggle)
         self.search_panel.hitActivated.connect(self.open_hit)
         if window.current_letter is not None:
             self.letter_list.set_current(window.current_letter.file)
@@ -1231,9 +1229,10 @@ class CollectionController(QObject):
         index = self.index
         assert index is not None
         self.letter_list.set_index(index)
-        self.letter_list.set_filter(self._selection)
+        selection = self.window.session.selection
+        self.letter_list.set_filter(selection)
         self.register_panel.set_index(index)
-        self.register_panel.set_selection(self._selection)
+        self.register_panel.set_selection(selection)
         self.search_panel.set_index(index)
         current = self.window.current_letter
         if current is not None:
@@ -1278,13 +1277,11 @@ class CollectionController(QObject):
             file
         ):
             return True
-        # Opening a letter clears the window's selection; the list is narrowed by
-        # it, so it is put back once the letter is shown.
-        self._reselect = self._selection or None
-        ok = self.window.open_letter(file)
-        if not ok:
-            self._reselect = None
-        return ok
+        # The list is narrowed by the selection: it stays whole across the letters opened
+        # from the list.
+        from viewer.session import KEEP_ALL
+
+        return self.window.open_letter(file, keep=KEEP_ALL)
 
     def open_adjacent(self, step: int) -> bool:
         model = self.letter_list.model
@@ -1332,28 +1329,12 @@ class CollectionController(QObject):
         self.search_dock.raise_()
         self.search_panel.focus()
 
-    def _register_activated(self, ids: list, additive: bool) -> None:
-        wanted = frozenset(ids)
-        if additive:
-            self.window.set_selection(self._selection ^ wanted)
-        elif self._selection == wanted:
-            self.window.set_selection(())
-        else:
-            self.window.set_selection(wanted)
-
     def _selection_changed(self, ids) -> None:
-        ids = frozenset(ids)
-        if self._reselect is not None and not ids:
-            return  # the letter being opened cleared it; it comes back in _letter_opened
-        self._selection = ids
         self.letter_list.set_filter(ids)
         self.register_panel.set_selection(ids)
 
     def _letter_opened(self, letter) -> None:
         self.letter_list.set_current(letter.file)
-        reselect, self._reselect = self._reselect, None
-        if reselect:
-            self.window.set_selection(reselect)
 
     def _match_mode_changed(self, match_all: bool) -> None:
         if self.settings is not None:

@@ -1,29 +1,35 @@
 """The main window: composes the letter view, the side panel and the legend, and wires them.
 
-Owns the window's actions, menus, toolbar and status bar, the current letter
-and the current :class:`viewer.filtering.Selection`, the file watcher on the
-open letter, drag and drop, and saving/restoring its own state through
-:class:`viewer.settings.Settings`. It computes nothing itself: letters come
-from the ``loader`` it is given, selection rules and status sentences from
-``viewer.filtering``, highlighting from the LetterView.
+Owns the window's layout, actions, menus, toolbar and status bar, the file
+watcher on the open letter, drag and drop, and saving/restoring its own state
+through :class:`viewer.settings.Settings`. It holds no application state and
+computes nothing: the current letter, the selection, the reading, the hidden
+kinds and the completion of a long letter live in the Qt-free
+:class:`viewer.session.Session`, whose events reach the widgets through the
+:class:`viewer.gui.bridge.SessionBridge`'s signals. Every connection is made in
+one place, ``_connect_signals()``.
+
+Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``,
+then ``window.add_panel(widget, "Title", area)`` docks it (View gets its
+toggle); ``window.add_action(menu_name, action)`` puts an action in a menu;
+the widget observes ``window.bridge`` (``letterShown``, ``letterCompleted``,
+``selectionChanged``, ``caretMoved``...) and calls ``window.session``'s
+operations (``select``, ``toggle``, ``open``...).
 
 Public API other parts of Epistola build on (keep the names):
 ``open_letter(path) -> bool``, ``current_letter``, ``letter_opened``,
 ``selection_changed``, ``set_selection(ids)``, ``add_panel(widget, title,
-area)``, ``menu(name)``, ``show_text_range(start, end)``, ``status(message)``,
-``paths_dropped``.
+area)``, ``add_action(menu_name, action)``, ``menu(name)``,
+``show_text_range(start, end)``, ``status(message)``, ``paths_dropped``,
+``session``, ``bridge``.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import sys
-import threading
-import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
@@ -51,10 +57,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.errors import EpistolaError
-from viewer.filtering import Selection, known_ids, status_text
+from viewer.filtering import status_text
+from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
-from viewer.model import Letter, StagedLetter
+from viewer.model import Letter
+from viewer.session import CLEAR, KEEP_KNOWN, RestFailure, Session
 
 ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
@@ -63,30 +70,10 @@ SPLIT_RATIO = 0.6
 NOTICE_MS = 8000
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
 
-# loader(path, reading, staged=...) -> StagedLetter; staged=False asks for the whole letter.
-Loader = Callable[..., StagedLetter]
-
 
 def icon(name: str) -> QIcon:
     path = ICONS / f"{name}.svg"
     return QIcon(str(path)) if path.is_file() else QIcon()
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """An unexpected exception in the reading thread, with its traceback for the log."""
-
-    error: Exception
-    details: str
-
-
-@dataclass
-class _Completion:
-    """A letter opened in two stages whose rest is on its way."""
-
-    number: int  # which open_letter it belongs to
-    letter: Letter | None = None  # the whole letter, once read
-    then: list[Callable[[], object]] = field(default_factory=list)
 
 
 class MainWindow(QMainWindow):
@@ -96,34 +83,33 @@ class MainWindow(QMainWindow):
     selection_changed = Signal(object)  # frozenset[str]
     paths_dropped = Signal(list)  # list[str]
     letter_completed = Signal(object)  # Letter: the whole of a letter opened in two stages
-    _rest_read = Signal(int, object)  # (open number, (Letter, prepared) or the exception)
 
     def __init__(
         self,
         *,
-        loader: Loader,
+        session: Session,
+        bridge: SessionBridge,
         letter_view: QWidget,
         side_panel: QWidget,
         legend: QWidget,
         settings=None,
-        reading: str = "normalised",
+        catalog=None,
+        save_settings_on_close: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._loader = loader
+        self.session = session
+        self.bridge = bridge
         self.view = letter_view
         self.panel = side_panel
         self.legend = legend
         self.settings = settings
-        self._letter: Letter | None = None
-        self._selection = Selection()
-        self._reading = reading
+        self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
+        self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
         self._watched: str | None = None
-        self.last_error: str | None = None  # the message of the last open_letter that failed
-        self._opened = 0  # numbers each open, so that a late rest of an older letter is dropped
-        self._completing: _Completion | None = None
+        self._view_done: Callable[[], None] | None = None  # the session waits on the view
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
@@ -135,16 +121,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self._wire()
-
         self._watcher = QFileSystemWatcher(self)
-        self._watcher.fileChanged.connect(self._file_changed)
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
-        self._watch_timer.timeout.connect(self._check_watched)
-        self._rest_read.connect(self._rest_arrived)
-        self.view.letterCompleted.connect(self._view_completed)
+        self._connect_signals()
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -403,24 +384,45 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.letter_label)
         self._update_navigation(0)
 
-    def _wire(self) -> None:
-        self.view.mentionActivated.connect(self._entities_activated)
-        self.panel.entitiesActivated.connect(self._entities_activated)
+    def _connect_signals(self) -> None:
+        """Every connection of the window: session events to widgets, user actions to
+        the session."""
+        session, bridge = self.session, self.bridge
+        bridge.letterShown.connect(self._show_letter)
+        bridge.letterCompleted.connect(self._show_whole_letter)
+        bridge.restFailed.connect(self._tell_rest_failed)
+        bridge.selectionChanged.connect(self._apply_selection)
+        bridge.readingChanged.connect(self._reading_changed)
+        bridge.kindVisibilityChanged.connect(self._kind_visibility_changed)
+        session.attach_builder(self.view.prepare, self._continue_in_view)
+        self.view.letterCompleted.connect(self._view_completed)
+        self.view.cursorPositionChanged.connect(
+            lambda: session.move_caret(self.view.textCursor().position())
+        )
+        self.view.mentionActivated.connect(session.toggle)
+        self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
         self.legend.kindToggled.connect(self.set_kind_visible)
+        self._watcher.fileChanged.connect(self._file_changed)
+        self._watch_timer.timeout.connect(self._check_watched)
 
     # ------------------------------------------------------------ public API
     @property
     def current_letter(self) -> Letter | None:
-        return self._letter
+        return self.session.letter
 
     @property
     def selection(self) -> frozenset[str]:
-        return self._selection.ids
+        return self.session.selection
 
     @property
     def reading(self) -> str:
-        return self._reading
+        return self.session.reading
+
+    @property
+    def last_error(self) -> str | None:
+        """The message of the last open_letter that failed (None after one that worked)."""
+        return self.session.last_error
 
     def menu(self, name: str) -> QMenu:
         """One of the window's menus: "File", "Edit", "View", "Go" or "Help"."""
@@ -441,6 +443,13 @@ class MainWindow(QMainWindow):
         self._menus["View"].addAction(dock.toggleViewAction())
         return dock
 
+    def add_action(self, menu_name: str, action: QAction) -> QAction:
+        """Append ``action`` to the menu ``menu_name``; its shortcut works with the menu bar
+        hidden."""
+        self.addAction(action)
+        self._menus[menu_name].addAction(action)
+        return action
+
     def status(self, message: str, timeout: int = NOTICE_MS) -> None:
         """A passing notice in the status bar (the selection line comes back after it)."""
         self.statusBar().showMessage(message, timeout)
@@ -455,132 +464,77 @@ class MainWindow(QMainWindow):
         keep_selection: bool = False,
         quiet: bool = False,
         staged: bool = True,
+        keep: str | None = None,
     ) -> bool:
-        """Read and show the letter at ``path``.
+        """Read and show the letter at ``path`` (``Session.open``).
 
         A problem becomes a dialog (or, with ``quiet``, a status notice) and
         False; the letter shown before stays. With ``staged`` a long letter
         shows its first part at once and the rest as soon as it is read (in a
         worker thread): ``letter_completed`` then, and ``complete`` is True.
+        ``keep`` (a viewer.session constant) overrides ``keep_selection``.
         """
         path = os.fspath(path)
-        try:
-            read = self._loader(path, self._reading, staged=staged)
-        except (EpistolaError, OSError) as error:
-            message = str(error) if isinstance(error, EpistolaError) else f"{path}: {error}"
-            self.last_error = message
-            if quiet:
-                self.status(f"Could not read {Path(path).name}: {message}")
-            else:
-                from viewer.gui.dialogs import show_error
+        if keep is None:
+            keep = KEEP_KNOWN if keep_selection else CLEAR
+        if self.session.open(path, keep=keep, staged=staged):
+            return True
+        message = self.session.last_error or f"{path}: could not be read"
+        if quiet:
+            self.status(f"Could not read {Path(path).name}: {message}")
+        else:
+            from viewer.gui.dialogs import show_error
 
-                show_error(self, "Cannot open the letter", message)
-            return False
-        self.last_error = None
-        self._opened += 1
-        previous = self._selection
-        self._completing = None
-        self._show_letter(read.letter, keep_selection and read.complete)
-        self.panel.set_partial(not read.complete)
-        if not read.complete:
-            self._completing = _Completion(self._opened)
-            if keep_selection and previous:
-                # Kept whole until the whole letter is there to tell what is in it.
-                self._selection = previous
-                self._apply_selection()
-            self.progress_label.setText("Reading the rest of the letter…")
-            self.progress_label.show()
-            self.letter_label.setText(f"{len(read.letter.mentions)} mentions so far")
-            # After the first part is painted: the reading thread shares the interpreter.
-            number = self._opened
-            QTimer.singleShot(0, self, lambda: self._read_rest(read, number))
-        return True
+            show_error(self, "Cannot open the letter", message)
+        return False
 
     @property
     def complete(self) -> bool:
         """False while the rest of a letter opened in two stages is still on its way."""
-        return self._completing is None
+        return self.session.complete
 
     def when_complete(self, action: Callable[[], object]) -> None:
         """Run ``action`` now, or once the whole of the letter being opened is shown."""
-        if self._completing is None:
-            action()
-        else:
-            self._completing.then.append(action)
+        self.session.when_complete(action)
 
-    def _read_rest(self, read: StagedLetter, number: int) -> None:
-        if self._completing is None or self._completing.number != number:
-            return  # another letter was opened before this one's rest was asked for
-        rest, prepare, report = read.rest, self.view.prepare, self._rest_read
-
-        def work() -> None:
-            try:
-                letter = rest()
-                outcome: object = (letter, prepare(letter))
-                letter.mention_counts()  # counted here, not while the window waits
-            except EpistolaError as error:
-                outcome = error
-            except Exception as error:  # a bug: told in the window and logged, never lost
-                outcome = _Failure(error, traceback.format_exc())
-            # The window may be gone by now (closed, or the program ending): then
-            # PySide raises RuntimeError or TypeError here, and nobody waits for this.
-            with contextlib.suppress(RuntimeError, TypeError):
-                report.emit(number, outcome)
-
-        threading.Thread(target=work, name="epistola-read-rest", daemon=True).start()
-
-    def _rest_arrived(self, number: int, outcome: object) -> None:
-        completion = self._completing
-        if completion is None or number != completion.number:
-            return  # another letter was opened meanwhile
-        if isinstance(outcome, EpistolaError | _Failure):
-            # What waited for the whole letter (a search hit, a count) is dropped with it.
-            self._completing = None
-            self.progress_label.hide()
-            name = Path(self._letter.file).name if self._letter else "the letter"
-            if isinstance(outcome, _Failure):
-                from viewer.gui.crash import write_log
-
-                log = write_log(outcome.details)
-                error = outcome.error
-                detail = str(error) or type(error).__name__
-                if log is not None:
-                    detail += f"; details in {log}"
-            else:
-                detail = str(outcome)
-            self.status(
-                f"Only the first part of {name} is shown: the rest could not be read ({detail})",
-                0,
-            )
-            return
-        letter, prepared = outcome
-        completion.letter = letter
+    def _continue_in_view(self, letter: Letter, prepared: object, done: Callable[[], None]):
+        self._view_done = done
         self.view.continue_letter(letter, prepared)
 
     def _view_completed(self) -> None:
-        completion = self._completing
-        if completion is None or completion.letter is None:
-            return
-        self._completing = None
+        done, self._view_done = self._view_done, None
+        if done is not None:
+            done()
+
+    def _show_whole_letter(self, letter: Letter) -> None:
         self.progress_label.hide()
-        letter = completion.letter
-        self._letter = letter
         self.panel.set_letter(letter)
         self.panel.set_partial(False)
         self._show_letter_facts(letter)
-        self._selection = self._selection.restricted_to(known_ids(letter))
-        self._apply_selection()
         self.letter_completed.emit(letter)
-        for action in completion.then:
-            action()
+
+    def _tell_rest_failed(self, failure: RestFailure) -> None:
+        self.progress_label.hide()
+        detail = failure.message
+        if failure.bug:
+            from viewer.gui.crash import write_log
+
+            log = write_log(failure.details)
+            if log is not None:
+                detail += f"; details in {log}"
+        self.status(
+            f"Only the first part of {Path(failure.file).name} is shown: "
+            f"the rest could not be read ({detail})",
+            0,
+        )
 
     def set_selection(self, ids: Iterable[str]) -> None:
-        self._selection = Selection(ids)
-        self._apply_selection()
+        self.session.select(ids)
 
     # ------------------------------------------------------------- actions
     def choose_file(self) -> None:
-        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        letter = self.session.letter
+        start = str(Path(letter.file).parent) if letter else str(Path.home())
         from PySide6.QtWidgets import QFileDialog
 
         path, _filter = QFileDialog.getOpenFileName(
@@ -592,14 +546,15 @@ class MainWindow(QMainWindow):
     def choose_register_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        letter = self.session.letter
+        start = str(Path(letter.file).parent) if letter else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Add a register folder", start)
         if folder:
             self.add_register_folder(folder)
 
     def add_register_folder(self, folder: str) -> bool:
         """Resolve references against ``folder``'s register files too, from now on."""
-        catalog = getattr(self, "catalog", None)
+        catalog = self.catalog
         path = str(Path(folder).resolve())
         if catalog is None or not Path(path).is_dir():
             self.status(f"{folder} is not a folder")
@@ -609,8 +564,8 @@ class MainWindow(QMainWindow):
             self.settings.register_folders = [*self.settings.register_folders, path]
             self.settings.save()
         before = self._unresolved_count()
-        if self._letter is not None:
-            self.open_letter(self._letter.file, keep_selection=True)
+        if self.session.letter is not None:
+            self.open_letter(self.session.letter.file, keep_selection=True)
 
         def tell() -> None:
             resolved = before - self._unresolved_count()
@@ -625,33 +580,37 @@ class MainWindow(QMainWindow):
         return True
 
     def _unresolved_count(self) -> int:
-        if self._letter is None:
+        letter = self.session.letter
+        if letter is None:
             return 0
-        return sum(len(m.unresolved) for m in self._letter.mentions)
+        return sum(len(m.unresolved) for m in letter.mentions)
 
     def reload(self) -> bool:
-        if self._letter is None:
+        letter = self.session.letter
+        if letter is None:
             return False
-        ok = self.open_letter(self._letter.file, keep_selection=True)
+        ok = self.open_letter(letter.file, keep_selection=True)
         if ok:
-            self.status(f"Reloaded {Path(self._letter.file).name}")
+            self.status(f"Reloaded {Path(letter.file).name}")
         return ok
 
     def set_reading(self, reading: str) -> None:
-        if reading == self._reading:
-            self._sync_reading_actions()
-            return
-        previous = self._reading
-        self._reading = reading
-        if self._letter is not None and not self.open_letter(
-            self._letter.file, keep_selection=True
-        ):
-            self._reading = previous
+        if not self.session.set_reading(reading):
+            message = self.session.last_error or "the letter could not be read"
+            from viewer.gui.dialogs import show_error
+
+            show_error(self, "Cannot open the letter", message)
+        self._sync_reading_actions()
+
+    def _reading_changed(self, reading: str) -> None:
         self._sync_reading_actions()
         if self.settings is not None:
-            self.settings.reading = self._reading
+            self.settings.reading = reading
 
     def set_kind_visible(self, kind: str, visible: bool) -> None:
+        self.session.set_kind_visible(kind, visible)
+
+    def _kind_visibility_changed(self, kind: str, visible: bool) -> None:
         self.view.set_kind_visible(kind, visible)
         action = self._kind_actions.get(kind)
         if action is not None and action.isChecked() != visible:
@@ -673,9 +632,8 @@ class MainWindow(QMainWindow):
     def clear(self) -> None:
         """Esc: clear the selection and the panel's search."""
         self.panel.clear_search()
-        if self._selection:
-            self._selection = self._selection.clear()
-            self._apply_selection()
+        if self.session.selection:
+            self.session.clear_selection()
 
     def copy(self) -> None:
         widget = self.focusWidget()
@@ -689,16 +647,12 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     # ------------------------------------------------------------ internals
-    def _entities_activated(self, ids: list, additive: bool) -> None:
-        self._selection = self._selection.toggle_many(ids, bool(additive))
-        self._apply_selection()
-
-    def _apply_selection(self) -> None:
-        ids = self._selection.ids
-        count = self.view.set_selection(set(ids)) if self._letter is not None else 0
+    def _apply_selection(self, ids: frozenset[str]) -> None:
+        letter = self.session.letter
+        count = self.view.set_selection(set(ids)) if letter is not None else 0
         self.panel.set_selection(ids)
-        text = status_text(self._letter, ids)
-        if not text and self._letter is not None:
+        text = status_text(letter, ids)
+        if not text and letter is not None:
             text = "Click a highlighted name, or a row in the side panel, to follow it."
         self.selection_label.setText(text)
         self.selection_label.setToolTip(text)
@@ -718,9 +672,8 @@ class MainWindow(QMainWindow):
         self.mention_counter.setText(shown)
         self.mention_counter.setAccessibleDescription(f"mention {shown}")
 
-    def _show_letter(self, letter: Letter, keep_selection: bool) -> None:
-        previous = self._selection
-        self._letter = letter
+    def _show_letter(self, letter: Letter) -> None:
+        complete = self.session.complete
         self.view.set_letter(letter)
         self.panel.set_letter(letter)
         self._show_letter_facts(letter)
@@ -732,10 +685,13 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
-        self._selection = (
-            previous.restricted_to(known_ids(letter)) if keep_selection else Selection()
-        )
-        self._apply_selection()
+        self.panel.set_partial(not complete)
+        if complete:
+            self.progress_label.hide()
+        else:
+            self.progress_label.setText("Reading the rest of the letter…")
+            self.progress_label.show()
+            self.letter_label.setText(f"{len(letter.mentions)} mentions so far")
         self.letter_opened.emit(letter)
 
     def _show_letter_facts(self, letter: Letter) -> None:
@@ -762,8 +718,9 @@ class MainWindow(QMainWindow):
         return "   ·   ".join(parts)
 
     def _sync_reading_actions(self) -> None:
-        self.normalised_action.setChecked(self._reading == "normalised")
-        self.diplomatic_action.setChecked(self._reading == "diplomatic")
+        reading = self.session.reading
+        self.normalised_action.setChecked(reading == "normalised")
+        self.diplomatic_action.setChecked(reading == "diplomatic")
 
     def _fill_recent(self) -> None:
         self._recent_menu.clear()
@@ -840,22 +797,17 @@ class MainWindow(QMainWindow):
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
         settings.zoom = int(self.view.zoom_level)
-        settings.reading = self._reading
-        visible = set(self.view.visible_kinds())
+        settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,
-            **{kind: kind in visible for kind in self._kind_actions},
+            **{kind: self.session.kind_visible(kind) for kind in self._kind_actions},
         }
-        if self._letter is not None:
-            settings.last_letter = os.path.abspath(self._letter.file)
+        if self.session.letter is not None:
+            settings.last_letter = os.path.abspath(self.session.letter.file)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.store_state()
-        if (
-            self.settings is not None
-            and getattr(self, "save_settings_on_close", True)
-            and not self.settings.save()
-        ):
+        if self.settings is not None and self.save_settings_on_close and not self.settings.save():
             # The window is going away: the terminal, if any, is the last place to say so.
             for warning in self.settings.warnings[-1:]:
                 sys.stderr.write(f"epistola: {warning}\n")

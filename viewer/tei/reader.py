@@ -322,28 +322,37 @@ def _line_range(
 
 
 def _unresolved_reason(local_count: int, registers: ExternalRegisters | None):
-    """A function saying, for an unresolved token, where it was looked for."""
-    files = list(getattr(registers, "files", None) or [])
-    if files:
-        shown = ", ".join(Path(f).name for f in files[:3]) + (" …" if len(files) > 3 else "")
-        where = (
-            f"the letter's {local_count} register entries and "
-            f"{len(files)} register file{'s' if len(files) != 1 else ''} ({shown})"
-        )
-    elif registers is not None:
-        where = f"the letter's {local_count} register entries (no register files were found)"
-    else:
-        where = f"the letter's {local_count} register entries"
+    """A function saying, for an unresolved token, where it was looked for.
+
+    The register files are asked for only once a token is unresolved: lazy
+    registers are searched for then (the lookup that failed searched them),
+    never for a letter whose own register answers everything.
+    """
+    said: list[str] = []
+
+    def where() -> str:
+        files = list(registers.files) if registers is not None else []
+        if files:
+            shown = ", ".join(Path(f).name for f in files[:3]) + (" …" if len(files) > 3 else "")
+            return (
+                f"the letter's {local_count} register entries and "
+                f"{len(files)} register file{'s' if len(files) != 1 else ''} ({shown})"
+            )
+        if registers is not None:
+            return f"the letter's {local_count} register entries (no register files were found)"
+        return f"the letter's {local_count} register entries"
 
     def why(token: str) -> str:
-        return f"no entry with this id or key in {where}"
+        if not said:
+            said.append(where())
+        return f"no entry with this id or key in {said[0]}"
 
     return why
 
 
 def _register_file_problems(registers: ExternalRegisters | None) -> list[Diagnostic]:
     """A register file that could not be read is worth a warning, never a failure."""
-    errors = getattr(registers, "errors", None) or []
+    errors = list(registers.errors) if registers is not None else []
     return [
         Diagnostic(
             "warning",
