@@ -406,9 +406,9 @@ def test_drop_folder_opens_its_first_letter(qtbot, window, tmp_path, small_lette
     # The collection takes the folder: it is indexed in the background, listed, and
     # its first letter opens.
     window.paths_dropped.emit([str(tmp_path)])
-    assert window.collection.wait_for_index(30000)
+    assert window.wait_for_index(30000)
     assert window.current_letter.file == str(small_letter)
-    assert window.collection.letter_list.rows()[0][0].file == str(small_letter)
+    assert window.letter_list.rows()[0][0].file == str(small_letter)
 
 
 # ------------------------------------------------------------ file watching

@@ -182,17 +182,15 @@ def run(args) -> int:
         # shipped letters. Indexing runs in the background once the window shows.
         collection_paths = list(getattr(args, "paths", None) or []) or [str(LETTERS)]
         if screenshot:
-            window.collection.open_paths(collection_paths, open_letter=False)
-            window.collection.wait_for_index(30000)
+            window.open_paths(collection_paths, open_letter=False)
+            window.wait_for_index(30000)
             return _screenshot(app, window, screenshot)
 
         window.show()
         if bench:
             _quit_after_first_paint(app, window)
         else:
-            QTimer.singleShot(
-                0, lambda: window.collection.open_paths(collection_paths, open_letter=False)
-            )
+            QTimer.singleShot(0, lambda: window.open_paths(collection_paths, open_letter=False))
         return app.exec()
     finally:
         from viewer.gui.crash import uninstall
@@ -200,9 +198,13 @@ def run(args) -> int:
         uninstall(handler)
 
 
-def build(args, *, interactive: bool = True, restore: bool = True):
-    """Settings, catalog, widgets and window, wired; returns (window, settings, crash handler)."""
+def build(args, *, interactive: bool = True, restore: bool = True, cache_dir=None):
+    """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
+    handler). ``cache_dir``: where the collection index is cached (None: the user's cache)."""
+    from PySide6.QtCore import QCoreApplication
+
     from viewer.gui.bridge import SessionBridge
+    from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
@@ -234,6 +236,11 @@ def build(args, *, interactive: bool = True, restore: bool = True):
     if restore and reading == "normalised":
         reading = settings.reading
 
+    # The collection's indexing threads are stopped before Python and Qt tear down.
+    indexer = Indexer(catalog, cache_dir)
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(indexer.shutdown)
     bridge = SessionBridge()
     session = Session(loader, runner=bridge.run, reading=reading, match_all=settings.match_all)
     bridge.relay(session)
@@ -243,16 +250,17 @@ def build(args, *, interactive: bool = True, restore: bool = True):
         letter_view=LetterView(),
         side_panel=SidePanel(),
         legend=KindLegend(),
+        letter_list=LetterListPanel(),
+        register_panel=RegisterPanel(),
+        search_panel=SearchPanel(),
+        indexer=indexer,
         settings=settings,
         catalog=catalog,
         save_settings_on_close=restore,
     )
     bridge.setParent(window)
+    indexer.setParent(window)
     built.append(window)
-    from viewer.gui.collection_ui import install_collection
-
-    # The collection takes dropped files and folders (a folder becomes the letter list).
-    window.collection = install_collection(window, settings, catalog)
     if restore:
         window.restore_state()
     return window, settings, handler

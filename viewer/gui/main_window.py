@@ -57,17 +57,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.filtering import status_text
+from viewer.filtering import fold, plural, status_text
 from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
 from viewer.model import Letter
-from viewer.session import CLEAR, KEEP_KNOWN, RestFailure, Session
+from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
 
 ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
 DEFAULT_SIZE = (1280, 800)
 SPLIT_RATIO = 0.6
 NOTICE_MS = 8000
+LIST_WIDTH = 320  # the letter list's dock
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
 
 
@@ -92,6 +93,10 @@ class MainWindow(QMainWindow):
         letter_view: QWidget,
         side_panel: QWidget,
         legend: QWidget,
+        letter_list: QWidget,
+        register_panel: QWidget,
+        search_panel: QWidget,
+        indexer,
         settings=None,
         catalog=None,
         save_settings_on_close: bool = True,
@@ -103,6 +108,10 @@ class MainWindow(QMainWindow):
         self.view = letter_view
         self.panel = side_panel
         self.legend = legend
+        self.letter_list = letter_list  # viewer.gui.collection_ui.LetterListPanel
+        self.register_panel = register_panel  # ... RegisterPanel
+        self.search_panel = search_panel  # ... SearchPanel
+        self.indexer = indexer  # ... Indexer: reads collections in the background
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
         self.save_settings_on_close = save_settings_on_close
@@ -110,6 +119,7 @@ class MainWindow(QMainWindow):
         self._kind_actions: dict[str, QAction] = {}
         self._watched: str | None = None
         self._view_done: Callable[[], None] | None = None  # the session waits on the view
+        self._open_first = False  # open the collection's first letter once it is read
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
@@ -121,6 +131,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
+        self._build_docks()
         self._watcher = QFileSystemWatcher(self)
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
@@ -227,6 +238,22 @@ class MainWindow(QMainWindow):
             "Add Re&gister Folder…", self.choose_register_folder, [],
             "Resolve references against the register files in a folder (remembered)",
         )  # fmt: skip
+        self.open_folder_action = self._action(
+            "Open &Folder…", self.choose_folder, ["Ctrl+Shift+O"],
+            "Open a folder of letters as a collection",
+        )  # fmt: skip
+        self.search_action = self._action(
+            "&Search in Collection…", self.show_search, ["Ctrl+Shift+F"],
+            "Search the text of every letter in the collection",
+        )  # fmt: skip
+        self.next_letter_action = self._action(
+            "Ne&xt Letter", lambda: self.open_adjacent(1), ["Ctrl+PgDown"],
+            "Open the next letter of the list",
+        )  # fmt: skip
+        self.previous_letter_action = self._action(
+            "Pre&vious Letter", lambda: self.open_adjacent(-1), ["Ctrl+PgUp"],
+            "Open the previous letter of the list",
+        )  # fmt: skip
         self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"], "Quit Epistola")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.find_action = self._action(
@@ -291,8 +318,7 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
             action.toggled.connect(lambda on, k=kind: self.set_kind_visible(k, on))
             self._kind_actions[kind] = action
-        self._recent_menu = QMenu("Open &Recent", self)
-        self._recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu = QMenu("Open &Recent", self)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -300,7 +326,8 @@ class MainWindow(QMainWindow):
             self._menus[name] = bar.addMenu(f"&{name}")
         file_menu = self._menus["File"]
         file_menu.addAction(self.open_action)
-        file_menu.addMenu(self._recent_menu)
+        file_menu.addAction(self.open_folder_action)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.register_folder_action)
         file_menu.addSeparator()
@@ -308,6 +335,7 @@ class MainWindow(QMainWindow):
         edit = self._menus["Edit"]
         edit.addAction(self.copy_action)
         edit.addAction(self.find_action)
+        edit.addAction(self.search_action)
         view = self._menus["View"]
         view.addAction(self.zoom_in_action)
         view.addAction(self.zoom_out_action)
@@ -325,6 +353,9 @@ class MainWindow(QMainWindow):
         go.addAction(self.previous_action)
         go.addSeparator()
         go.addAction(self.clear_action)
+        go.addSeparator()
+        go.addAction(self.next_letter_action)
+        go.addAction(self.previous_letter_action)
         self._menus["Help"].addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -384,6 +415,18 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.letter_label)
         self._update_navigation(0)
 
+    def _build_docks(self) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.letter_dock = self.add_panel(self.letter_list, "Letters", left)
+        self.register_dock = self.add_panel(self.register_panel, "Collection Register", left)
+        self.search_dock = self.add_panel(
+            self.search_panel, "Search", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.search_dock.hide()
+        # Wide enough for date, sender and recipient beside the title.
+        self.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
+        self.letter_list.set_match_all(self.session.match_all)
+
     def _connect_signals(self) -> None:
         """Every connection of the window: session events to widgets, user actions to
         the session."""
@@ -405,6 +448,25 @@ class MainWindow(QMainWindow):
         self.legend.kindToggled.connect(self.set_kind_visible)
         self._watcher.fileChanged.connect(self._file_changed)
         self._watch_timer.timeout.connect(self._check_watched)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.paths_dropped.connect(self.open_paths)
+        # The collection.
+        bridge.collectionChanged.connect(self._show_collection)
+        bridge.matchModeChanged.connect(self._match_mode_changed)
+        letters = self.letter_list
+        letters.letterActivated.connect(self.open_letter_from_list)
+        letters.matchModeChanged.connect(session.set_match_all)
+        letters.cancelRequested.connect(self.indexer.cancel)
+        letters.clearRequested.connect(session.clear_selection)
+        letters.openFolderRequested.connect(self.choose_folder)
+        self.register_panel.entitiesActivated.connect(session.toggle)
+        self.search_panel.hitActivated.connect(self.open_hit)
+        indexer = self.indexer
+        indexer.started.connect(self._indexing_started)
+        indexer.progress.connect(lambda done, total: letters.set_indexing(True, done, total))
+        indexer.finished.connect(session.set_collection)
+        indexer.failed.connect(self._indexing_failed)
+        indexer.idle.connect(lambda: letters.set_indexing(False))
 
     # ------------------------------------------------------------ public API
     @property
@@ -651,6 +713,8 @@ class MainWindow(QMainWindow):
         letter = self.session.letter
         count = self.view.set_selection(set(ids)) if letter is not None else 0
         self.panel.set_selection(ids)
+        self.letter_list.set_filter(ids)
+        self.register_panel.set_selection(ids)
         text = status_text(letter, ids)
         if not text and letter is not None:
             text = "Click a highlighted name, or a row in the side panel, to follow it."
@@ -685,6 +749,7 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
+        self.letter_list.set_current(letter.file)
         self.panel.set_partial(not complete)
         if complete:
             self.progress_label.hide()
@@ -723,15 +788,189 @@ class MainWindow(QMainWindow):
         self.diplomatic_action.setChecked(reading == "diplomatic")
 
     def _fill_recent(self) -> None:
-        self._recent_menu.clear()
+        """Recent letters and folders: a folder opens as the collection, a file as the letter."""
+        menu = self.recent_menu
+        menu.clear()
         recent = list(self.settings.recent_files) if self.settings is not None else []
         for path in recent:
-            action = self._recent_menu.addAction(Path(path).name)
+            is_folder = os.path.isdir(path)
+            name = Path(path).name or path
+            action = menu.addAction(f"{name}{os.sep}" if is_folder else name)
             action.setToolTip(path)
             action.setStatusTip(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
+            if is_folder:
+                action.triggered.connect(lambda _c=False, p=path: self.open_folder(p))
+            else:
+                action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
         if not recent:
-            self._recent_menu.addAction("(none)").setEnabled(False)
+            menu.addAction("(none)").setEnabled(False)
+
+    # -- the collection ------------------------------------------------------------
+    @property
+    def collection(self):
+        """The open collection's index (``session.collection``), or None."""
+        return self.session.collection
+
+    @property
+    def folder(self) -> str | None:
+        """The folder open as the collection, if any."""
+        return self.indexer.folder
+
+    def choose_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        letter = self.session.letter
+        start = self.indexer.folder or (
+            str(Path(letter.file).parent) if letter is not None else str(Path.home())
+        )
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of letters", start)
+        if folder:
+            self.open_folder(folder)
+
+    def open_paths(self, paths: Iterable[str], *, open_letter: bool = True) -> None:
+        """Folders and files from the command line or a drop.
+
+        The first folder opens as the collection; files are added to the list
+        and the first of them opens. With ``open_letter`` False no letter is
+        opened (the caller has opened one already): only the list is built.
+        """
+        paths = [os.fspath(p) for p in paths]
+        folders = [p for p in paths if os.path.isdir(p)]
+        files = [p for p in paths if not os.path.isdir(p)]
+        if folders:
+            self.open_folder(folders[0], open_first=open_letter and not files)
+            if len(folders) > 1:
+                self.status(f"Opened {folders[0]} as the collection; one folder at a time")
+        if files:
+            missing = [f for f in files if not os.path.exists(f)]
+            files = [f for f in files if os.path.exists(f)]
+            if missing:
+                self.status(f"No such file: {missing[0]}")
+            if files:
+                if open_letter:
+                    self.open_letter(files[0])
+                self.indexer.add_files(files, lambda: self.session.collection, self.reading)
+
+    def open_folder(self, folder: str, *, open_first: bool = True) -> None:
+        """Index ``folder`` in the background and list its letters."""
+        folder = os.path.abspath(folder)
+        if not os.path.isdir(folder):
+            self.status(f"{folder} is not a folder")
+            return
+        self._open_first = open_first
+        if self.settings is not None:
+            self.settings.add_recent(folder)
+            self.settings.save()
+        self.indexer.index_folder(folder, self.reading)
+
+    def wait_for_index(self, timeout_ms: int = 30000) -> bool:
+        """Process events until indexing (and anything queued after it) is done."""
+        return self.indexer.wait(timeout_ms)
+
+    def _indexing_started(self, text: str) -> None:
+        self.letter_list.set_indexing(True, 0, 0)
+        self.status(text)
+
+    def _indexing_failed(self, message: str) -> None:
+        from viewer.gui.dialogs import show_error
+
+        self.status(f"The collection could not be read: {message}")
+        show_error(self, "Cannot open the collection", message)
+
+    def _show_collection(self, index) -> None:
+        selection = self.session.selection
+        self.letter_list.set_index(index)
+        self.letter_list.set_filter(selection)
+        self.register_panel.set_index(index)
+        self.register_panel.set_selection(selection)
+        self.search_panel.set_index(index)
+        current = self.session.letter
+        if current is not None:
+            self.letter_list.set_current(current.file)
+        if index is None:
+            return
+        stats = index.stats
+        parts = [plural(len(index.letters), "letter")]
+        if stats.cached and stats.parsed:
+            parts.append(f"{stats.parsed:,} read, {stats.cached:,} from the cache")
+        if index.errors:
+            parts.append(f"{plural(len(index.errors), 'file')} could not be read")
+        message = ", ".join(parts)
+        if index.cancelled:
+            message = f"Indexing cancelled: {message} so far"
+        elif index.is_empty:
+            message = f"No letters in {index.folder}"
+        for note in index.notes:
+            message += f". {note}"
+        self.status(message)
+        if self._open_first and index.letters and not index.cancelled:
+            self._open_first = False
+            in_collection = current is not None and index.letter(current.file) is not None
+            if not in_collection and self.letter_list.model.rowCount():
+                self.letter_list.activate_row(0)
+
+    def _match_mode_changed(self, match_all: bool) -> None:
+        self.letter_list.set_match_all(match_all)
+        if self.settings is not None:
+            self.settings.match_all = match_all
+
+    def _is_current(self, file: str) -> bool:
+        from viewer.collection import normalise_for_compare
+
+        current = self.session.letter
+        return current is not None and normalise_for_compare(current.file) == normalise_for_compare(
+            file
+        )
+
+    def open_letter_from_list(self, file: str) -> bool:
+        if self._is_current(file):
+            return True
+        # The list is narrowed by the selection: it stays whole across the letters
+        # opened from the list.
+        return self.open_letter(file, keep=KEEP_ALL)
+
+    def open_adjacent(self, step: int) -> bool:
+        model = self.letter_list.model
+        if model.rowCount() == 0:
+            return False
+        row = model.row_of(model.current)
+        target = 0 if row < 0 else row + step
+        if not 0 <= target < model.rowCount():
+            return False
+        return self.open_letter_from_list(model.summary(target).file)
+
+    def open_hit(self, hit, query: str) -> bool:
+        """Open the letter of a search hit and show the hit (once the letter is whole)."""
+        if not self._is_current(hit.file) and not self.open_letter(hit.file):
+            return False
+        if self.session.complete:
+            return self._show_hit(hit, query)
+        # A long letter shows its first part first; the hit may lie beyond it.
+        self.session.when_complete(lambda: self._show_hit(hit, query))
+        return True
+
+    def _show_hit(self, hit, query: str) -> bool:
+        letter = self.session.letter
+        if letter is None:
+            return False
+        start, end = hit.start, hit.end
+        found = letter.text[start:end]
+        if fold(" ".join(found.split())) != fold(" ".join(query.split())):
+            # The letter shows another reading, or changed since it was indexed.
+            from viewer.collection import locate
+
+            span = locate(letter.text, query, near=start)
+            if span is None:
+                self.status(f"“{query.strip()}” is no longer in this letter")
+                return False
+            start, end = span
+        self.show_text_range(start, end)
+        return True
+
+    def show_search(self) -> None:
+        self.search_dock.show()
+        self.search_dock.raise_()
+        self.search_panel.focus()
 
     # -- the file on disk ----------------------------------------------------
     def _watch(self, path: str) -> None:
