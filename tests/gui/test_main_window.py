@@ -648,3 +648,37 @@ def test_a_broken_register_beside_the_letter_is_told_in_diagnostics(make_window,
     assert "register-unreadable" in codes, codes
     assert "people.xml" in codes["register-unreadable"]
     assert "no register files were found" not in codes.get("dangling-ref", "")
+
+
+def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, tmp_path):
+    # app.run starts the window without its collection panels and docks them, and starts
+    # indexing, once the letter has been painted.
+    from viewer.gui.app import _after_first_paint, attach_collection, build
+    from viewer.gui.crash import uninstall
+
+    window, _settings, handler = build(make_args(), collection=False, restore=False)
+    qtbot.addWidget(window)
+    try:
+        assert window.letter_list is None and window.indexer is None
+        assert window.open_letter(str(small_letter))
+        window.set_selection(["p2"])
+        attached = []
+        _after_first_paint(
+            window,
+            lambda: (attach_collection(window, [str(small_letter.parent)]), attached.append(1)),
+        )
+        assert attached == []
+        window.show()
+        qtbot.waitUntil(lambda: bool(attached), timeout=10_000)
+        assert window.wait_for_index(30000)
+        assert window.letter_dock.isVisible()
+        assert [row[0].file for row in window.letter_list.rows()] == [str(small_letter)]
+        assert window.letter_list.model.current == str(small_letter)
+        # The letter list follows the session's selection from then on.
+        window.set_selection(["nobody.named.so"])
+        assert window.letter_list.rows() == []
+        window.set_selection([])
+        assert len(window.letter_list.rows()) == 1
+        window.indexer.shutdown()
+    finally:
+        uninstall(handler)

@@ -155,7 +155,9 @@ def run(args) -> int:
     if APP_ICON.is_file():
         app.setWindowIcon(QIcon(str(APP_ICON)))
 
-    window, settings, handler = build(args, interactive=interactive, restore=not screenshot)
+    window, settings, handler = build(
+        args, interactive=interactive, restore=not screenshot, collection=bool(screenshot)
+    )
     try:
         select = getattr(args, "select", None) or []
         # A long letter opens in two stages when someone is there to watch; --select and
@@ -188,9 +190,11 @@ def run(args) -> int:
 
         window.show()
         if bench:
-            _quit_after_first_paint(app, window)
+            _after_first_paint(window, lambda: _report_first_paint(app))
         else:
-            QTimer.singleShot(0, lambda: window.open_paths(collection_paths, open_letter=False))
+            # The collection's panels (and their module) are not needed for the first
+            # paint: they are docked, and indexing starts, right after it.
+            _after_first_paint(window, lambda: attach_collection(window, collection_paths))
         return app.exec()
     finally:
         from viewer.gui.crash import uninstall
@@ -198,13 +202,14 @@ def run(args) -> int:
         uninstall(handler)
 
 
-def build(args, *, interactive: bool = True, restore: bool = True, cache_dir=None):
+def build(
+    args, *, interactive: bool = True, restore: bool = True, collection: bool = True, cache_dir=None
+):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
-    handler). ``cache_dir``: where the collection index is cached (None: the user's cache)."""
-    from PySide6.QtCore import QCoreApplication
-
+    handler). With ``collection`` False the window starts without its collection panels
+    (attach them with :func:`attach_collection`). ``cache_dir``: where the collection index is
+    cached (None: the user's cache)."""
     from viewer.gui.bridge import SessionBridge
-    from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
@@ -236,11 +241,6 @@ def build(args, *, interactive: bool = True, restore: bool = True, cache_dir=Non
     if restore and reading == "normalised":
         reading = settings.reading
 
-    # The collection's indexing threads are stopped before Python and Qt tear down.
-    indexer = Indexer(catalog, cache_dir)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(indexer.shutdown)
     bridge = SessionBridge()
     session = Session(loader, runner=bridge.run, reading=reading, match_all=settings.match_all)
     bridge.relay(session)
@@ -250,20 +250,38 @@ def build(args, *, interactive: bool = True, restore: bool = True, cache_dir=Non
         letter_view=LetterView(),
         side_panel=SidePanel(),
         legend=KindLegend(),
-        letter_list=LetterListPanel(),
-        register_panel=RegisterPanel(),
-        search_panel=SearchPanel(),
-        indexer=indexer,
+        collection=collection_parts(catalog, cache_dir) if collection else None,
         settings=settings,
         catalog=catalog,
         save_settings_on_close=restore,
     )
     bridge.setParent(window)
-    indexer.setParent(window)
     built.append(window)
     if restore:
         window.restore_state()
     return window, settings, handler
+
+
+def collection_parts(catalog, cache_dir=None):
+    """The collection's panels and indexer, for MainWindow.attach_collection."""
+    from PySide6.QtCore import QCoreApplication
+
+    from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
+    from viewer.gui.main_window import CollectionParts
+
+    indexer = Indexer(catalog, cache_dir)
+    # The collection's indexing threads are stopped before Python and Qt tear down.
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(indexer.shutdown)
+    return CollectionParts(LetterListPanel(), RegisterPanel(), SearchPanel(), indexer)
+
+
+def attach_collection(window, paths: list[str]) -> None:
+    """Give ``window`` its collection panels and start reading ``paths`` as the collection."""
+    if window.indexer is None:
+        window.attach_collection(collection_parts(window.catalog))
+    window.open_paths(paths, open_letter=False)
 
 
 class LazyRegisters:
@@ -339,7 +357,8 @@ def _screenshot(app, window, png: str) -> int:
     return EXIT_OK
 
 
-def _quit_after_first_paint(app, window) -> None:
+def _after_first_paint(window, action) -> None:
+    """Run ``action`` once the letter pane has been painted for the first time."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
@@ -348,19 +367,26 @@ def _quit_after_first_paint(app, window) -> None:
         def eventFilter(self, watched, event):
             if event.type() == QEvent.Type.Paint and not self.done:
                 self.done = True
-
-                def report() -> None:
-                    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
-                    sys.stderr.flush()
-                    app.quit()
-
-                # After this paint the backing store is flushed; report once it is.
-                QTimer.singleShot(0, report)
+                # After this paint the backing store is flushed; act once it is.
+                QTimer.singleShot(0, action)
             return False
 
     watcher = FirstPaint(window)
-    target = getattr(window.view, "viewport", None)
-    (target() if callable(target) else window).installEventFilter(watcher)
+    window.view.viewport().installEventFilter(watcher)
 
 
-__all__ = ["apply_select", "build", "default_letter", "first_letter_in", "run"]
+def _report_first_paint(app) -> None:
+    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
+    sys.stderr.flush()
+    app.quit()
+
+
+__all__ = [
+    "apply_select",
+    "attach_collection",
+    "build",
+    "collection_parts",
+    "default_letter",
+    "first_letter_in",
+    "run",
+]

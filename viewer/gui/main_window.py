@@ -30,6 +30,7 @@ import base64
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
@@ -77,6 +78,16 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
+@dataclass(frozen=True)
+class CollectionParts:
+    """What the window needs to show collections (built by viewer.gui.app)."""
+
+    letter_list: QWidget  # viewer.gui.collection_ui.LetterListPanel
+    register_panel: QWidget  # ... RegisterPanel
+    search_panel: QWidget  # ... SearchPanel
+    indexer: object  # ... Indexer: reads collections in the background
+
+
 class MainWindow(QMainWindow):
     """Epistola's window. Built by ``viewer.gui.app``, which hands in every part."""
 
@@ -93,10 +104,7 @@ class MainWindow(QMainWindow):
         letter_view: QWidget,
         side_panel: QWidget,
         legend: QWidget,
-        letter_list: QWidget,
-        register_panel: QWidget,
-        search_panel: QWidget,
-        indexer,
+        collection: CollectionParts | None = None,
         settings=None,
         catalog=None,
         save_settings_on_close: bool = True,
@@ -108,10 +116,12 @@ class MainWindow(QMainWindow):
         self.view = letter_view
         self.panel = side_panel
         self.legend = legend
-        self.letter_list = letter_list  # viewer.gui.collection_ui.LetterListPanel
-        self.register_panel = register_panel  # ... RegisterPanel
-        self.search_panel = search_panel  # ... SearchPanel
-        self.indexer = indexer  # ... Indexer: reads collections in the background
+        # The collection's panels and indexer: attach_collection() (app.run attaches them
+        # after the first paint, which does not need them).
+        self.letter_list = None
+        self.register_panel = None
+        self.search_panel = None
+        self.indexer = None
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
         self.save_settings_on_close = save_settings_on_close
@@ -131,12 +141,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self._build_docks()
         self._watcher = QFileSystemWatcher(self)
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._connect_signals()
+        if collection is not None:
+            self.attach_collection(collection)
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -415,6 +426,22 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.letter_label)
         self._update_navigation(0)
 
+    def attach_collection(self, parts: CollectionParts) -> None:
+        """Dock the collection's panels and wire them and the indexer (once)."""
+        if self.indexer is not None:
+            raise RuntimeError("the window already has its collection")
+        self.letter_list = parts.letter_list
+        self.register_panel = parts.register_panel
+        self.search_panel = parts.search_panel
+        self.indexer = parts.indexer
+        self.indexer.setParent(self)
+        self._build_docks()
+        self._connect_collection_signals()
+        letter = self.session.letter
+        if letter is not None:
+            self.letter_list.set_current(letter.file)
+        self._show_collection(self.session.collection)
+
     def _build_docks(self) -> None:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.letter_dock = self.add_panel(self.letter_list, "Letters", left)
@@ -450,7 +477,10 @@ class MainWindow(QMainWindow):
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.paths_dropped.connect(self.open_paths)
-        # The collection.
+
+    def _connect_collection_signals(self) -> None:
+        """The collection's connections, made when its parts are attached."""
+        session, bridge = self.session, self.bridge
         bridge.collectionChanged.connect(self._show_collection)
         bridge.matchModeChanged.connect(self._match_mode_changed)
         letters = self.letter_list
@@ -713,8 +743,9 @@ class MainWindow(QMainWindow):
         letter = self.session.letter
         count = self.view.set_selection(set(ids)) if letter is not None else 0
         self.panel.set_selection(ids)
-        self.letter_list.set_filter(ids)
-        self.register_panel.set_selection(ids)
+        if self.letter_list is not None:
+            self.letter_list.set_filter(ids)
+            self.register_panel.set_selection(ids)
         text = status_text(letter, ids)
         if not text and letter is not None:
             text = "Click a highlighted name, or a row in the side panel, to follow it."
@@ -749,7 +780,8 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
-        self.letter_list.set_current(letter.file)
+        if self.letter_list is not None:
+            self.letter_list.set_current(letter.file)
         self.panel.set_partial(not complete)
         if complete:
             self.progress_label.hide()
@@ -814,13 +846,13 @@ class MainWindow(QMainWindow):
     @property
     def folder(self) -> str | None:
         """The folder open as the collection, if any."""
-        return self.indexer.folder
+        return self.indexer.folder if self.indexer is not None else None
 
     def choose_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
         letter = self.session.letter
-        start = self.indexer.folder or (
+        start = self.folder or (
             str(Path(letter.file).parent) if letter is not None else str(Path.home())
         )
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of letters", start)
@@ -835,6 +867,10 @@ class MainWindow(QMainWindow):
         opened (the caller has opened one already): only the list is built.
         """
         paths = [os.fspath(p) for p in paths]
+        if self.indexer is None:  # dropped before the collection was attached
+            if open_letter and paths and not os.path.isdir(paths[0]):
+                self.open_letter(paths[0])
+            return
         folders = [p for p in paths if os.path.isdir(p)]
         files = [p for p in paths if not os.path.isdir(p)]
         if folders:
@@ -854,6 +890,8 @@ class MainWindow(QMainWindow):
     def open_folder(self, folder: str, *, open_first: bool = True) -> None:
         """Index ``folder`` in the background and list its letters."""
         folder = os.path.abspath(folder)
+        if self.indexer is None:
+            return
         if not os.path.isdir(folder):
             self.status(f"{folder} is not a folder")
             return
@@ -865,7 +903,7 @@ class MainWindow(QMainWindow):
 
     def wait_for_index(self, timeout_ms: int = 30000) -> bool:
         """Process events until indexing (and anything queued after it) is done."""
-        return self.indexer.wait(timeout_ms)
+        return self.indexer.wait(timeout_ms) if self.indexer is not None else True
 
     def _indexing_started(self, text: str) -> None:
         self.letter_list.set_indexing(True, 0, 0)
@@ -930,6 +968,8 @@ class MainWindow(QMainWindow):
         return self.open_letter(file, keep=KEEP_ALL)
 
     def open_adjacent(self, step: int) -> bool:
+        if self.letter_list is None:
+            return False
         model = self.letter_list.model
         if model.rowCount() == 0:
             return False
@@ -968,6 +1008,8 @@ class MainWindow(QMainWindow):
         return True
 
     def show_search(self) -> None:
+        if self.search_panel is None:
+            return
         self.search_dock.show()
         self.search_dock.raise_()
         self.search_panel.focus()
