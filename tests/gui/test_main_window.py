@@ -682,3 +682,16 @@ def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, t
         window.indexer.shutdown()
     finally:
         uninstall(handler)
+
+
+def test_the_caret_and_the_letter_reach_session_observers(window) -> None:
+    # What a new panel would do: observe the session through the bridge.
+    shown, carets = [], []
+    window.bridge.letterShown.connect(shown.append)
+    window.bridge.caretMoved.connect(carets.append)
+    cursor = window.view.textCursor()
+    cursor.setPosition(25)
+    window.view.setTextCursor(cursor)
+    assert window.session.caret == 25 and carets[-1] == 25
+    assert window.reload()
+    assert shown == [window.current_letter]

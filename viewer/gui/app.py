@@ -8,7 +8,13 @@ ICBL letter), ``--select`` (an unknown id: a status notice, or with
 ``--screenshot`` one stderr line and exit 2), ``--screenshot`` (render the
 window to a PNG and exit 0, with no display needed), and saving the window's
 state on close. Nothing imported here is more than the first frame needs:
-dialogs are imported when they are shown.
+dialogs are imported when they are shown, and an interactive start docks the
+collection's panels (viewer.gui.collection_ui) only after the first paint.
+
+:func:`build` is the composition root: settings, the register catalog, the
+Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
+runner, the widgets, and the window they are passed to. A new panel is built
+here and docked with ``window.add_panel``; it observes ``window.bridge``.
 
 ``EPISTOLA_BENCH_STARTUP=1`` makes the window print
 ``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint and quit

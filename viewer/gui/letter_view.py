@@ -1099,6 +1099,10 @@ class LetterView(QTextEdit):
         self.setFont(font)
 
     # ------------------------------------------------------------------ lookup
+    def caret_offset(self) -> int:
+        """The text cursor's position as a letter offset (code points, not UTF-16 units)."""
+        return self._offsets.from_qt(self.textCursor().position())
+
     def mention_at(self, position: int) -> Mention | None:
         """The innermost mention covering letter offset ``position``."""
         build, letter = self._build, self._letter

@@ -467,7 +467,7 @@ class MainWindow(QMainWindow):
         session.attach_builder(self.view.prepare, self._continue_in_view)
         self.view.letterCompleted.connect(self._view_completed)
         self.view.cursorPositionChanged.connect(
-            lambda: session.move_caret(self.view.textCursor().position())
+            lambda: session.move_caret(self.view.caret_offset())
         )
         self.view.mentionActivated.connect(session.toggle)
         self.panel.entitiesActivated.connect(session.toggle)
@@ -762,7 +762,7 @@ class MainWindow(QMainWindow):
             self.mention_counter.setText("")
             self.mention_counter.setAccessibleDescription("no mentions selected")
             return
-        index = getattr(self.view, "current_mention_index", None)
+        index = self.view.current_mention_index
         shown = f"{index + 1} / {count}" if isinstance(index, int) and index >= 0 else f"{count}"
         self.mention_counter.setText(shown)
         self.mention_counter.setAccessibleDescription(f"mention {shown}")
