@@ -147,9 +147,29 @@ MODIFIERS = [
 SEARCHES = ["Will", "hrw", "<b>", "&", "ä", "zz", "\u202e", "", "a b", "*", "[", "("]
 
 
+class HeldRunner:
+    """The session's runner for the monkey: the rest of a long letter is read when the
+    monkey says so (its deliver_rest action), never by a thread racing it."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def __call__(self, work, done) -> None:
+        self.jobs.append((work, done))
+
+    def deliver(self) -> None:
+        # Every rest asked for so far; those of letters replaced since are dropped unread.
+        jobs, self.jobs = self.jobs, []
+        for work, done in jobs:
+            done(work())
+
+
 class Monkey:
-    def __init__(self, qtbot, window, letters: list[Path], broken: Path, seed: int) -> None:
+    def __init__(
+        self, qtbot, window, letters: list[Path], broken: Path, seed: int, runner: HeldRunner
+    ) -> None:
         self.qtbot = qtbot
+        self.runner = runner
         self.window = window
         self.letters = letters
         self.broken = broken
@@ -171,6 +191,7 @@ class Monkey:
             (self.resize, 2),
             (self.switch_letter, 4),
             (self.open_broken, 1),
+            (self.deliver_rest, 3),
         ]
         choices = [action for action, weight in weighted for _ in range(weight)]
         for step in range(actions):
@@ -270,6 +291,9 @@ class Monkey:
         path = self.rng.choice(self.letters)
         assert self.window.open_letter(str(path)), self.window.last_error
 
+    def deliver_rest(self) -> None:
+        self.runner.deliver()
+
     def open_broken(self) -> None:
         assert self.window.open_letter(str(self.broken)) is False
 
@@ -305,7 +329,8 @@ def run_monkey(
         (),
         {"paths": [], "select": [], "screenshot": None, "reading": "normalised", "registers": []},
     )()
-    window, _settings, handler = build(args, interactive=True, restore=False)
+    runner = HeldRunner()
+    window, _settings, handler = build(args, interactive=True, restore=False, runner=runner)
     qtbot.addWidget(window)
     try:
         assert window.open_letter(str(ICBL)), window.last_error
@@ -314,12 +339,13 @@ def run_monkey(
         qtbot.waitExposed(window)
         window.activateWindow()
 
-        monkey = Monkey(qtbot, window, letters, broken, seed)
+        monkey = Monkey(qtbot, window, letters, broken, seed, runner)
         completed: list = []
         window.letter_completed.connect(completed.append)
         started = time.monotonic()
         monkey.run(actions)
         completed_meanwhile = len(completed)
+        runner.deliver()
         qtbot.waitUntil(lambda: window.complete, timeout=60_000)
         QApplication.processEvents()
         elapsed = time.monotonic() - started

@@ -209,12 +209,19 @@ def run(args) -> int:
 
 
 def build(
-    args, *, interactive: bool = True, restore: bool = True, collection: bool = True, cache_dir=None
+    args,
+    *,
+    interactive: bool = True,
+    restore: bool = True,
+    collection: bool = True,
+    cache_dir=None,
+    runner=None,
 ):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
     handler). With ``collection`` False the window starts without its collection panels
     (attach them with :func:`attach_collection`). ``cache_dir``: where the collection index is
-    cached (None: the user's cache)."""
+    cached (None: the user's cache). ``runner``: the session's runner for the rest of long
+    letters (None: the bridge's thread; tests pass one they step)."""
     from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
@@ -248,7 +255,9 @@ def build(
         reading = settings.reading
 
     bridge = SessionBridge()
-    session = Session(loader, runner=bridge.run, reading=reading, match_all=settings.match_all)
+    session = Session(
+        loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
+    )
     bridge.relay(session)
     window = MainWindow(
         session=session,
