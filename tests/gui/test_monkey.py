@@ -6,7 +6,9 @@ the letter pane (plain, Ctrl, Shift, double), the keyboard (F3, Shift+F3,
 Esc, Ctrl+F, zoom, Tab, arrows, Enter, typing into the search field), clicks
 on random rows of every panel, kind toggles, the reading toggle, tooltips,
 resizes, and switching between the ICBL letter, corpus letters from four
-editions, a letter full of markup characters and a broken file.
+editions, a letter full of markup characters and a broken file. The rest of a long
+letter arrives when the monkey's deliver_rest action says so (the session's runner is
+injected), so that no run depends on how a thread is scheduled.
 
 Nothing may go wrong: no exception (the crash handler ``build`` installs would
 report it, and its reports must stay empty), no dialog but the one expected

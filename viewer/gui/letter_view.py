@@ -19,6 +19,9 @@ viewport.
 A long letter read in two stages (``viewer.tei.reader.read_letter_staged``) is shown
 with ``set_letter`` for its first part, then ``continue_letter`` builds the whole
 letter's document between events and swaps it in without moving what is on screen.
+
+What needs no Qt (cutting the text into runs, the rendition vocabulary, offsets in
+code points versus UTF-16 units, note targets) is :mod:`viewer.layout`.
 """
 
 from __future__ import annotations
