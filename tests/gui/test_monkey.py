@@ -295,6 +295,10 @@ class Monkey:
 
     def deliver_rest(self) -> None:
         self.runner.deliver()
+        if self.rng.random() < 0.5:
+            # The user waits for the whole letter (its document is built between events)...
+            self.qtbot.waitUntil(lambda: self.window.complete, timeout=60_000)
+        # ... or goes on clicking while it is built.
 
     def open_broken(self) -> None:
         assert self.window.open_letter(str(self.broken)) is False
@@ -367,7 +371,10 @@ def run_monkey(
         assert window.open_letter(str(ICBL))
         window.set_selection(["pers.williams.jody"])
         assert window.view.emphasised_count > 0
-        print(f"\nmonkey: {actions} actions in {elapsed:.1f} s: {sorted(monkey.counts.items())}")
+        print(
+            f"\nmonkey: {actions} actions in {elapsed:.1f} s: {sorted(monkey.counts.items())}; "
+            f"{completed_meanwhile} letters became whole meanwhile"
+        )
         return completed_meanwhile
     finally:
         uninstall(handler)
