@@ -325,3 +325,37 @@ def test_registers_inside_the_letter(where: str, header: str, standoff: str, bac
     assert mention.entities == ("e1",)
     entity = letter.entity("e1")
     assert entity is not None and entity.name == f"In {where}" and entity.source is None
+
+
+# ------------------------------------------------------------ one sniffer
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        (b'<?xml version="1.0"?>\n<!-- c --><TEI xmlns="x">', b"TEI"),
+        (b"\xef\xbb\xbf<tei:TEI xmlns:tei='x'>", b"TEI"),
+        ('<?xml version="1.0" encoding="UTF-16"?><teiCorpus>'.encode("utf-16"), b"teiCorpus"),
+        (b'<!DOCTYPE map [<!ENTITY a "b">]><map><area/></map>', b"map"),
+        (b"plain text, no element", None),
+        (b"", None),
+    ],
+)
+def test_root_name_skips_the_prolog(head: bytes, name: bytes | None) -> None:
+    from viewer.tei.classify import root_name
+
+    assert root_name(head) == name
+
+
+def test_broken_reason_tells_bad_files_and_skips_other_xml(tmp_path: Path) -> None:
+    from viewer.tei.classify import broken_reason
+
+    assert broken_reason(write(tmp_path / "map.xml", "<map><area/></map>")) is None
+    assert broken_reason(write(tmp_path / "ok.xml", letter_xml("<p>Hallo</p>"))) is None
+    empty = write(tmp_path / "empty.xml", "")
+    assert broken_reason(empty)
+    cut = write(tmp_path / "cut.xml", letter_xml("<p>Hallo</p>")[:-20])
+    assert "well-formed" in broken_reason(cut)
+    binary = tmp_path / "binary.xml"
+    binary.write_bytes(b"\x00\x01\x02\xff" * 100)
+    assert broken_reason(binary)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import gc
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from viewer import __version__
 from viewer.atomic import write_atomic
 from viewer.errors import EpistolaError
 from viewer.filtering import TextFilter, fold, kind_order
+from viewer.gcpause import paused_gc
 from viewer.letterheads import (
     LetterheadGroup,
     LetterheadRecord,
@@ -60,7 +60,6 @@ LETTER_SUFFIXES = (".xml", ".tei")
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 CONTEXT_CHARS = 60
-SNIFF_BYTES = 64 * 1024
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -161,7 +160,7 @@ class CollectionIndex:
         notes: Sequence[str] = (),
         stats: IndexStats | None = None,
     ) -> None:
-        with _no_gc():
+        with paused_gc():
             self._build(folder, letters, errors, entity_meta, cancelled, notes, stats)
 
     def _build(
@@ -591,66 +590,11 @@ def locate(text: str, query: str, near: int = 0) -> tuple[int, int] | None:
 # ------------------------------------------------------------- classification
 
 
-_ROOT_NAME = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
-_TEI_ROOTS = (b"TEI", b"TEI.2", b"teiCorpus")
-
-
-def _root_name(head: bytes) -> bytes | None:
-    """The root element's local name, skipping the prolog (declaration, comments, doctype)."""
-    position = 0
-    while True:
-        position = head.find(b"<", position)
-        if position < 0:
-            return None
-        if head.startswith(b"<?", position):
-            end = head.find(b"?>", position)
-        elif head.startswith(b"<!--", position):
-            end = head.find(b"-->", position)
-        elif head.startswith(b"<!", position):
-            bracket = head.find(b"[", position)
-            close = head.find(b">", position)
-            end = head.find(b"]>", bracket) if 0 <= bracket < close else close
-        else:
-            match = _ROOT_NAME.match(head, position)
-            return match.group(1) if match else None
-        if end < 0:
-            return None
-        position = end + 1
-
-
 def classify_file(path: str | os.PathLike[str]) -> str:
     """ "letter", "register" or "other": the parsing layer's answer."""
     from viewer.tei.classify import classify
 
     return classify(path)
-
-
-def broken_reason(path: str | os.PathLike[str]) -> str | None:
-    """Why a file that is not a letter cannot be read at all, or None.
-
-    The parser calls unreadable and malformed files "other"; in a folder of
-    letters, an empty or binary ``.xml`` or a malformed TEI file is a bad
-    file the user should hear about, while well-formed XML of another kind
-    (an image mapping, say) is skipped without a word.
-    """
-    from viewer.tei.xml import parse_file
-
-    try:
-        with open(path, "rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-    except OSError:
-        head = b""
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
-        with contextlib.suppress(UnicodeError):
-            head = head.decode("utf-16", "ignore").encode("utf-8")
-    root = _root_name(head.removeprefix(b"\xef\xbb\xbf"))
-    if root is not None and root not in _TEI_ROOTS:
-        return None
-    try:
-        parse_file(path)
-    except EpistolaError as error:
-        return error.message
-    return None
 
 
 # ------------------------------------------------------------- summarising
@@ -761,6 +705,7 @@ def _init_worker(register_dirs: Sequence[str], reading: str) -> None:
 def _index_one(path: str, catalog, reading: str) -> dict:
     """Classify and (for a letter) parse one file; never raises."""
     from viewer.tei import read_letter
+    from viewer.tei.classify import broken_reason
 
     try:
         kind = classify_file(path)
@@ -934,7 +879,7 @@ def index_folder(
     notes: list[str] = []
     fingerprint = _parser_fingerprint()
     cache_file = cache_path(folder_str, register_list, reading, cache_dir)
-    with _no_gc():
+    with paused_gc():
         cache = _load_cache(cache_file, fingerprint, notes) if use_cache else {}
     cached_files: dict = cache.get("files", {})
     cached_registers: dict = cache.get("registers", {})
@@ -974,7 +919,7 @@ def index_folder(
     decoded: dict[str, tuple[LetterSummary, dict[str, tuple[str, str]]]] = {}
     todo: list[str] = []
     damaged = 0
-    with _no_gc():
+    with paused_gc():
         for rel in relpaths:
             stamp = stamps[rel]
             entry = cached_files.get(rel)
@@ -1344,22 +1289,6 @@ def _is_within(path: str, root: str) -> bool:
         return os.path.commonpath([os.path.abspath(path), root]) == root
     except ValueError:  # different drives
         return False
-
-
-@contextlib.contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector while building many small objects.
-
-    Building 100,000 entities (tuples, dicts) would otherwise trigger full
-    collections over an ever larger heap; none of these objects form cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _norm_path(path: str) -> str:

@@ -288,8 +288,9 @@ def known_ids(letter: Letter) -> set[str]:
 # ---------------------------------------------------------------------- status
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """``1 letter``, ``1,204 letters``; ``plural_form`` for words not made with an s."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {plural_form or word + 's'}"
 
 
 def _describe(letter: Letter, entity_id: str) -> str:
@@ -315,7 +316,7 @@ def status_text(letter: Letter | None, ids: Iterable[str]) -> str:
             if places:
                 return text + "; only in the letterhead: " + _places_text(places)
             return text
-        text = f"{_describe(letter, entity_id)}: {_plural(count, 'mention')} in the text"
+        text = f"{_describe(letter, entity_id)}: {plural(count, 'mention')} in the text"
         if places:
             text += "; in the letterhead: " + _places_text(places)
         return text
@@ -324,10 +325,10 @@ def status_text(letter: Letter | None, ids: Iterable[str]) -> str:
         for i in wanted
     )
     count = count_mentions(letter, wanted)
-    text = f"{len(wanted)} entities selected ({names}): {_plural(count, 'mention')} in the text"
+    text = f"{len(wanted)} entities selected ({names}): {plural(count, 'mention')} in the text"
     in_letterhead = len(letterhead_rows_involving(letter, wanted))
     if in_letterhead:
-        text += f"; {_plural(in_letterhead, 'letterhead row')}"
+        text += f"; {plural(in_letterhead, 'letterhead row')}"
     return text
 
 

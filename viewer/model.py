@@ -85,6 +85,7 @@ class Note:
     text: str
     kind: str = ""  # the note's @type
     line: int | None = None
+    body: int = -1  # offset of the note's paragraph ("[label] text") after the letter; -1: none
 
 
 @dataclass(frozen=True)

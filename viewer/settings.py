@@ -35,12 +35,12 @@ import appdirs
 
 from viewer.atomic import set_aside, write_atomic
 from viewer.model import ENTITY_KINDS
+from viewer.tei.reader import READINGS
 
 APP_NAME = "epistola"
 SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
 ZOOM_MIN, ZOOM_MAX = -5, 10
-READINGS = ("normalised", "diplomatic")
 # A real settings file is a few kilobytes; anything far larger is not one,
 # and reading it whole could exhaust memory.
 MAX_FILE_BYTES = 1024 * 1024

@@ -48,7 +48,8 @@ from make_big_letter import make_letter  # noqa: E402
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QApplication, QTextBrowser, QTextEdit  # noqa: E402
 
-from viewer.gui.letter_view import LetterView, _segment  # noqa: E402
+from viewer.gui.letter_view import LetterView  # noqa: E402
+from viewer.layout import segment  # noqa: E402
 from viewer.model import Letter  # noqa: E402
 from viewer.tei import read_letter  # noqa: E402
 
@@ -246,7 +247,7 @@ def css(look: QTextCharFormat) -> str:
 
 def styled_html(view: LetterView, letter: Letter) -> str:
     """The same runs and looks as set_letter, as fully escaped HTML."""
-    build = _segment(letter)
+    build = segment(letter)
     styles = [css(view._run_format(i, key)) for i, key in enumerate(build.keys)]
     text = letter.text
     parts = ['<body style="white-space: pre-wrap">']
@@ -348,7 +349,7 @@ def bench_open(app: QApplication, path: Path) -> None:
 
     # The two ways of building the document, each into a fresh QTextDocument.
     def cursor_build() -> None:
-        view._make_document(letter, _segment(letter))
+        view._make_document(letter, segment(letter))
 
     cursor_ms = median_ms(cursor_build, OPENS)
     styled = styled_html(view, letter)

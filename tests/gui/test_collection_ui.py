@@ -392,13 +392,12 @@ def test_an_index_job_runs_in_a_thread_and_cancel_stops_it(qtbot, home, tmp_path
 
 @pytest.fixture
 def installed(make_window, tmp_path):
-    """A window built by the composition root, with the collection installed."""
-    from viewer.gui.collection_ui import install_collection
-
+    """A window built by the composition root (its collection cache in tmp_path), twice:
+    as the window, and as what drives the collection (the same window)."""
     window = make_window()
-    controller = install_collection(window, window.settings, window.catalog, tmp_path / "cache")
-    yield window, controller
-    controller.shutdown()
+    window.indexer.cache_dir = tmp_path / "cache"
+    yield window, window
+    window.indexer.shutdown()
 
 
 def open_and_wait(controller, folder) -> None:
@@ -409,7 +408,7 @@ def open_and_wait(controller, folder) -> None:
 def test_open_folder_lists_letters_and_opens_the_first(installed, letters) -> None:
     window, controller = installed
     open_and_wait(controller, letters["a"].parent)
-    assert len(controller.index.letters) == 3
+    assert len(controller.collection.letters) == 3
     assert controller.letter_list.model.rowCount() == 3
     # The window had no letter: the first of the list (oldest) opens.
     assert window.current_letter is not None
@@ -483,7 +482,7 @@ def test_dropping_a_folder_opens_it_as_the_collection(installed, letters, qtbot)
     )
     window.dropEvent(event)
     assert controller.wait_for_index(30000)
-    assert controller.index is not None and len(controller.index.letters) == 3
+    assert controller.collection is not None and len(controller.collection.letters) == 3
     assert controller.folder == os.path.abspath(folder)
 
 
@@ -494,7 +493,7 @@ def test_dropping_files_opens_the_first_and_adds_them(installed, letters, home) 
     controller.open_paths([str(other["b"])])
     assert controller.wait_for_index(30000)
     assert window.current_letter.file == str(other["b"])
-    assert len(controller.index.letters) == 4
+    assert len(controller.collection.letters) == 4
     assert controller.letter_list.model.row_of(str(other["b"])) >= 0
 
 
@@ -549,24 +548,42 @@ def test_cancel_stops_indexing_in_the_window(installed, home, qtbot, monkeypatch
     assert panel.progress_box.isVisible()
     assert controller.wait_for_index(60000)
     assert not panel.progress_box.isVisible()
-    assert controller.index is not None
-    assert 10 <= len(controller.index.letters) < 240
-    assert "cancelled" in controller.window.statusBar().currentMessage()
+    assert controller.collection is not None
+    assert 10 <= len(controller.collection.letters) < 240
+    assert "cancelled" in controller.statusBar().currentMessage()
     # Opening it again reads only the rest.
     panel.progress.valueChanged.disconnect(press_cancel)
     open_and_wait(controller, folder)
-    assert len(controller.index.letters) == 240
-    assert controller.index.stats.cached >= 10
+    assert len(controller.collection.letters) == 240
+    assert controller.collection.stats.cached >= 10
 
 
 def test_recent_menu_reopens_a_folder(installed, letters) -> None:
     _window, controller = installed
     folder = letters["a"].parent
     open_and_wait(controller, folder)
-    controller.index = None
+    controller.session.set_collection(None)
     controller.recent_menu.aboutToShow.emit()
     actions = [a for a in controller.recent_menu.actions() if a.toolTip() == str(folder)]
     assert actions, [a.toolTip() for a in controller.recent_menu.actions()]
     actions[0].trigger()
     assert controller.wait_for_index(30000)
-    assert controller.index is not None and len(controller.index.letters) == 3
+    assert controller.collection is not None and len(controller.collection.letters) == 3
+
+
+def test_the_window_owns_the_collection_menus(installed, letters) -> None:
+    window, _ = installed
+    names = [a.text().replace("&", "") for a in window.menu("File").actions() if a.text()]
+    assert names[:4] == ["Open…", "Open Folder…", "Open Recent", "Reload"]
+    assert names.count("Open Recent") == 1
+    assert "Search in Collection…" in [
+        a.text().replace("&", "") for a in window.menu("Edit").actions()
+    ]
+    go = [a.text().replace("&", "") for a in window.menu("Go").actions()]
+    assert go[-2:] == ["Next Letter", "Previous Letter"]
+    # One filler: a remembered file and a remembered folder, each once.
+    open_and_wait(window, letters["a"].parent)
+    window.recent_menu.aboutToShow.emit()
+    tips = [a.toolTip() for a in window.recent_menu.actions()]
+    assert tips.count(str(letters["a"].parent)) == 1
+    assert len(tips) == len(set(tips))

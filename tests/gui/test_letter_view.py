@@ -25,7 +25,6 @@ from viewer.gui.letter_view import (
     SELECTION_ROLE,
     LetterView,
     describe_selection_layers,
-    rend_tokens,
 )
 from viewer.model import Letter
 from viewer.tei import read_letter
@@ -572,18 +571,6 @@ def test_corrections_show_the_other_reading(view, inline) -> None:
     strong = inline.text.index("strong")
     cursor.setPosition(strong + 1)
     assert cursor.charFormat().fontWeight() >= 700
-
-
-def test_rend_tokens() -> None:
-    assert rend_tokens("hi", "#b") == {"bold"}
-    assert rend_tokens("hi", "underline") == {"underline"}
-    assert rend_tokens("hi", "italic bold") == {"italic", "bold"}
-    assert rend_tokens("hi", "superscript") == {"sup"}
-    assert rend_tokens("hi", "#g") == {"spaced"}
-    assert rend_tokens("emph", "") == {"italic"}
-    assert rend_tokens("del", "") == {"strike", "del"}
-    assert rend_tokens("unclear", "") == {"grey", "italic"}
-    assert rend_tokens("corr", "Nargorno") == {"choice"}
 
 
 # ------------------------------------------------------------------------ scrolling, zoom

@@ -406,9 +406,9 @@ def test_drop_folder_opens_its_first_letter(qtbot, window, tmp_path, small_lette
     # The collection takes the folder: it is indexed in the background, listed, and
     # its first letter opens.
     window.paths_dropped.emit([str(tmp_path)])
-    assert window.collection.wait_for_index(30000)
+    assert window.wait_for_index(30000)
     assert window.current_letter.file == str(small_letter)
-    assert window.collection.letter_list.rows()[0][0].file == str(small_letter)
+    assert window.letter_list.rows()[0][0].file == str(small_letter)
 
 
 # ------------------------------------------------------------ file watching
@@ -625,3 +625,78 @@ def test_a_register_folder_the_user_picks_resolves_references_and_is_remembered(
     assert window.current_letter.entity("far.away").name == "Fara Way"
     assert "1 more reference resolves" in window.statusBar().currentMessage()
     assert Settings().load().register_folders == [str(registers.resolve())]
+
+
+def test_a_broken_register_beside_the_letter_is_told_in_diagnostics(make_window, tmp_path):
+    # The window's lazy registers implement the registers' Protocol (files, errors), so
+    # the window says what --check says, instead of "(no register files were found)".
+    tei = 'xmlns="http://www.tei-c.org/ns/1.0"'
+    header = (
+        "<teiHeader><fileDesc><titleStmt><title>T</title></titleStmt>"
+        "<publicationStmt><p>p</p></publicationStmt><sourceDesc><p>s</p></sourceDesc>"
+        "</fileDesc></teiHeader>"
+    )
+    (tmp_path / "people.xml").write_text(
+        f"<TEI {tei}>{header}<text><body><listPerson><person xml:id='b'></body></text></TEI>",
+        encoding="utf-8",
+    )
+    letter = tmp_path / "letter.xml"
+    letter.write_text(
+        f'<TEI {tei}>{header}<text><body><p><persName ref="#nobody">Nobody</persName> wrote.'
+        "</p></body></text></TEI>",
+        encoding="utf-8",
+    )
+    window = make_window(letter)
+    tree = window.panel.diagnostics
+    rows = [tree.topLevelItem(i) for i in range(tree.row_count())]
+    codes = {row.text(1): row.text(2) for row in rows}
+    assert "register-unreadable" in codes, codes
+    assert "people.xml" in codes["register-unreadable"]
+    assert "no register files were found" not in codes.get("dangling-ref", "")
+
+
+def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, tmp_path):
+    # app.run starts the window without its collection panels and docks them, and starts
+    # indexing, once the letter has been painted.
+    from viewer.gui.app import _after_first_paint, attach_collection, build
+    from viewer.gui.crash import uninstall
+
+    window, _settings, handler = build(make_args(), collection=False, restore=False)
+    qtbot.addWidget(window)
+    try:
+        assert window.letter_list is None and window.indexer is None
+        assert window.open_letter(str(small_letter))
+        window.set_selection(["p2"])
+        attached = []
+        _after_first_paint(
+            window,
+            lambda: (attach_collection(window, [str(small_letter.parent)]), attached.append(1)),
+        )
+        assert attached == []
+        window.show()
+        qtbot.waitUntil(lambda: bool(attached), timeout=10_000)
+        assert window.wait_for_index(30000)
+        assert window.letter_dock.isVisible()
+        assert [row[0].file for row in window.letter_list.rows()] == [str(small_letter)]
+        assert window.letter_list.model.current == str(small_letter)
+        # The letter list follows the session's selection from then on.
+        window.set_selection(["nobody.named.so"])
+        assert window.letter_list.rows() == []
+        window.set_selection([])
+        assert len(window.letter_list.rows()) == 1
+        window.indexer.shutdown()
+    finally:
+        uninstall(handler)
+
+
+def test_the_caret_and_the_letter_reach_session_observers(window) -> None:
+    # What a new panel would do: observe the session through the bridge.
+    shown, carets = [], []
+    window.bridge.letterShown.connect(shown.append)
+    window.bridge.caretMoved.connect(carets.append)
+    cursor = window.view.textCursor()
+    cursor.setPosition(25)
+    window.view.setTextCursor(cursor)
+    assert window.session.caret == 25 and carets[-1] == 25
+    assert window.reload()
+    assert shown == [window.current_letter]

@@ -6,7 +6,9 @@ the letter pane (plain, Ctrl, Shift, double), the keyboard (F3, Shift+F3,
 Esc, Ctrl+F, zoom, Tab, arrows, Enter, typing into the search field), clicks
 on random rows of every panel, kind toggles, the reading toggle, tooltips,
 resizes, and switching between the ICBL letter, corpus letters from four
-editions, a letter full of markup characters and a broken file.
+editions, a letter full of markup characters and a broken file. The rest of a long
+letter arrives when the monkey's deliver_rest action says so (the session's runner is
+injected), so that no run depends on how a thread is scheduled.
 
 Nothing may go wrong: no exception (the crash handler ``build`` installs would
 report it, and its reports must stay empty), no dialog but the one expected
@@ -149,9 +151,29 @@ MODIFIERS = [
 SEARCHES = ["Will", "hrw", "<b>", "&", "ä", "zz", "\u202e", "", "a b", "*", "[", "("]
 
 
+class HeldRunner:
+    """The session's runner for the monkey: the rest of a long letter is read when the
+    monkey says so (its deliver_rest action), never by a thread racing it."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def __call__(self, work, done) -> None:
+        self.jobs.append((work, done))
+
+    def deliver(self) -> None:
+        # Every rest asked for so far; those of letters replaced since are dropped unread.
+        jobs, self.jobs = self.jobs, []
+        for work, done in jobs:
+            done(work())
+
+
 class Monkey:
-    def __init__(self, qtbot, window, letters: list[Path], broken: Path, seed: int) -> None:
+    def __init__(
+        self, qtbot, window, letters: list[Path], broken: Path, seed: int, runner: HeldRunner
+    ) -> None:
         self.qtbot = qtbot
+        self.runner = runner
         self.window = window
         self.letters = letters
         self.broken = broken
@@ -173,6 +195,7 @@ class Monkey:
             (self.resize, 2),
             (self.switch_letter, 4),
             (self.open_broken, 1),
+            (self.deliver_rest, 3),
         ]
         choices = [action for action, weight in weighted for _ in range(weight)]
         for step in range(actions):
@@ -268,13 +291,15 @@ class Monkey:
         self.window.set_reading(self.rng.choice(["normalised", "diplomatic"]))
 
     def let_rest_arrive(self) -> None:
-        """Wait until a long letter being read is whole (at once when none is).
+        """Deliver any rest asked for and wait until the letter is whole (at once when it is).
 
-        Whether a rest arrives on its own between two actions depends on the
-        machine's speed; waiting here, every REST_EVERY steps, makes every run of
-        a seed see at least the same arrivals. It draws nothing from the seeded
-        random sequence, so a seed's actions stay those it found bugs with.
+        deliver_rest may let the monkey go on while the whole letter's document is
+        built between events, and a letter switch then drops it: how many letters
+        become whole would depend on how the build's time slices fall. Waiting
+        here, every REST_EVERY steps, gives every run of a seed the same arrivals
+        at least; it draws nothing from the seeded random sequence.
         """
+        self.runner.deliver()
         self.qtbot.waitUntil(lambda: self.window.complete, timeout=60_000)
 
     def resize(self) -> None:
@@ -283,6 +308,13 @@ class Monkey:
     def switch_letter(self) -> None:
         path = self.rng.choice(self.letters)
         assert self.window.open_letter(str(path)), self.window.last_error
+
+    def deliver_rest(self) -> None:
+        self.runner.deliver()
+        if self.rng.random() < 0.5:
+            # The user waits for the whole letter (its document is built between events)...
+            self.qtbot.waitUntil(lambda: self.window.complete, timeout=60_000)
+        # ... or goes on clicking while it is built.
 
     def open_broken(self) -> None:
         assert self.window.open_letter(str(self.broken)) is False
@@ -319,7 +351,8 @@ def run_monkey(
         (),
         {"paths": [], "select": [], "screenshot": None, "reading": "normalised", "registers": []},
     )()
-    window, _settings, handler = build(args, interactive=True, restore=False)
+    runner = HeldRunner()
+    window, _settings, handler = build(args, interactive=True, restore=False, runner=runner)
     qtbot.addWidget(window)
     try:
         assert window.open_letter(str(ICBL)), window.last_error
@@ -328,12 +361,13 @@ def run_monkey(
         qtbot.waitExposed(window)
         window.activateWindow()
 
-        monkey = Monkey(qtbot, window, letters, broken, seed)
+        monkey = Monkey(qtbot, window, letters, broken, seed, runner)
         completed: list = []
         window.letter_completed.connect(completed.append)
         started = time.monotonic()
         monkey.run(actions)
         completed_meanwhile = len(completed)
+        runner.deliver()
         qtbot.waitUntil(lambda: window.complete, timeout=60_000)
         QApplication.processEvents()
         elapsed = time.monotonic() - started
@@ -353,7 +387,10 @@ def run_monkey(
         assert window.open_letter(str(ICBL))
         window.set_selection(["pers.williams.jody"])
         assert window.view.emphasised_count > 0
-        print(f"\nmonkey: {actions} actions in {elapsed:.1f} s: {sorted(monkey.counts.items())}")
+        print(
+            f"\nmonkey: {actions} actions in {elapsed:.1f} s: {sorted(monkey.counts.items())}; "
+            f"{completed_meanwhile} letters became whole meanwhile"
+        )
         return completed_meanwhile
     finally:
         uninstall(handler)

@@ -159,7 +159,7 @@ def test_selection_made_meanwhile_and_kept_on_reload(qtbot, make_window, long_le
     assert window.reload()
     assert not window.complete
     # Kept whole while only the first part (without the entity) is shown...
-    assert late in window._selection
+    assert late in window.selection
     qtbot.waitUntil(lambda: window.complete, timeout=WAIT_MS)
     # ... and shown again once the whole letter is.
     assert window.view.selected_entities() == {late}

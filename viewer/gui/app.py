@@ -8,7 +8,13 @@ ICBL letter), ``--select`` (an unknown id: a status notice, or with
 ``--screenshot`` one stderr line and exit 2), ``--screenshot`` (render the
 window to a PNG and exit 0, with no display needed), and saving the window's
 state on close. Nothing imported here is more than the first frame needs:
-dialogs are imported when they are shown.
+dialogs are imported when they are shown, and an interactive start docks the
+collection's panels (viewer.gui.collection_ui) only after the first paint.
+
+:func:`build` is the composition root: settings, the register catalog, the
+Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
+runner, the widgets, and the window they are passed to. A new panel is built
+here and docked with ``window.add_panel``; it observes ``window.bridge``.
 
 ``EPISTOLA_BENCH_STARTUP=1`` makes the window print
 ``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint and quit
@@ -154,7 +160,9 @@ def run(args) -> int:
     if APP_ICON.is_file():
         app.setWindowIcon(QIcon(str(APP_ICON)))
 
-    window, settings, handler = build(args, interactive=interactive, restore=not screenshot)
+    window, settings, handler = build(
+        args, interactive=interactive, restore=not screenshot, collection=bool(screenshot)
+    )
     try:
         select = getattr(args, "select", None) or []
         # A long letter opens in two stages when someone is there to watch; --select and
@@ -181,17 +189,17 @@ def run(args) -> int:
         # shipped letters. Indexing runs in the background once the window shows.
         collection_paths = list(getattr(args, "paths", None) or []) or [str(LETTERS)]
         if screenshot:
-            window.collection.open_paths(collection_paths, open_letter=False)
-            window.collection.wait_for_index(30000)
+            window.open_paths(collection_paths, open_letter=False)
+            window.wait_for_index(30000)
             return _screenshot(app, window, screenshot)
 
         window.show()
         if bench:
-            _quit_after_first_paint(app, window)
+            _after_first_paint(window, lambda: _report_first_paint(app))
         else:
-            QTimer.singleShot(
-                0, lambda: window.collection.open_paths(collection_paths, open_letter=False)
-            )
+            # The collection's panels (and their module) are not needed for the first
+            # paint: they are docked, and indexing starts, right after it.
+            _after_first_paint(window, lambda: attach_collection(window, collection_paths))
         return app.exec()
     finally:
         from viewer.gui.crash import uninstall
@@ -199,14 +207,28 @@ def run(args) -> int:
         uninstall(handler)
 
 
-def build(args, *, interactive: bool = True, restore: bool = True):
-    """Settings, catalog, widgets and window, wired; returns (window, settings, crash handler)."""
+def build(
+    args,
+    *,
+    interactive: bool = True,
+    restore: bool = True,
+    collection: bool = True,
+    cache_dir=None,
+    runner=None,
+):
+    """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
+    handler). With ``collection`` False the window starts without its collection panels
+    (attach them with :func:`attach_collection`). ``cache_dir``: where the collection index is
+    cached (None: the user's cache). ``runner``: the session's runner for the rest of long
+    letters (None: the bridge's thread; tests pass one they step)."""
+    from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
     from viewer.gui.main_window import MainWindow
     from viewer.gui.panels import SidePanel
     from viewer.model import StagedLetter
+    from viewer.session import Session
     from viewer.settings import Settings
     from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
@@ -231,28 +253,55 @@ def build(args, *, interactive: bool = True, restore: bool = True):
     if restore and reading == "normalised":
         reading = settings.reading
 
+    bridge = SessionBridge()
+    session = Session(
+        loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
+    )
+    bridge.relay(session)
     window = MainWindow(
-        loader=loader,
+        session=session,
+        bridge=bridge,
         letter_view=LetterView(),
         side_panel=SidePanel(),
         legend=KindLegend(),
+        collection=collection_parts(catalog, cache_dir) if collection else None,
         settings=settings,
-        reading=reading,
+        catalog=catalog,
+        save_settings_on_close=restore,
     )
+    bridge.setParent(window)
     built.append(window)
-    window.catalog = catalog
-    window.save_settings_on_close = restore
-    from viewer.gui.collection_ui import install_collection
-
-    # The collection takes dropped files and folders (a folder becomes the letter list).
-    window.collection = install_collection(window, settings, catalog)
     if restore:
         window.restore_state()
     return window, settings, handler
 
 
+def collection_parts(catalog, cache_dir=None):
+    """The collection's panels and indexer, for MainWindow.attach_collection."""
+    from PySide6.QtCore import QCoreApplication
+
+    from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
+    from viewer.gui.main_window import CollectionParts
+
+    indexer = Indexer(catalog, cache_dir)
+    # The collection's indexing threads are stopped before Python and Qt tear down.
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(indexer.shutdown)
+    return CollectionParts(LetterListPanel(), RegisterPanel(), SearchPanel(), indexer)
+
+
+def attach_collection(window, paths: list[str]) -> None:
+    """Give ``window`` its collection panels and start reading ``paths`` as the collection."""
+    if window.indexer is None:
+        window.attach_collection(collection_parts(window.catalog))
+    window.open_paths(paths, open_letter=False)
+
+
 class LazyRegisters:
     """The registers for one letter, looked for only when the letter's own register falls short.
+
+    Implements :class:`viewer.tei.resolve.ExternalRegisters` (lookups, ``files``, ``errors``).
 
     The reader tries the letter's own entries first and asks the external
     registers only for a reference they do not cover, so a self-contained
@@ -274,6 +323,16 @@ class LazyRegisters:
     @property
     def searched(self) -> bool:
         return self._found is not None
+
+    @property
+    def files(self) -> list[str]:
+        return self.registers.files
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        # Only registers that were searched for can have failed this letter: a letter
+        # whose own register answers every reference never looks for register files.
+        return self._found.errors if self._found is not None else []
 
     def lookup_id(self, entity_id: str):
         return self.registers.lookup_id(entity_id)
@@ -312,7 +371,8 @@ def _screenshot(app, window, png: str) -> int:
     return EXIT_OK
 
 
-def _quit_after_first_paint(app, window) -> None:
+def _after_first_paint(window, action) -> None:
+    """Run ``action`` once the letter pane has been painted for the first time."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
@@ -321,19 +381,26 @@ def _quit_after_first_paint(app, window) -> None:
         def eventFilter(self, watched, event):
             if event.type() == QEvent.Type.Paint and not self.done:
                 self.done = True
-
-                def report() -> None:
-                    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
-                    sys.stderr.flush()
-                    app.quit()
-
-                # After this paint the backing store is flushed; report once it is.
-                QTimer.singleShot(0, report)
+                # After this paint the backing store is flushed; act once it is.
+                QTimer.singleShot(0, action)
             return False
 
     watcher = FirstPaint(window)
-    target = getattr(window.view, "viewport", None)
-    (target() if callable(target) else window).installEventFilter(watcher)
+    window.view.viewport().installEventFilter(watcher)
 
 
-__all__ = ["apply_select", "build", "default_letter", "first_letter_in", "run"]
+def _report_first_paint(app) -> None:
+    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
+    sys.stderr.flush()
+    app.quit()
+
+
+__all__ = [
+    "apply_select",
+    "attach_collection",
+    "build",
+    "collection_parts",
+    "default_letter",
+    "first_letter_in",
+    "run",
+]

@@ -10,10 +10,10 @@ Owns every Qt part of collections:
   with its letters and mentions, filtered as one types);
 * :class:`SearchPanel` (full-text search across the collection);
 * :class:`IndexJob` (indexing on a QThread, so the window stays responsive);
-* :class:`CollectionController`, made by :func:`install_collection`, which
-  docks the panels in the window, adds the menu actions (Open Folder, Search,
-  next/previous letter, folders in Open Recent) and wires the window's
-  signals to them.
+* :class:`Indexer` (one indexing run at a time, cancelling and queueing).
+
+The window docks the panels, owns their actions and wires them (to the
+session, which holds the open collection and its match mode).
 
 What is indexed, filtered and found is decided in :mod:`viewer.collection`;
 the models here are thin adapters over its lists (filtering happens in
@@ -47,17 +47,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -68,7 +65,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.filtering import fold
+from viewer.filtering import fold, plural
 from viewer.gui.kinds import is_dark, kind_label, swatch_icon
 from viewer.gui.panels import plain_tooltip
 
@@ -91,10 +88,6 @@ def normalise_for_compare(path: str) -> str:
     from viewer.collection import normalise_for_compare as normalise
 
     return normalise(path)
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {plural or word + 's'}"
 
 
 # ================================================================ letter list
@@ -197,7 +190,7 @@ class LetterListModel(QAbstractTableModel):
                 lines.append(f"{summary.sender or '?'} → {summary.recipient or '?'}")
             if summary.date_text and summary.date_text != summary.when:
                 lines.append(summary.date_text)
-            lines.append(f"{_plural(summary.mentions, 'mention')} · {summary.file}")
+            lines.append(f"{plural(summary.mentions, 'mention')} · {summary.file}")
             if is_current:
                 lines.append("(open now)")
             return plain_tooltip("\n".join(lines))
@@ -365,7 +358,7 @@ class LetterListPanel(QWidget):
         errors = index.errors if index is not None else []
         if errors:
             self.errors_label.setText(
-                f"{_plural(len(errors), 'file')} could not be read and "
+                f"{plural(len(errors), 'file')} could not be read and "
                 f"{'was' if len(errors) == 1 else 'were'} skipped"
             )
         self.errors_box.setVisible(bool(errors))
@@ -385,10 +378,6 @@ class LetterListPanel(QWidget):
     @property
     def match_all(self) -> bool:
         return self._match_all
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self._ids)
 
     def set_current(self, file: str | None) -> None:
         self.model.set_current(file)
@@ -411,7 +400,7 @@ class LetterListPanel(QWidget):
         box.setWindowTitle("Files that could not be read")
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(
-            f"{_plural(len(index.errors), 'file')} in the collection could not be read; "
+            f"{plural(len(index.errors), 'file')} in the collection could not be read; "
             "the other letters are listed."
         )
         box.setDetailedText("\n".join(f"{e.file}: {e.message}" for e in index.errors))
@@ -451,11 +440,11 @@ class LetterListPanel(QWidget):
             if len(self._ids) > 1:
                 names = f"{'all' if self._match_all else 'any'} of {names}"
             self.summary_label.setText(
-                f"{shown:,} of {_plural(len(index.letters), 'letter')} {verb} {names}"
+                f"{shown:,} of {plural(len(index.letters), 'letter')} {verb} {names}"
             )
         else:
             where = Path(index.folder).name or index.folder
-            self.summary_label.setText(f"{_plural(len(index.letters), 'letter')} in {where}")
+            self.summary_label.setText(f"{plural(len(index.letters), 'letter')} in {where}")
         empty = index is not None and index.is_empty and not indexing
         self.table.setVisible(not empty)
         self.empty_label.setVisible(empty)
@@ -578,8 +567,8 @@ class RegisterModel(QAbstractListModel):
         entity = self.collection.entities[position]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                f"{entity.name}  ·  {_plural(len(entity.letters), 'letter')}, "
-                f"{_plural(entity.mentions, 'mention')}"
+                f"{entity.name}  ·  {plural(len(entity.letters), 'letter')}, "
+                f"{plural(entity.mentions, 'mention')}"
             )
         if role == Qt.ItemDataRole.DecorationRole:
             icon = self._icons.get(entity.kind)
@@ -591,8 +580,8 @@ class RegisterModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tooltip(
                 f"{entity.name}\n{kind_label(entity.kind)} · {entity.id}\n"
-                f"{_plural(len(entity.letters), 'letter')}, "
-                f"{_plural(entity.mentions, 'mention')} in the text"
+                f"{plural(len(entity.letters), 'letter')}, "
+                f"{plural(entity.mentions, 'mention')} in the text"
             )
         if role == Qt.ItemDataRole.UserRole:
             return entity.id
@@ -719,9 +708,9 @@ class RegisterPanel(QWidget):
         self.model.set_rows(self._with_headings(positions) if kind is None else positions)
         total = len(index.entities) if kind is None else self._kind_total(kind)
         self.count_label.setText(
-            f"{len(positions):,} of {_plural(total, 'entity', 'entities')}"
+            f"{len(positions):,} of {plural(total, 'entity', 'entities')}"
             if words
-            else _plural(total, "entity", "entities")
+            else plural(total, "entity", "entities")
         )
 
     def _kind_total(self, kind: str) -> int:
@@ -883,7 +872,7 @@ class SearchPanel(QWidget):
         else:
             letters = len({hit.file for hit in hits})
             more = "+" if len(hits) >= SEARCH_LIMIT else ""
-            self.label.setText(f"{_plural(len(hits), 'hit')}{more} in {_plural(letters, 'letter')}")
+            self.label.setText(f"{plural(len(hits), 'hit')}{more} in {plural(letters, 'letter')}")
 
     def _item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         position = item.data(0, Qt.ItemDataRole.UserRole)
@@ -970,175 +959,49 @@ class IndexJob(QObject):
             self.thread.quit()
 
 
-# ================================================================= controller
+# =================================================================== indexer
 
 
-class CollectionController(QObject):
-    """Wires collections into a MainWindow; made by :func:`install_collection`."""
+class Indexer(QObject):
+    """Reads collections in the background, one run at a time; says what it found.
 
-    index_ready = Signal(object)  # CollectionIndex
-    indexing_started = Signal(str)
+    Holds no window, widget or selection: the window starts runs, shows their
+    progress, and hands each finished index to the session.
+    """
 
-    def __init__(self, window, settings, catalog, cache_dir=None) -> None:
-        super().__init__(window)
-        self.window = window
-        self.settings = settings
+    started = Signal(str)  # what is being read, for the status bar
+    progress = Signal(int, int)  # done, total
+    finished = Signal(object)  # the CollectionIndex of a run not superseded
+    failed = Signal(str)
+    idle = Signal()  # the last run has ended
+
+    def __init__(self, catalog, cache_dir=None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.catalog = catalog
         self.cache_dir = cache_dir
-        self.index: CollectionIndex | None = None
         self.folder: str | None = None
         self._job: IndexJob | None = None
         self._jobs: list[IndexJob] = []  # kept alive until their threads end
         self._pending: Callable[[], None] | None = None
-        self._selection: frozenset[str] = frozenset()
-        self._reselect: frozenset[str] | None = None
-        self._open_first = False
         self._extra_files: list[str] = []
 
-        self.letter_list = LetterListPanel()
-        self.register_panel = RegisterPanel()
-        self.search_panel = SearchPanel()
-        match_all = getattr(settings, "match_all", True) if settings is not None else True
-        self.letter_list.set_match_all(match_all)
-
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
-        self.letter_dock: QDockWidget = window.add_panel(self.letter_list, "Letters", left)
-        self.register_dock: QDockWidget = window.add_panel(
-            self.register_panel, "Collection Register", left
-        )
-        self.search_dock: QDockWidget = window.add_panel(
-            self.search_panel, "Search", Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.search_dock.hide()
-        # Wide enough for date, sender and recipient beside the title.
-        window.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
-        self._build_actions()
-        self._wire()
-
-    # -- construction ----------------------------------------------------------
-    def _build_actions(self) -> None:
-        window = self.window
-        self.open_folder_action = QAction("Open &Folder…", window)
-        self.open_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.open_folder_action.setStatusTip("Open a folder of letters as a collection")
-        self.open_folder_action.triggered.connect(lambda _c=False: self.choose_folder())
-        window.addAction(self.open_folder_action)
-        file_menu: QMenu = window.menu("File")
-        actions = file_menu.actions()
-        before = actions[1] if len(actions) > 1 else None
-        file_menu.insertAction(before, self.open_folder_action)
-
-        self.search_action = QAction("&Search in Collection…", window)
-        self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
-        self.search_action.setStatusTip("Search the text of every letter in the collection")
-        self.search_action.triggered.connect(lambda _c=False: self.show_search())
-        window.addAction(self.search_action)
-        window.menu("Edit").addAction(self.search_action)
-
-        self.next_letter_action = QAction("Ne&xt Letter", window)
-        self.next_letter_action.setShortcut(QKeySequence("Ctrl+PgDown"))
-        self.next_letter_action.setStatusTip("Open the next letter of the list")
-        self.next_letter_action.triggered.connect(lambda _c=False: self.open_adjacent(1))
-        self.previous_letter_action = QAction("Pre&vious Letter", window)
-        self.previous_letter_action.setShortcut(QKeySequence("Ctrl+PgUp"))
-        self.previous_letter_action.setStatusTip("Open the previous letter of the list")
-        self.previous_letter_action.triggered.connect(lambda _c=False: self.open_adjacent(-1))
-        go = window.menu("Go")
-        go.addSeparator()
-        for action in (self.next_letter_action, self.previous_letter_action):
-            window.addAction(action)
-            go.addAction(action)
-
-        self.recent_menu = self._find_recent_menu()
-        if self.recent_menu is None:
-            self.recent_menu = QMenu("Open &Recent", window)
-            file_menu.insertMenu(before, self.recent_menu)
-        # Connected after the window's own filler, so this one has the last word:
-        # folders open as collections, files as letters.
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-
-    def _find_recent_menu(self) -> QMenu | None:
-        for action in self.window.menu("File").actions():
-            menu = action.menu()
-            if menu is not None and "recent" in action.text().replace("&", "").lower():
-                return menu
-        return None
-
-    def _wire(self) -> None:
-        window = self.window
-        window.selection_changed.connect(self._selection_changed)
-        window.letter_opened.connect(self._letter_opened)
-        window.paths_dropped.connect(self.open_paths)
-        self.letter_list.letterActivated.connect(self.open_letter_from_list)
-        self.letter_list.matchModeChanged.connect(self._match_mode_changed)
-        self.letter_list.cancelRequested.connect(self.cancel_indexing)
-        self.letter_list.clearRequested.connect(lambda: window.set_selection(()))
-        self.letter_list.openFolderRequested.connect(self.choose_folder)
-        self.register_panel.entitiesActivated.connect(self._register_activated)
-        self.search_panel.hitActivated.connect(self.open_hit)
-        if window.current_letter is not None:
-            self.letter_list.set_current(window.current_letter.file)
-
-    # -- opening ---------------------------------------------------------------
-    def choose_folder(self) -> None:
-        start = self.folder or (
-            str(Path(self.window.current_letter.file).parent)
-            if self.window.current_letter is not None
-            else str(Path.home())
-        )
-        folder = QFileDialog.getExistingDirectory(self.window, "Open a folder of letters", start)
-        if folder:
-            self.open_folder(folder)
-
-    def open_paths(self, paths: Sequence[str], *, open_letter: bool = True) -> None:
-        """Folders and files from the command line or a drop.
-
-        The first folder opens as the collection; files are added to the list
-        and the first of them opens. With ``open_letter`` False no letter is
-        opened (the caller has opened one already): only the list is built.
-        """
-        paths = [os.fspath(p) for p in paths]
-        folders = [p for p in paths if os.path.isdir(p)]
-        files = [p for p in paths if not os.path.isdir(p)]
-        if folders:
-            self.open_folder(folders[0], open_first=open_letter and not files)
-            if len(folders) > 1:
-                self.window.status(f"Opened {folders[0]} as the collection; one folder at a time")
-        if files:
-            missing = [f for f in files if not os.path.exists(f)]
-            files = [f for f in files if os.path.exists(f)]
-            if missing:
-                self.window.status(f"No such file: {missing[0]}")
-            if files:
-                if open_letter:
-                    self.window.open_letter(files[0])
-                self.add_files(files)
-
-    def open_folder(self, folder: str, *, open_first: bool = True) -> None:
-        """Index ``folder`` in the background and list its letters."""
-        folder = os.path.abspath(folder)
-        if not os.path.isdir(folder):
-            self.window.status(f"{folder} is not a folder")
-            return
+    def index_folder(self, folder: str, reading: str) -> None:
+        """Read ``folder`` (a run in progress is cancelled first)."""
         self.folder = folder
         self._extra_files = []
-        self._open_first = open_first
-        if self.settings is not None:
-            self.settings.add_recent(folder)
-            self.settings.save()
-        register_dirs = [str(d) for d in getattr(self.catalog, "extra_folders", [])]
-        reading = getattr(self.window, "reading", "normalised")
+        register_dirs = [str(d) for d in self.catalog.extra_folders]
+        catalog, cache_dir = self.catalog, self.cache_dir
         from viewer.collection import index_folder
 
         def work(progress, cancel):
             index = index_folder(
                 folder,
                 register_dirs=register_dirs,
-                cache_dir=self.cache_dir,
+                cache_dir=cache_dir,
                 progress=progress,
                 cancel=cancel,
                 reading=reading,
-                catalog=self.catalog,
+                catalog=catalog,
             )
             # Here, off the GUI thread: the first search would otherwise fold
             # every letter's text while the window waits.
@@ -1147,24 +1010,25 @@ class CollectionController(QObject):
 
         self._start(work, f"Reading {folder}…", replace=True)
 
-    def add_files(self, files: Sequence[str]) -> None:
-        """Add letter files to the list (read in the background)."""
+    def add_files(self, files: Sequence[str], base: Callable[[], object], reading: str) -> None:
+        """Read letter files and merge them into ``base()`` (the collection shown when the
+        run starts, or None)."""
         paths = [os.path.abspath(f) for f in files]
         self._extra_files.extend(p for p in paths if p not in self._extra_files)
-        reading = getattr(self.window, "reading", "normalised")
+        catalog = self.catalog
         from viewer.collection import index_files
 
         def work(progress, cancel):
             added = index_files(
-                paths, reading=reading, progress=progress, cancel=cancel, catalog=self.catalog
+                paths, reading=reading, progress=progress, cancel=cancel, catalog=catalog
             )
             # Runs are one at a time, so the collection read here is the one shown.
-            base = self.index
-            index = base.merged(added) if base is not None else added
+            shown = base()
+            index = shown.merged(added) if shown is not None else added
             index.prepare_search()
             return index
 
-        self._start(work, f"Reading {_plural(len(paths), 'file')}…", replace=False)
+        self._start(work, f"Reading {plural(len(paths), 'file')}…", replace=False)
 
     def _start(self, work: Callable[..., CollectionIndex], text: str, replace: bool) -> None:
         if self._job is not None:
@@ -1174,19 +1038,16 @@ class CollectionController(QObject):
             self._pending = lambda: self._start(work, text, replace)
             return
         job = IndexJob(work)
-        job.replace = replace  # type: ignore[attr-defined]
         job.progress.connect(self._progress)
         job.finished.connect(self._finished)
         job.failed.connect(self._failed)
         job.thread.finished.connect(self._threads_done)
         self._job = job
         self._jobs.append(job)
-        self.letter_list.set_indexing(True, 0, 0)
-        self.window.status(text)
-        self.indexing_started.emit(text)
+        self.started.emit(text)
         job.start()
 
-    def cancel_indexing(self) -> None:
+    def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
             self._pending = None
@@ -1195,71 +1056,34 @@ class CollectionController(QObject):
     def indexing(self) -> bool:
         return self._job is not None
 
-    # -- job results -----------------------------------------------------------
     def _progress(self, job: IndexJob, done: int, total: int) -> None:
         if job is self._job:
-            self.letter_list.set_indexing(True, done, total)
+            self.progress.emit(done, total)
 
     def _finished(self, job: IndexJob, result: CollectionIndex) -> None:
         if job is not self._job:
             return
         superseded = self._pending is not None and job.cancelled
         if not superseded:
-            self.index = result
-            self._show_index(result)
+            self.finished.emit(result)
 
     def _failed(self, job: IndexJob, message: str) -> None:
-        if job is not self._job:
-            return
-        from viewer.gui.dialogs import show_error
-
-        self.window.status(f"The collection could not be read: {message}")
-        show_error(self.window, "Cannot open the collection", message)
+        if job is self._job:
+            self.failed.emit(message)
 
     def _threads_done(self) -> None:
         for job in [j for j in self._jobs if j.thread.isFinished()]:
             self._jobs.remove(job)
             if job is self._job:
                 self._job = None
-                self.letter_list.set_indexing(False)
         if self._job is None:
             pending, self._pending = self._pending, None
             if pending is not None:
                 pending()
+            else:
+                self.idle.emit()
 
-    def _show_index(self, result: CollectionIndex) -> None:
-        index = self.index
-        assert index is not None
-        self.letter_list.set_index(index)
-        self.letter_list.set_filter(self._selection)
-        self.register_panel.set_index(index)
-        self.register_panel.set_selection(self._selection)
-        self.search_panel.set_index(index)
-        current = self.window.current_letter
-        if current is not None:
-            self.letter_list.set_current(current.file)
-        stats = result.stats
-        parts = [f"{_plural(len(index.letters), 'letter')}"]
-        if stats.cached and stats.parsed:
-            parts.append(f"{stats.parsed:,} read, {stats.cached:,} from the cache")
-        if index.errors:
-            parts.append(f"{_plural(len(index.errors), 'file')} could not be read")
-        message = ", ".join(parts)
-        if result.cancelled:
-            message = f"Indexing cancelled: {message} so far"
-        elif index.is_empty:
-            message = f"No letters in {index.folder}"
-        for note in result.notes:
-            message += f". {note}"
-        self.window.status(message)
-        self.index_ready.emit(index)
-        if self._open_first and index.letters and not result.cancelled:
-            self._open_first = False
-            in_collection = current is not None and index.letter(current.file) is not None
-            if not in_collection and self.letter_list.model.rowCount():
-                self.letter_list.activate_row(0)
-
-    def wait_for_index(self, timeout_ms: int = 30000) -> bool:
+    def wait(self, timeout_ms: int = 30000) -> bool:
         """Process events until indexing (and anything queued after it) is done."""
         deadline = QDeadlineTimer(timeout_ms)
         while self._job is not None or self._pending is not None or self._jobs:
@@ -1271,132 +1095,17 @@ class CollectionController(QObject):
         QCoreApplication.processEvents()
         return True
 
-    # -- letters, selection, search --------------------------------------------
-    def open_letter_from_list(self, file: str) -> bool:
-        current = self.window.current_letter
-        if current is not None and normalise_for_compare(current.file) == normalise_for_compare(
-            file
-        ):
-            return True
-        # Opening a letter clears the window's selection; the list is narrowed by
-        # it, so it is put back once the letter is shown.
-        self._reselect = self._selection or None
-        ok = self.window.open_letter(file)
-        if not ok:
-            self._reselect = None
-        return ok
-
-    def open_adjacent(self, step: int) -> bool:
-        model = self.letter_list.model
-        if model.rowCount() == 0:
-            return False
-        row = model.row_of(model.current)
-        target = 0 if row < 0 else row + step
-        if not 0 <= target < model.rowCount():
-            return False
-        return self.open_letter_from_list(model.summary(target).file)
-
-    def open_hit(self, hit: Hit, query: str) -> bool:
-        current = self.window.current_letter
-        same = current is not None and normalise_for_compare(current.file) == normalise_for_compare(
-            hit.file
-        )
-        if not same and not self.window.open_letter(hit.file):
-            return False
-        if self.window.complete:
-            return self._show_hit(hit, query)
-        # A long letter shows its first part first; the hit may lie beyond it.
-        self.window.when_complete(lambda: self._show_hit(hit, query))
-        return True
-
-    def _show_hit(self, hit: Hit, query: str) -> bool:
-        letter = self.window.current_letter
-        if letter is None:
-            return False
-        start, end = hit.start, hit.end
-        found = letter.text[start:end]
-        if fold(" ".join(found.split())) != fold(" ".join(query.split())):
-            # The letter shows another reading, or changed since it was indexed.
-            from viewer.collection import locate
-
-            span = locate(letter.text, query, near=start)
-            if span is None:
-                self.window.status(f"“{query.strip()}” is no longer in this letter")
-                return False
-            start, end = span
-        self.window.show_text_range(start, end)
-        return True
-
-    def show_search(self) -> None:
-        self.search_dock.show()
-        self.search_dock.raise_()
-        self.search_panel.focus()
-
-    def _register_activated(self, ids: list, additive: bool) -> None:
-        wanted = frozenset(ids)
-        if additive:
-            self.window.set_selection(self._selection ^ wanted)
-        elif self._selection == wanted:
-            self.window.set_selection(())
-        else:
-            self.window.set_selection(wanted)
-
-    def _selection_changed(self, ids) -> None:
-        ids = frozenset(ids)
-        if self._reselect is not None and not ids:
-            return  # the letter being opened cleared it; it comes back in _letter_opened
-        self._selection = ids
-        self.letter_list.set_filter(ids)
-        self.register_panel.set_selection(ids)
-
-    def _letter_opened(self, letter) -> None:
-        self.letter_list.set_current(letter.file)
-        reselect, self._reselect = self._reselect, None
-        if reselect:
-            self.window.set_selection(reselect)
-
-    def _match_mode_changed(self, match_all: bool) -> None:
-        if self.settings is not None:
-            self.settings.match_all = match_all
-
-    def _fill_recent(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        recent = list(self.settings.recent_files) if self.settings is not None else []
-        for path in recent:
-            is_folder = os.path.isdir(path)
-            name = Path(path).name or path
-            action = menu.addAction(f"{name}{os.sep}" if is_folder else name)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            if is_folder:
-                action.triggered.connect(lambda _c=False, p=path: self.open_folder(p))
-            else:
-                action.triggered.connect(lambda _c=False, p=path: self.window.open_letter(p))
-        if not recent:
-            menu.addAction("(none)").setEnabled(False)
-
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop indexing and wait for the thread (the window is closing)."""
+        """Stop indexing and wait for the threads (the window is closing)."""
         self._pending = None
         for job in list(self._jobs):
             job.stop(timeout_ms)
 
 
-def install_collection(window, settings, catalog, cache_dir=None) -> CollectionController:
-    """Dock the collection panels in ``window``, add their actions and wire the signals."""
-    controller = CollectionController(window, settings, catalog, cache_dir)
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(controller.shutdown)
-    return controller
-
-
 __all__ = [
-    "CollectionController",
     "IndexJob",
+    "Indexer",
     "LetterListPanel",
     "RegisterPanel",
     "SearchPanel",
-    "install_collection",
 ]

@@ -19,11 +19,13 @@ viewport.
 A long letter read in two stages (``viewer.tei.reader.read_letter_staged``) is shown
 with ``set_letter`` for its first part, then ``continue_letter`` builds the whole
 letter's document between events and swaps it in without moving what is on screen.
+
+What needs no Qt (cutting the text into runs, the rendition vocabulary, offsets in
+code points versus UTF-16 units, note targets) is :mod:`viewer.layout`.
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
@@ -51,6 +53,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QTextEdit, QToolTip, QWidget
 
 from viewer.filtering import letterhead_roles
+from viewer.gcpause import paused_gc
 from viewer.gui.kinds import (
     UNRESOLVED,
     contrast_ratio,
@@ -59,6 +62,16 @@ from viewer.gui.kinds import (
     kind_label,
     kind_style,
     unresolved_colour,
+)
+from viewer.layout import (
+    CHOICE,
+    Chain,
+    Key,
+    Layout,
+    Offsets,
+    note_targets,
+    rend_tokens,
+    segment,
 )
 from viewer.model import ENTITY_KINDS, Letter, Mention, Note, Span
 
@@ -81,11 +94,7 @@ _UNSET = object()
 # continue_letter appends for about this long before letting the window handle events.
 APPEND_SLICE_SECONDS = 0.012
 
-# Span styles (viewer.tei.text) -> typographic tokens.
-_CHOICE = ("sic", "corr", "reg", "orig", "abbr", "expan", "am", "ex")
-_EMPHASIS_ELEMENTS = ("hi", "emph", "foreign", "term", "mentioned", "soCalled", "q", "said")
-_ITALIC_BY_DEFAULT = frozenset({"hi", "emph", "foreign", "term", "mentioned"})
-_CHOICE_TIPS = {
+CHOICE_TIPS = {
     "corr": "Corrected; the letter has",
     "reg": "Normalised; the letter has",
     "expan": "Expanded; the letter has",
@@ -102,75 +111,6 @@ _SPAN_TIPS = {
     "unclear": "Unclear reading",
     "supplied": "Supplied by the editors",
 }
-# Words of @rend / @rendition (lower case, "#" stripped) -> tokens. Covers the corpus'
-# editions: Schnitzler's rend values, Jean Paul's and Mitford's rendition pointers.
-_REND_WORDS = {
-    "italic": "italic", "italics": "italic", "i": "italic", "it": "italic", "kursiv": "italic",
-    "bold": "bold", "b": "bold", "fett": "bold",
-    "underline": "underline", "underlined": "underline", "u": "underline", "uu": "underline",
-    "underscore": "underline", "double-underline": "underline", "unterstrichen": "underline",
-    "sup": "sup", "superscript": "sup", "super": "sup", "hoch": "sup",
-    "sub": "sub", "subscript": "sub", "tief": "sub",
-    "strike": "strike", "strikethrough": "strike", "line-through": "strike",
-    "overstrike": "strike", "durchgestrichen": "strike",
-    "small-caps": "smallcaps", "smallcaps": "smallcaps", "sc": "smallcaps",
-    "capitals": "capitals", "caps": "capitals", "uppercase": "capitals",
-    "spaced": "spaced", "spaced-out": "spaced", "g": "spaced", "gesperrt": "spaced",
-    "letterspaced": "spaced",
-    "latintype": "sans", "aq": "sans", "antiqua": "sans",
-    "pre-print": "printed", "printed": "printed",
-}  # fmt: skip
-
-
-def rend_tokens(style: str, detail: str) -> frozenset[str]:
-    """The typographic tokens one span asks for."""
-    if style == "head":
-        return frozenset({"bold"})
-    if style in _CHOICE:
-        return frozenset({"choice"})
-    if style == "del":
-        return frozenset({"strike", "del"})
-    if style == "add":
-        return frozenset({"add"})
-    if style in ("gap", "supplied"):
-        return frozenset({"grey"})
-    if style == "unclear":
-        return frozenset({"grey", "italic"})
-    if style == "figure":
-        return frozenset({"grey", "italic"})
-    if style in _EMPHASIS_ELEMENTS:
-        words = detail.replace(",", " ").replace(";", " ").lower().split()
-        found = {_REND_WORDS[w.lstrip("#")] for w in words if w.lstrip("#") in _REND_WORDS}
-        if not found and style in _ITALIC_BY_DEFAULT and not detail:
-            found.add("italic")
-        if not found and style in ("hi", "emph") and detail:
-            found.add("italic")  # an unknown rendition is still a highlighted passage
-        return frozenset(found)
-    return frozenset()
-
-
-class _Offsets:
-    """Letter offsets (code points) <-> document positions (UTF-16 units).
-
-    They differ only after characters outside the Basic Multilingual Plane, which
-    QTextDocument stores as surrogate pairs; most letters have none.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._astral: list[int] = []
-        if text and max(text) > "\uffff":
-            self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
-        self._qt_astral = [a + i for i, a in enumerate(self._astral)]
-
-    def to_qt(self, offset: int) -> int:
-        if not self._astral:
-            return offset
-        return offset + bisect_left(self._astral, offset)
-
-    def from_qt(self, position: int) -> int:
-        if not self._astral:
-            return position
-        return position - bisect_left(self._qt_astral, position)
 
 
 @dataclass
@@ -237,30 +177,12 @@ def _mix(a: QColor, b: QColor, amount: float) -> QColor:
 
 # A run's look: the chain of mentions around it (innermost first: (kind, unresolved))
 # and its typographic tokens. Runs with equal keys share one QTextCharFormat.
-_Chain = tuple[tuple[str, bool], ...]
-_Key = tuple[_Chain, frozenset[str]]
-
-
-@dataclass
-class _Build:
-    """What set_letter records while it builds, in letter offsets."""
-
-    bounds: list[int]  # segment boundaries: segment i is [bounds[i], bounds[i + 1])
-    inner: list[int]  # innermost mention index of each segment, or -1
-    parent: list[int]  # per mention: the mention it sits in, or -1
-    run_starts: list[int]
-    run_ends: list[int]
-    run_keys: list[int]  # index into keys
-    keys: list[_Key]
-    runs_by_kind: dict[str, list[int]]  # kind -> runs whose chain holds it
-
-
 @dataclass
 class _Continuation:
     """continue_letter's work in progress: ``document`` holds the runs before ``next_run``."""
 
     letter: Letter
-    build: _Build
+    build: Layout
     document: QTextDocument
     formats: list[QTextCharFormat]
     next_run: int = 0
@@ -314,9 +236,9 @@ class LetterView(QTextEdit):
 
         self._letter: Letter | None = None
         self._continuation: _Continuation | None = None
-        self._offsets = _Offsets("")
+        self._offsets = Offsets("")
         self._colours = _Colours.of(self.palette())
-        self._build: _Build | None = None
+        self._build: Layout | None = None
         self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
         self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
         self._dim_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
@@ -373,19 +295,14 @@ class LetterView(QTextEdit):
         self._colours = _Colours.of(self.palette())
         self._overlay_formats = {}
         self._dim_formats = {}
-        self._offsets = _Offsets(letter.text)
+        self._offsets = Offsets(letter.text)
         # The build allocates hundreds of thousands of small objects and frees none:
         # cyclic garbage collection passes in between would only rescan them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self._build = _segment(letter)
+        with paused_gc():
+            self._build = segment(letter)
             # Kinds outside the model's list (a parser extension) still get toggles.
             self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *self._build.runs_by_kind))
             document = self._make_document(letter, self._build)
-        finally:
-            if collecting:
-                gc.enable()
         self._show_document(document)
         self._index_letter(letter)
         self._apply()
@@ -397,7 +314,7 @@ class LetterView(QTextEdit):
         # comes first: opening a big letter should not wait for it.
         QTimer.singleShot(50, self, self._entity_index)
         self._roles = letterhead_roles(letter)
-        self._note_targets = _note_targets(letter)
+        self._note_targets = note_targets(letter)
         self._line_marks = sorted(
             (
                 (self._offsets.to_qt(ref.start), self._line_colour(ref.entities))
@@ -416,11 +333,11 @@ class LetterView(QTextEdit):
 
     # ------------------------------------------------------------ in two stages
     @staticmethod
-    def prepare(letter: Letter) -> _Build:
+    def prepare(letter: Letter) -> Layout:
         """The runs ``continue_letter`` inserts: plain Python, safe in a worker thread."""
-        return _segment(letter)
+        return segment(letter)
 
-    def continue_letter(self, letter: Letter, prepared: _Build | None = None) -> None:
+    def continue_letter(self, letter: Letter, prepared: Layout | None = None) -> None:
         """Show the whole of a letter whose first part is shown (read_letter_staged).
 
         The whole letter's document is built beside the shown one, a slice at a
@@ -429,7 +346,7 @@ class LetterView(QTextEdit):
         scroll position (the first part's text is a prefix of the whole), and
         ``letterCompleted`` is emitted. The result equals ``set_letter(letter)``.
         """
-        build = prepared if prepared is not None else _segment(letter)
+        build = prepared if prepared is not None else segment(letter)
         if self._letter is None:
             self.set_letter(letter)
             self.letterCompleted.emit()
@@ -463,19 +380,17 @@ class LetterView(QTextEdit):
         insert = cursor.insertText
         deadline = time.perf_counter() + APPEND_SLICE_SECONDS
         run, total = work.next_run, len(starts)
-        collecting = gc.isenabled()
-        gc.disable()  # as in _rebuild: many small objects, nothing to collect
-        cursor.beginEditBlock()
-        try:
-            while run < total:
-                insert(text[starts[run] : ends[run]], formats[keys[run]])
-                run += 1
-                if not run % 512 and time.perf_counter() > deadline:
-                    break
-        finally:
-            cursor.endEditBlock()
-            if collecting:
-                gc.enable()
+        # As in _rebuild: many small objects, nothing to collect.
+        with paused_gc():
+            cursor.beginEditBlock()
+            try:
+                while run < total:
+                    insert(text[starts[run] : ends[run]], formats[keys[run]])
+                    run += 1
+                    if not run % 512 and time.perf_counter() > deadline:
+                        break
+            finally:
+                cursor.endEditBlock()
         work.next_run = run
         if run < total:
             QTimer.singleShot(0, self, self._append_slice)
@@ -493,7 +408,7 @@ class LetterView(QTextEdit):
         self._build = work.build
         self._overlay_formats = {}
         self._dim_formats = {}
-        self._offsets = _Offsets(letter.text)
+        self._offsets = Offsets(letter.text)
         self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *work.build.runs_by_kind))
         self._format_blocks(document, letter)
         self._show_document(document)
@@ -528,7 +443,7 @@ class LetterView(QTextEdit):
         QTextCursor(document).setBlockFormat(self._paragraph_format())
         return document
 
-    def _make_document(self, letter: Letter, build: _Build) -> QTextDocument:
+    def _make_document(self, letter: Letter, build: Layout) -> QTextDocument:
         document = self._new_document()
         text = letter.text
         cursor = QTextCursor(document)
@@ -595,7 +510,7 @@ class LetterView(QTextEdit):
                 cursor = QTextCursor(separator)
                 cursor.mergeBlockFormat(rule)
 
-    def _run_format(self, key_index: int, key: _Key) -> QTextCharFormat:
+    def _run_format(self, key_index: int, key: Key) -> QTextCharFormat:
         chain, tokens = key
         look = QTextCharFormat()
         if "italic" in tokens:
@@ -632,7 +547,7 @@ class LetterView(QTextEdit):
     def _decorate(
         self,
         look: QTextCharFormat,
-        chain: _Chain,
+        chain: Chain,
         tokens: frozenset[str],
         visible: Collection[str],
         *,
@@ -1187,6 +1102,10 @@ class LetterView(QTextEdit):
         self.setFont(font)
 
     # ------------------------------------------------------------------ lookup
+    def caret_offset(self) -> int:
+        """The text cursor's position as a letter offset (code points, not UTF-16 units)."""
+        return self._offsets.from_qt(self.textCursor().position())
+
     def mention_at(self, position: int) -> Mention | None:
         """The innermost mention covering letter offset ``position``."""
         build, letter = self._build, self._letter
@@ -1479,7 +1398,7 @@ def _line_bound(document: QTextDocument, position: int, *, start: bool) -> int:
     return block.position() + line.textStart() + line.textLength()
 
 
-def _shown(chain: _Chain, visible: Collection[str]) -> tuple[str, bool] | None:
+def _shown(chain: Chain, visible: Collection[str]) -> tuple[str, bool] | None:
     return next(((k, u) for k, u in chain if k in visible), None)
 
 
@@ -1497,14 +1416,9 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _differs_only_in_case(text: str, span: Span) -> bool:
-    shown = text[span.start : span.end]
-    return bool(span.detail) and shown != span.detail and shown.casefold() == span.detail.casefold()
-
-
 def _span_tip(span: Span) -> str:
-    if span.style in _CHOICE:
-        label = _CHOICE_TIPS[span.style]
+    if span.style in CHOICE:
+        label = CHOICE_TIPS[span.style]
         if span.detail:
             return f"{label}: <b>{_escape(span.detail)}</b>"
         return ""
@@ -1514,191 +1428,6 @@ def _span_tip(span: Span) -> str:
     if span.detail:
         return f"{label} ({_escape(span.detail)})"
     return label
-
-
-def _note_targets(letter: Letter) -> list[tuple[int, int, int]]:
-    """(marker start, marker end, offset of the note's own text or -1) per note.
-
-    The parser appends each note's text after the letter as a paragraph starting with
-    the same ``[label]``; markers all come before those paragraphs.
-    """
-    text = letter.text
-    search_from = max((note.marker_end for note in letter.notes), default=0)
-    targets: list[tuple[int, int, int]] = []
-    for note in letter.notes:
-        marker = text[note.anchor : note.marker_end]
-        found = -1
-        position = search_from
-        while marker:
-            position = text.find(marker, position)
-            if position < 0:
-                break
-            if position == 0 or text[position - 1] == "\n":
-                found = position
-                search_from = position + len(marker)
-                break
-            position += 1
-        targets.append((note.anchor, note.marker_end, found))
-    return targets
-
-
-def _segment(letter: Letter) -> _Build:
-    """Cut the text where any formatting changes and describe each run.
-
-    Runs are what set_letter inserts; segments (finer: every mention boundary) answer
-    ``mention_at``. Linear in the number of boundaries apart from two sorts, and written
-    with list comprehensions and integer keys: at 50,000 mentions every pass counts.
-    """
-    text = letter.text
-    size = len(text)
-    mentions = list(letter.mentions)
-    starts = [m.start for m in mentions]
-    ends = [m.end for m in mentions]
-    indices = list(range(len(mentions)))
-    if any(not 0 <= a < b <= size for a, b in zip(starts, ends, strict=True)):
-        # Never from viewer.tei; a hand-made Letter may have them. Leave them out.
-        indices = [i for i in indices if 0 <= starts[i] < ends[i] <= size]
-        mentions = [mentions[i] for i in indices]
-        starts = [starts[i] for i in indices]
-        ends = [ends[i] for i in indices]
-    styled: list[tuple[int, int, frozenset[str]]] = []
-    for span in letter.spans:
-        if 0 <= span.start < span.end <= size:
-            if span.style in _CHOICE and _differs_only_in_case(letter.text, span):
-                # A heading printed in capitals and normalised ("ADVISORY BOARD"): no
-                # reading differs, so no correction mark; the tooltip still tells.
-                continue
-            tokens = rend_tokens(span.style, span.detail)
-            if tokens:
-                styled.append((span.start, span.end, tokens))
-    for block in letter.blocks:
-        if block.kind in ("letterhead", "note") and 0 <= block.start < block.end <= size:
-            styled.append((block.start, block.end, frozenset({block.kind})))
-    for note in letter.notes:
-        if 0 <= note.anchor < note.marker_end <= size:
-            styled.append((note.anchor, note.marker_end, frozenset({"marker"})))
-
-    points = {0, size, *starts, *ends}
-    for start, end, _ in styled:
-        points.add(start)
-        points.add(end)
-    bounds = sorted(points)
-    where = {point: i for i, point in enumerate(bounds)}
-    count = len(bounds) - 1
-
-    # Paint mentions outermost first, so each segment ends up with its innermost one;
-    # equal ranges: the element nested inside (recorded first by the parser) wins.
-    total = len(mentions)
-    span_key = size + 1
-    order_keys = [
-        (start * span_key + (size - end)) * (total + 1) + (total - i)
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True))
-    ]
-    order = sorted(range(total), key=order_keys.__getitem__)
-    inner_local = [-1] * count
-    parent = [-1] * total
-    for i in order:
-        a, b = where[starts[i]], where[ends[i]]
-        parent[i] = inner_local[a]
-        if b - a == 1:
-            inner_local[a] = i
-        else:
-            inner_local[a:b] = [i] * (b - a)
-
-    # Chains of enclosing mentions, as small integers. A mention that its parent does
-    # not wholly contain (overlap rather than nesting) gets its chain per segment below.
-    links = [(m.kind, bool(m.unresolved) and not m.entities) for m in mentions]
-    chain_ids: dict[_Chain, int] = {(): 0}
-    chains: list[_Chain] = [()]
-    mention_chain = [0] * total
-    overlapping: list[int] = []
-    for i in order:  # parents come before their children in this order
-        p = parent[i]
-        if p < 0:
-            chain: _Chain = (links[i],)
-        elif starts[p] <= starts[i] and ends[i] <= ends[p] and mention_chain[p] >= 0:
-            chain = (links[i], *chains[mention_chain[p]])
-        else:
-            mention_chain[i] = -1
-            overlapping.append(i)
-            continue
-        chain_id = chain_ids.get(chain)
-        if chain_id is None:
-            chain_id = chain_ids[chain] = len(chains)
-            chains.append(chain)
-        mention_chain[i] = chain_id
-
-    token_ids: dict[frozenset[str], int] = {frozenset(): 0}
-    token_sets: list[frozenset[str]] = [frozenset()]
-    tokens_at = [0] * count
-    for start, end, tokens in styled:
-        for s in range(where[start], where[end]):
-            have = tokens_at[s]
-            merged = tokens if not have else token_sets[have] | tokens
-            token_id = token_ids.get(merged)
-            if token_id is None:
-                token_id = token_ids[merged] = len(token_sets)
-                token_sets.append(merged)
-            tokens_at[s] = token_id
-
-    factor = 1 << 20
-    mention_chain.append(0)  # inner_local == -1 reads the appended 0: no mention
-    seg_keys = [mention_chain[m] * factor + t for m, t in zip(inner_local, tokens_at, strict=True)]
-    for i in overlapping:
-        for s in range(where[starts[i]], where[ends[i]]):
-            if inner_local[s] != i:
-                continue
-            chain_links: list[tuple[str, bool]] = []
-            j = i
-            while j >= 0:
-                if starts[j] <= bounds[s] and ends[j] >= bounds[s + 1]:
-                    chain_links.append(links[j])
-                j = parent[j]
-            chain = tuple(chain_links)
-            chain_id = chain_ids.get(chain)
-            if chain_id is None:
-                chain_id = chain_ids[chain] = len(chains)
-                chains.append(chain)
-            seg_keys[s] = chain_id * factor + tokens_at[s]
-
-    changes = [s for s in range(1, count) if seg_keys[s] != seg_keys[s - 1]]
-    run_starts = [bounds[0], *(bounds[s] for s in changes)] if count else []
-    run_ends = [*run_starts[1:], bounds[count]] if count else []
-    run_raw = [seg_keys[0], *(seg_keys[s] for s in changes)] if count else []
-    key_index: dict[int, int] = {}
-    keys: list[_Key] = []
-    for raw in run_raw:
-        if raw not in key_index:
-            key_index[raw] = len(keys)
-            keys.append((chains[raw // factor], token_sets[raw % factor]))
-    run_keys = [key_index[raw] for raw in run_raw]
-
-    runs_of_key: list[list[int]] = [[] for _ in keys]
-    for run, key_id in enumerate(run_keys):
-        runs_of_key[key_id].append(run)
-    runs_by_kind: dict[str, list[int]] = {}
-    for (chain, _), runs in zip(keys, runs_of_key, strict=True):
-        kinds = {kind for kind, _ in chain}
-        if any(unresolved for _, unresolved in chain):
-            kinds.add(UNRESOLVED)
-        for kind in kinds:
-            runs_by_kind.setdefault(kind, []).extend(runs)
-
-    indices.append(-1)  # inner_local == -1 (no mention) stays -1
-    inner = [indices[i] for i in inner_local]
-    parents = [-1] * len(letter.mentions)
-    for i, p in enumerate(parent):
-        parents[indices[i]] = indices[p]
-    return _Build(
-        bounds=bounds,
-        inner=inner,
-        parent=parents,
-        run_starts=run_starts,
-        run_ends=run_ends,
-        run_keys=run_keys,
-        keys=keys,
-        runs_by_kind=runs_by_kind,
-    )
 
 
 def describe_selection_layers(view: LetterView) -> list[tuple[str, int, int]]:

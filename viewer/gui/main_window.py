@@ -1,29 +1,36 @@
 """The main window: composes the letter view, the side panel and the legend, and wires them.
 
-Owns the window's actions, menus, toolbar and status bar, the current letter
-and the current :class:`viewer.filtering.Selection`, the file watcher on the
-open letter, drag and drop, and saving/restoring its own state through
-:class:`viewer.settings.Settings`. It computes nothing itself: letters come
-from the ``loader`` it is given, selection rules and status sentences from
-``viewer.filtering``, highlighting from the LetterView.
+Owns the window's layout, actions, menus, toolbar and status bar, the file
+watcher on the open letter, drag and drop, and saving/restoring its own state
+through :class:`viewer.settings.Settings`. It holds no application state and
+computes nothing: the current letter, the selection, the reading, the hidden
+kinds and the completion of a long letter live in the Qt-free
+:class:`viewer.session.Session`, whose events reach the widgets through the
+:class:`viewer.gui.bridge.SessionBridge`'s signals. Every connection is made in
+one place, ``_connect_signals()``.
+
+Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``,
+then ``window.add_panel(widget, "Title", area)`` docks it (View gets its
+toggle); ``window.add_action(menu_name, action)`` puts an action in a menu;
+the widget observes ``window.bridge`` (``letterShown``, ``letterCompleted``,
+``selectionChanged``, ``caretMoved``...) and calls ``window.session``'s
+operations (``select``, ``toggle``, ``open``...).
 
 Public API other parts of Epistola build on (keep the names):
 ``open_letter(path) -> bool``, ``current_letter``, ``letter_opened``,
 ``selection_changed``, ``set_selection(ids)``, ``add_panel(widget, title,
-area)``, ``menu(name)``, ``show_text_range(start, end)``, ``status(message)``,
-``paths_dropped``.
+area)``, ``add_action(menu_name, action)``, ``menu(name)``,
+``show_text_range(start, end)``, ``status(message)``, ``paths_dropped``,
+``session``, ``bridge``.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import sys
-import threading
-import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
@@ -52,20 +59,19 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.assets import resources_dir
-from viewer.errors import EpistolaError
-from viewer.filtering import Selection, known_ids, status_text
+from viewer.filtering import fold, plural, status_text
+from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
-from viewer.model import Letter, StagedLetter
+from viewer.model import Letter
+from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
 
 ICONS = resources_dir() / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
 DEFAULT_SIZE = (1280, 800)
 SPLIT_RATIO = 0.6
 NOTICE_MS = 8000
+LIST_WIDTH = 320  # the letter list's dock
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
-
-# loader(path, reading, staged=...) -> StagedLetter; staged=False asks for the whole letter.
-Loader = Callable[..., StagedLetter]
 
 
 def icon(name: str) -> QIcon:
@@ -74,20 +80,13 @@ def icon(name: str) -> QIcon:
 
 
 @dataclass(frozen=True)
-class _Failure:
-    """An unexpected exception in the reading thread, with its traceback for the log."""
+class CollectionParts:
+    """What the window needs to show collections (built by viewer.gui.app)."""
 
-    error: Exception
-    details: str
-
-
-@dataclass
-class _Completion:
-    """A letter opened in two stages whose rest is on its way."""
-
-    number: int  # which open_letter it belongs to
-    letter: Letter | None = None  # the whole letter, once read
-    then: list[Callable[[], object]] = field(default_factory=list)
+    letter_list: QWidget  # viewer.gui.collection_ui.LetterListPanel
+    register_panel: QWidget  # ... RegisterPanel
+    search_panel: QWidget  # ... SearchPanel
+    indexer: object  # ... Indexer: reads collections in the background
 
 
 class MainWindow(QMainWindow):
@@ -97,34 +96,41 @@ class MainWindow(QMainWindow):
     selection_changed = Signal(object)  # frozenset[str]
     paths_dropped = Signal(list)  # list[str]
     letter_completed = Signal(object)  # Letter: the whole of a letter opened in two stages
-    _rest_read = Signal(int, object)  # (open number, (Letter, prepared) or the exception)
 
     def __init__(
         self,
         *,
-        loader: Loader,
+        session: Session,
+        bridge: SessionBridge,
         letter_view: QWidget,
         side_panel: QWidget,
         legend: QWidget,
+        collection: CollectionParts | None = None,
         settings=None,
-        reading: str = "normalised",
+        catalog=None,
+        save_settings_on_close: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._loader = loader
+        self.session = session
+        self.bridge = bridge
         self.view = letter_view
         self.panel = side_panel
         self.legend = legend
+        # The collection's panels and indexer: attach_collection() (app.run attaches them
+        # after the first paint, which does not need them).
+        self.letter_list = None
+        self.register_panel = None
+        self.search_panel = None
+        self.indexer = None
         self.settings = settings
-        self._letter: Letter | None = None
-        self._selection = Selection()
-        self._reading = reading
+        self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
+        self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
         self._watched: str | None = None
-        self.last_error: str | None = None  # the message of the last open_letter that failed
-        self._opened = 0  # numbers each open, so that a late rest of an older letter is dropped
-        self._completing: _Completion | None = None
+        self._view_done: Callable[[], None] | None = None  # the session waits on the view
+        self._open_first = False  # open the collection's first letter once it is read
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
@@ -136,16 +142,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self._wire()
-
         self._watcher = QFileSystemWatcher(self)
-        self._watcher.fileChanged.connect(self._file_changed)
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
-        self._watch_timer.timeout.connect(self._check_watched)
-        self._rest_read.connect(self._rest_arrived)
-        self.view.letterCompleted.connect(self._view_completed)
+        self._connect_signals()
+        if collection is not None:
+            self.attach_collection(collection)
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -247,6 +250,22 @@ class MainWindow(QMainWindow):
             "Add Re&gister Folder…", self.choose_register_folder, [],
             "Resolve references against the register files in a folder (remembered)",
         )  # fmt: skip
+        self.open_folder_action = self._action(
+            "Open &Folder…", self.choose_folder, ["Ctrl+Shift+O"],
+            "Open a folder of letters as a collection",
+        )  # fmt: skip
+        self.search_action = self._action(
+            "&Search in Collection…", self.show_search, ["Ctrl+Shift+F"],
+            "Search the text of every letter in the collection",
+        )  # fmt: skip
+        self.next_letter_action = self._action(
+            "Ne&xt Letter", lambda: self.open_adjacent(1), ["Ctrl+PgDown"],
+            "Open the next letter of the list",
+        )  # fmt: skip
+        self.previous_letter_action = self._action(
+            "Pre&vious Letter", lambda: self.open_adjacent(-1), ["Ctrl+PgUp"],
+            "Open the previous letter of the list",
+        )  # fmt: skip
         self.quit_action = self._action("&Quit", self.close, ["Ctrl+Q"], "Quit Epistola")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.find_action = self._action(
@@ -311,8 +330,7 @@ class MainWindow(QMainWindow):
             action.setChecked(True)
             action.toggled.connect(lambda on, k=kind: self.set_kind_visible(k, on))
             self._kind_actions[kind] = action
-        self._recent_menu = QMenu("Open &Recent", self)
-        self._recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu = QMenu("Open &Recent", self)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -320,7 +338,8 @@ class MainWindow(QMainWindow):
             self._menus[name] = bar.addMenu(f"&{name}")
         file_menu = self._menus["File"]
         file_menu.addAction(self.open_action)
-        file_menu.addMenu(self._recent_menu)
+        file_menu.addAction(self.open_folder_action)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.register_folder_action)
         file_menu.addSeparator()
@@ -328,6 +347,7 @@ class MainWindow(QMainWindow):
         edit = self._menus["Edit"]
         edit.addAction(self.copy_action)
         edit.addAction(self.find_action)
+        edit.addAction(self.search_action)
         view = self._menus["View"]
         view.addAction(self.zoom_in_action)
         view.addAction(self.zoom_out_action)
@@ -345,6 +365,9 @@ class MainWindow(QMainWindow):
         go.addAction(self.previous_action)
         go.addSeparator()
         go.addAction(self.clear_action)
+        go.addSeparator()
+        go.addAction(self.next_letter_action)
+        go.addAction(self.previous_letter_action)
         self._menus["Help"].addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -404,24 +427,95 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.letter_label)
         self._update_navigation(0)
 
-    def _wire(self) -> None:
-        self.view.mentionActivated.connect(self._entities_activated)
-        self.panel.entitiesActivated.connect(self._entities_activated)
+    def attach_collection(self, parts: CollectionParts) -> None:
+        """Dock the collection's panels and wire them and the indexer (once)."""
+        if self.indexer is not None:
+            raise RuntimeError("the window already has its collection")
+        self.letter_list = parts.letter_list
+        self.register_panel = parts.register_panel
+        self.search_panel = parts.search_panel
+        self.indexer = parts.indexer
+        self.indexer.setParent(self)
+        self._build_docks()
+        self._connect_collection_signals()
+        letter = self.session.letter
+        if letter is not None:
+            self.letter_list.set_current(letter.file)
+        self._show_collection(self.session.collection)
+
+    def _build_docks(self) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.letter_dock = self.add_panel(self.letter_list, "Letters", left)
+        self.register_dock = self.add_panel(self.register_panel, "Collection Register", left)
+        self.search_dock = self.add_panel(
+            self.search_panel, "Search", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.search_dock.hide()
+        # Wide enough for date, sender and recipient beside the title.
+        self.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
+        self.letter_list.set_match_all(self.session.match_all)
+
+    def _connect_signals(self) -> None:
+        """Every connection of the window: session events to widgets, user actions to
+        the session."""
+        session, bridge = self.session, self.bridge
+        bridge.letterShown.connect(self._show_letter)
+        bridge.letterCompleted.connect(self._show_whole_letter)
+        bridge.restFailed.connect(self._tell_rest_failed)
+        bridge.selectionChanged.connect(self._apply_selection)
+        bridge.readingChanged.connect(self._reading_changed)
+        bridge.kindVisibilityChanged.connect(self._kind_visibility_changed)
+        session.attach_builder(self.view.prepare, self._continue_in_view)
+        self.view.letterCompleted.connect(self._view_completed)
+        self.view.cursorPositionChanged.connect(
+            lambda: session.move_caret(self.view.caret_offset())
+        )
+        self.view.mentionActivated.connect(session.toggle)
+        self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
         self.legend.kindToggled.connect(self.set_kind_visible)
+        self._watcher.fileChanged.connect(self._file_changed)
+        self._watch_timer.timeout.connect(self._check_watched)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.paths_dropped.connect(self.open_paths)
+
+    def _connect_collection_signals(self) -> None:
+        """The collection's connections, made when its parts are attached."""
+        session, bridge = self.session, self.bridge
+        bridge.collectionChanged.connect(self._show_collection)
+        bridge.matchModeChanged.connect(self._match_mode_changed)
+        letters = self.letter_list
+        letters.letterActivated.connect(self.open_letter_from_list)
+        letters.matchModeChanged.connect(session.set_match_all)
+        letters.cancelRequested.connect(self.indexer.cancel)
+        letters.clearRequested.connect(session.clear_selection)
+        letters.openFolderRequested.connect(self.choose_folder)
+        self.register_panel.entitiesActivated.connect(session.toggle)
+        self.search_panel.hitActivated.connect(self.open_hit)
+        indexer = self.indexer
+        indexer.started.connect(self._indexing_started)
+        indexer.progress.connect(lambda done, total: letters.set_indexing(True, done, total))
+        indexer.finished.connect(session.set_collection)
+        indexer.failed.connect(self._indexing_failed)
+        indexer.idle.connect(lambda: letters.set_indexing(False))
 
     # ------------------------------------------------------------ public API
     @property
     def current_letter(self) -> Letter | None:
-        return self._letter
+        return self.session.letter
 
     @property
     def selection(self) -> frozenset[str]:
-        return self._selection.ids
+        return self.session.selection
 
     @property
     def reading(self) -> str:
-        return self._reading
+        return self.session.reading
+
+    @property
+    def last_error(self) -> str | None:
+        """The message of the last open_letter that failed (None after one that worked)."""
+        return self.session.last_error
 
     def menu(self, name: str) -> QMenu:
         """One of the window's menus: "File", "Edit", "View", "Go" or "Help"."""
@@ -442,6 +536,13 @@ class MainWindow(QMainWindow):
         self._menus["View"].addAction(dock.toggleViewAction())
         return dock
 
+    def add_action(self, menu_name: str, action: QAction) -> QAction:
+        """Append ``action`` to the menu ``menu_name``; its shortcut works with the menu bar
+        hidden."""
+        self.addAction(action)
+        self._menus[menu_name].addAction(action)
+        return action
+
     def status(self, message: str, timeout: int = NOTICE_MS) -> None:
         """A passing notice in the status bar (the selection line comes back after it)."""
         self.statusBar().showMessage(message, timeout)
@@ -456,132 +557,77 @@ class MainWindow(QMainWindow):
         keep_selection: bool = False,
         quiet: bool = False,
         staged: bool = True,
+        keep: str | None = None,
     ) -> bool:
-        """Read and show the letter at ``path``.
+        """Read and show the letter at ``path`` (``Session.open``).
 
         A problem becomes a dialog (or, with ``quiet``, a status notice) and
         False; the letter shown before stays. With ``staged`` a long letter
         shows its first part at once and the rest as soon as it is read (in a
         worker thread): ``letter_completed`` then, and ``complete`` is True.
+        ``keep`` (a viewer.session constant) overrides ``keep_selection``.
         """
         path = os.fspath(path)
-        try:
-            read = self._loader(path, self._reading, staged=staged)
-        except (EpistolaError, OSError) as error:
-            message = str(error) if isinstance(error, EpistolaError) else f"{path}: {error}"
-            self.last_error = message
-            if quiet:
-                self.status(f"Could not read {Path(path).name}: {message}")
-            else:
-                from viewer.gui.dialogs import show_error
+        if keep is None:
+            keep = KEEP_KNOWN if keep_selection else CLEAR
+        if self.session.open(path, keep=keep, staged=staged):
+            return True
+        message = self.session.last_error or f"{path}: could not be read"
+        if quiet:
+            self.status(f"Could not read {Path(path).name}: {message}")
+        else:
+            from viewer.gui.dialogs import show_error
 
-                show_error(self, "Cannot open the letter", message)
-            return False
-        self.last_error = None
-        self._opened += 1
-        previous = self._selection
-        self._completing = None
-        self._show_letter(read.letter, keep_selection and read.complete)
-        self.panel.set_partial(not read.complete)
-        if not read.complete:
-            self._completing = _Completion(self._opened)
-            if keep_selection and previous:
-                # Kept whole until the whole letter is there to tell what is in it.
-                self._selection = previous
-                self._apply_selection()
-            self.progress_label.setText("Reading the rest of the letter…")
-            self.progress_label.show()
-            self.letter_label.setText(f"{len(read.letter.mentions)} mentions so far")
-            # After the first part is painted: the reading thread shares the interpreter.
-            number = self._opened
-            QTimer.singleShot(0, self, lambda: self._read_rest(read, number))
-        return True
+            show_error(self, "Cannot open the letter", message)
+        return False
 
     @property
     def complete(self) -> bool:
         """False while the rest of a letter opened in two stages is still on its way."""
-        return self._completing is None
+        return self.session.complete
 
     def when_complete(self, action: Callable[[], object]) -> None:
         """Run ``action`` now, or once the whole of the letter being opened is shown."""
-        if self._completing is None:
-            action()
-        else:
-            self._completing.then.append(action)
+        self.session.when_complete(action)
 
-    def _read_rest(self, read: StagedLetter, number: int) -> None:
-        if self._completing is None or self._completing.number != number:
-            return  # another letter was opened before this one's rest was asked for
-        rest, prepare, report = read.rest, self.view.prepare, self._rest_read
-
-        def work() -> None:
-            try:
-                letter = rest()
-                outcome: object = (letter, prepare(letter))
-                letter.mention_counts()  # counted here, not while the window waits
-            except EpistolaError as error:
-                outcome = error
-            except Exception as error:  # a bug: told in the window and logged, never lost
-                outcome = _Failure(error, traceback.format_exc())
-            # The window may be gone by now (closed, or the program ending): then
-            # PySide raises RuntimeError or TypeError here, and nobody waits for this.
-            with contextlib.suppress(RuntimeError, TypeError):
-                report.emit(number, outcome)
-
-        threading.Thread(target=work, name="epistola-read-rest", daemon=True).start()
-
-    def _rest_arrived(self, number: int, outcome: object) -> None:
-        completion = self._completing
-        if completion is None or number != completion.number:
-            return  # another letter was opened meanwhile
-        if isinstance(outcome, EpistolaError | _Failure):
-            # What waited for the whole letter (a search hit, a count) is dropped with it.
-            self._completing = None
-            self.progress_label.hide()
-            name = Path(self._letter.file).name if self._letter else "the letter"
-            if isinstance(outcome, _Failure):
-                from viewer.gui.crash import write_log
-
-                log = write_log(outcome.details)
-                error = outcome.error
-                detail = str(error) or type(error).__name__
-                if log is not None:
-                    detail += f"; details in {log}"
-            else:
-                detail = str(outcome)
-            self.status(
-                f"Only the first part of {name} is shown: the rest could not be read ({detail})",
-                0,
-            )
-            return
-        letter, prepared = outcome
-        completion.letter = letter
+    def _continue_in_view(self, letter: Letter, prepared: object, done: Callable[[], None]):
+        self._view_done = done
         self.view.continue_letter(letter, prepared)
 
     def _view_completed(self) -> None:
-        completion = self._completing
-        if completion is None or completion.letter is None:
-            return
-        self._completing = None
+        done, self._view_done = self._view_done, None
+        if done is not None:
+            done()
+
+    def _show_whole_letter(self, letter: Letter) -> None:
         self.progress_label.hide()
-        letter = completion.letter
-        self._letter = letter
         self.panel.set_letter(letter)
         self.panel.set_partial(False)
         self._show_letter_facts(letter)
-        self._selection = self._selection.restricted_to(known_ids(letter))
-        self._apply_selection()
         self.letter_completed.emit(letter)
-        for action in completion.then:
-            action()
+
+    def _tell_rest_failed(self, failure: RestFailure) -> None:
+        self.progress_label.hide()
+        detail = failure.message
+        if failure.bug:
+            from viewer.gui.crash import write_log
+
+            log = write_log(failure.details)
+            if log is not None:
+                detail += f"; details in {log}"
+        self.status(
+            f"Only the first part of {Path(failure.file).name} is shown: "
+            f"the rest could not be read ({detail})",
+            0,
+        )
 
     def set_selection(self, ids: Iterable[str]) -> None:
-        self._selection = Selection(ids)
-        self._apply_selection()
+        self.session.select(ids)
 
     # ------------------------------------------------------------- actions
     def choose_file(self) -> None:
-        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        letter = self.session.letter
+        start = str(Path(letter.file).parent) if letter else str(Path.home())
         from PySide6.QtWidgets import QFileDialog
 
         path, _filter = QFileDialog.getOpenFileName(
@@ -593,14 +639,15 @@ class MainWindow(QMainWindow):
     def choose_register_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        start = str(Path(self._letter.file).parent) if self._letter else str(Path.home())
+        letter = self.session.letter
+        start = str(Path(letter.file).parent) if letter else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Add a register folder", start)
         if folder:
             self.add_register_folder(folder)
 
     def add_register_folder(self, folder: str) -> bool:
         """Resolve references against ``folder``'s register files too, from now on."""
-        catalog = getattr(self, "catalog", None)
+        catalog = self.catalog
         path = str(Path(folder).resolve())
         if catalog is None or not Path(path).is_dir():
             self.status(f"{folder} is not a folder")
@@ -610,8 +657,8 @@ class MainWindow(QMainWindow):
             self.settings.register_folders = [*self.settings.register_folders, path]
             self.settings.save()
         before = self._unresolved_count()
-        if self._letter is not None:
-            self.open_letter(self._letter.file, keep_selection=True)
+        if self.session.letter is not None:
+            self.open_letter(self.session.letter.file, keep_selection=True)
 
         def tell() -> None:
             resolved = before - self._unresolved_count()
@@ -626,33 +673,37 @@ class MainWindow(QMainWindow):
         return True
 
     def _unresolved_count(self) -> int:
-        if self._letter is None:
+        letter = self.session.letter
+        if letter is None:
             return 0
-        return sum(len(m.unresolved) for m in self._letter.mentions)
+        return sum(len(m.unresolved) for m in letter.mentions)
 
     def reload(self) -> bool:
-        if self._letter is None:
+        letter = self.session.letter
+        if letter is None:
             return False
-        ok = self.open_letter(self._letter.file, keep_selection=True)
+        ok = self.open_letter(letter.file, keep_selection=True)
         if ok:
-            self.status(f"Reloaded {Path(self._letter.file).name}")
+            self.status(f"Reloaded {Path(letter.file).name}")
         return ok
 
     def set_reading(self, reading: str) -> None:
-        if reading == self._reading:
-            self._sync_reading_actions()
-            return
-        previous = self._reading
-        self._reading = reading
-        if self._letter is not None and not self.open_letter(
-            self._letter.file, keep_selection=True
-        ):
-            self._reading = previous
+        if not self.session.set_reading(reading):
+            message = self.session.last_error or "the letter could not be read"
+            from viewer.gui.dialogs import show_error
+
+            show_error(self, "Cannot open the letter", message)
+        self._sync_reading_actions()
+
+    def _reading_changed(self, reading: str) -> None:
         self._sync_reading_actions()
         if self.settings is not None:
-            self.settings.reading = self._reading
+            self.settings.reading = reading
 
     def set_kind_visible(self, kind: str, visible: bool) -> None:
+        self.session.set_kind_visible(kind, visible)
+
+    def _kind_visibility_changed(self, kind: str, visible: bool) -> None:
         self.view.set_kind_visible(kind, visible)
         action = self._kind_actions.get(kind)
         if action is not None and action.isChecked() != visible:
@@ -674,9 +725,8 @@ class MainWindow(QMainWindow):
     def clear(self) -> None:
         """Esc: clear the selection and the panel's search."""
         self.panel.clear_search()
-        if self._selection:
-            self._selection = self._selection.clear()
-            self._apply_selection()
+        if self.session.selection:
+            self.session.clear_selection()
 
     def copy(self) -> None:
         widget = self.focusWidget()
@@ -690,16 +740,15 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     # ------------------------------------------------------------ internals
-    def _entities_activated(self, ids: list, additive: bool) -> None:
-        self._selection = self._selection.toggle_many(ids, bool(additive))
-        self._apply_selection()
-
-    def _apply_selection(self) -> None:
-        ids = self._selection.ids
-        count = self.view.set_selection(set(ids)) if self._letter is not None else 0
+    def _apply_selection(self, ids: frozenset[str]) -> None:
+        letter = self.session.letter
+        count = self.view.set_selection(set(ids)) if letter is not None else 0
         self.panel.set_selection(ids)
-        text = status_text(self._letter, ids)
-        if not text and self._letter is not None:
+        if self.letter_list is not None:
+            self.letter_list.set_filter(ids)
+            self.register_panel.set_selection(ids)
+        text = status_text(letter, ids)
+        if not text and letter is not None:
             text = "Click a highlighted name, or a row in the side panel, to follow it."
         self.selection_label.setText(text)
         self.selection_label.setToolTip(text)
@@ -714,14 +763,13 @@ class MainWindow(QMainWindow):
             self.mention_counter.setText("")
             self.mention_counter.setAccessibleDescription("no mentions selected")
             return
-        index = getattr(self.view, "current_mention_index", None)
+        index = self.view.current_mention_index
         shown = f"{index + 1} / {count}" if isinstance(index, int) and index >= 0 else f"{count}"
         self.mention_counter.setText(shown)
         self.mention_counter.setAccessibleDescription(f"mention {shown}")
 
-    def _show_letter(self, letter: Letter, keep_selection: bool) -> None:
-        previous = self._selection
-        self._letter = letter
+    def _show_letter(self, letter: Letter) -> None:
+        complete = self.session.complete
         self.view.set_letter(letter)
         self.panel.set_letter(letter)
         self._show_letter_facts(letter)
@@ -733,10 +781,15 @@ class MainWindow(QMainWindow):
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
-        self._selection = (
-            previous.restricted_to(known_ids(letter)) if keep_selection else Selection()
-        )
-        self._apply_selection()
+        if self.letter_list is not None:
+            self.letter_list.set_current(letter.file)
+        self.panel.set_partial(not complete)
+        if complete:
+            self.progress_label.hide()
+        else:
+            self.progress_label.setText("Reading the rest of the letter…")
+            self.progress_label.show()
+            self.letter_label.setText(f"{len(letter.mentions)} mentions so far")
         self.letter_opened.emit(letter)
 
     def _show_letter_facts(self, letter: Letter) -> None:
@@ -763,19 +816,204 @@ class MainWindow(QMainWindow):
         return "   ·   ".join(parts)
 
     def _sync_reading_actions(self) -> None:
-        self.normalised_action.setChecked(self._reading == "normalised")
-        self.diplomatic_action.setChecked(self._reading == "diplomatic")
+        reading = self.session.reading
+        self.normalised_action.setChecked(reading == "normalised")
+        self.diplomatic_action.setChecked(reading == "diplomatic")
 
     def _fill_recent(self) -> None:
-        self._recent_menu.clear()
+        """Recent letters and folders: a folder opens as the collection, a file as the letter."""
+        menu = self.recent_menu
+        menu.clear()
         recent = list(self.settings.recent_files) if self.settings is not None else []
         for path in recent:
-            action = self._recent_menu.addAction(Path(path).name)
+            is_folder = os.path.isdir(path)
+            name = Path(path).name or path
+            action = menu.addAction(f"{name}{os.sep}" if is_folder else name)
             action.setToolTip(path)
             action.setStatusTip(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
+            if is_folder:
+                action.triggered.connect(lambda _c=False, p=path: self.open_folder(p))
+            else:
+                action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
         if not recent:
-            self._recent_menu.addAction("(none)").setEnabled(False)
+            menu.addAction("(none)").setEnabled(False)
+
+    # -- the collection ------------------------------------------------------------
+    @property
+    def collection(self):
+        """The open collection's index (``session.collection``), or None."""
+        return self.session.collection
+
+    @property
+    def folder(self) -> str | None:
+        """The folder open as the collection, if any."""
+        return self.indexer.folder if self.indexer is not None else None
+
+    def choose_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        letter = self.session.letter
+        start = self.folder or (
+            str(Path(letter.file).parent) if letter is not None else str(Path.home())
+        )
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of letters", start)
+        if folder:
+            self.open_folder(folder)
+
+    def open_paths(self, paths: Iterable[str], *, open_letter: bool = True) -> None:
+        """Folders and files from the command line or a drop.
+
+        The first folder opens as the collection; files are added to the list
+        and the first of them opens. With ``open_letter`` False no letter is
+        opened (the caller has opened one already): only the list is built.
+        """
+        paths = [os.fspath(p) for p in paths]
+        if self.indexer is None:  # dropped before the collection was attached
+            if open_letter and paths and not os.path.isdir(paths[0]):
+                self.open_letter(paths[0])
+            return
+        folders = [p for p in paths if os.path.isdir(p)]
+        files = [p for p in paths if not os.path.isdir(p)]
+        if folders:
+            self.open_folder(folders[0], open_first=open_letter and not files)
+            if len(folders) > 1:
+                self.status(f"Opened {folders[0]} as the collection; one folder at a time")
+        if files:
+            missing = [f for f in files if not os.path.exists(f)]
+            files = [f for f in files if os.path.exists(f)]
+            if missing:
+                self.status(f"No such file: {missing[0]}")
+            if files:
+                if open_letter:
+                    self.open_letter(files[0])
+                self.indexer.add_files(files, lambda: self.session.collection, self.reading)
+
+    def open_folder(self, folder: str, *, open_first: bool = True) -> None:
+        """Index ``folder`` in the background and list its letters."""
+        folder = os.path.abspath(folder)
+        if self.indexer is None:
+            return
+        if not os.path.isdir(folder):
+            self.status(f"{folder} is not a folder")
+            return
+        self._open_first = open_first
+        if self.settings is not None:
+            self.settings.add_recent(folder)
+            self.settings.save()
+        self.indexer.index_folder(folder, self.reading)
+
+    def wait_for_index(self, timeout_ms: int = 30000) -> bool:
+        """Process events until indexing (and anything queued after it) is done."""
+        return self.indexer.wait(timeout_ms) if self.indexer is not None else True
+
+    def _indexing_started(self, text: str) -> None:
+        self.letter_list.set_indexing(True, 0, 0)
+        self.status(text)
+
+    def _indexing_failed(self, message: str) -> None:
+        from viewer.gui.dialogs import show_error
+
+        self.status(f"The collection could not be read: {message}")
+        show_error(self, "Cannot open the collection", message)
+
+    def _show_collection(self, index) -> None:
+        selection = self.session.selection
+        self.letter_list.set_index(index)
+        self.letter_list.set_filter(selection)
+        self.register_panel.set_index(index)
+        self.register_panel.set_selection(selection)
+        self.search_panel.set_index(index)
+        current = self.session.letter
+        if current is not None:
+            self.letter_list.set_current(current.file)
+        if index is None:
+            return
+        stats = index.stats
+        parts = [plural(len(index.letters), "letter")]
+        if stats.cached and stats.parsed:
+            parts.append(f"{stats.parsed:,} read, {stats.cached:,} from the cache")
+        if index.errors:
+            parts.append(f"{plural(len(index.errors), 'file')} could not be read")
+        message = ", ".join(parts)
+        if index.cancelled:
+            message = f"Indexing cancelled: {message} so far"
+        elif index.is_empty:
+            message = f"No letters in {index.folder}"
+        for note in index.notes:
+            message += f". {note}"
+        self.status(message)
+        if self._open_first and index.letters and not index.cancelled:
+            self._open_first = False
+            in_collection = current is not None and index.letter(current.file) is not None
+            if not in_collection and self.letter_list.model.rowCount():
+                self.letter_list.activate_row(0)
+
+    def _match_mode_changed(self, match_all: bool) -> None:
+        self.letter_list.set_match_all(match_all)
+        if self.settings is not None:
+            self.settings.match_all = match_all
+
+    def _is_current(self, file: str) -> bool:
+        from viewer.collection import normalise_for_compare
+
+        current = self.session.letter
+        return current is not None and normalise_for_compare(current.file) == normalise_for_compare(
+            file
+        )
+
+    def open_letter_from_list(self, file: str) -> bool:
+        if self._is_current(file):
+            return True
+        # The list is narrowed by the selection: it stays whole across the letters
+        # opened from the list.
+        return self.open_letter(file, keep=KEEP_ALL)
+
+    def open_adjacent(self, step: int) -> bool:
+        if self.letter_list is None:
+            return False
+        model = self.letter_list.model
+        if model.rowCount() == 0:
+            return False
+        row = model.row_of(model.current)
+        target = 0 if row < 0 else row + step
+        if not 0 <= target < model.rowCount():
+            return False
+        return self.open_letter_from_list(model.summary(target).file)
+
+    def open_hit(self, hit, query: str) -> bool:
+        """Open the letter of a search hit and show the hit (once the letter is whole)."""
+        if not self._is_current(hit.file) and not self.open_letter(hit.file):
+            return False
+        if self.session.complete:
+            return self._show_hit(hit, query)
+        # A long letter shows its first part first; the hit may lie beyond it.
+        self.session.when_complete(lambda: self._show_hit(hit, query))
+        return True
+
+    def _show_hit(self, hit, query: str) -> bool:
+        letter = self.session.letter
+        if letter is None:
+            return False
+        start, end = hit.start, hit.end
+        found = letter.text[start:end]
+        if fold(" ".join(found.split())) != fold(" ".join(query.split())):
+            # The letter shows another reading, or changed since it was indexed.
+            from viewer.collection import locate
+
+            span = locate(letter.text, query, near=start)
+            if span is None:
+                self.status(f"“{query.strip()}” is no longer in this letter")
+                return False
+            start, end = span
+        self.show_text_range(start, end)
+        return True
+
+    def show_search(self) -> None:
+        if self.search_panel is None:
+            return
+        self.search_dock.show()
+        self.search_dock.raise_()
+        self.search_panel.focus()
 
     # -- the file on disk ----------------------------------------------------
     def _watch(self, path: str) -> None:
@@ -841,22 +1079,17 @@ class MainWindow(QMainWindow):
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
         settings.zoom = int(self.view.zoom_level)
-        settings.reading = self._reading
-        visible = set(self.view.visible_kinds())
+        settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,
-            **{kind: kind in visible for kind in self._kind_actions},
+            **{kind: self.session.kind_visible(kind) for kind in self._kind_actions},
         }
-        if self._letter is not None:
-            settings.last_letter = os.path.abspath(self._letter.file)
+        if self.session.letter is not None:
+            settings.last_letter = os.path.abspath(self.session.letter.file)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.store_state()
-        if (
-            self.settings is not None
-            and getattr(self, "save_settings_on_close", True)
-            and not self.settings.save()
-        ):
+        if self.settings is not None and self.save_settings_on_close and not self.settings.save():
             # The window is going away: the terminal, if any, is the last place to say so.
             for warning in self.settings.warnings[-1:]:
                 sys.stderr.write(f"epistola: {warning}\n")

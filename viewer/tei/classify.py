@@ -31,6 +31,7 @@ SNIFF_BYTES = 64 * 1024
 
 _PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S)
 _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)([^>]*)>", re.S)
+_ROOT_NAME = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
 _LETTER_MARKUP = re.compile(
     rb"<(?:[\w.-]+:)?(?:correspDesc|correspAction|opener|closer|salute|dateline)[\s/>]"
@@ -60,9 +61,8 @@ def _decode_head(head: bytes) -> bytes:
     return head
 
 
-def sniff(head: bytes) -> str | None:
-    """Decide from a file's first bytes: OTHER, LETTER, or None when a parse must decide."""
-    head = _decode_head(head)
+def _after_prolog(head: bytes) -> int:
+    """Where the root element may start: after the declaration, comments and doctype."""
     position = 0
     while True:
         match = _PROLOG.match(head, position)
@@ -71,6 +71,38 @@ def sniff(head: bytes) -> str | None:
         position = match.end()
     while head[position : position + 1].isspace():
         position += 1
+    return position
+
+
+def root_name(head: bytes) -> bytes | None:
+    """The root element's local name from a file's first bytes; None when none starts there."""
+    head = _decode_head(head)
+    match = _ROOT_NAME.match(head, _after_prolog(head))
+    return match.group(1) if match else None
+
+
+def broken_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why a file that is not a letter cannot be read at all, or None.
+
+    :func:`classify` calls unreadable and malformed files "other"; in a folder
+    of letters, an empty or binary ``.xml`` or a malformed TEI file is a bad
+    file the user should hear about, while well-formed XML of another kind (an
+    image mapping, say) is skipped without a word.
+    """
+    root = root_name(read_head(path) or b"")
+    if root is not None and root not in _TEI_ROOTS:
+        return None
+    try:
+        parse_file(path)
+    except EpistolaError as error:
+        return error.message
+    return None
+
+
+def sniff(head: bytes) -> str | None:
+    """Decide from a file's first bytes: OTHER, LETTER, or None when a parse must decide."""
+    head = _decode_head(head)
+    position = _after_prolog(head)
     root = _ROOT.match(head, position)
     if root is None:
         # Nothing that starts an element: not XML, or a prolog longer than the sniff.

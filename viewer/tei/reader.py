@@ -8,16 +8,14 @@ not fit as diagnostics rather than failing.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
 
 from viewer.errors import EpistolaError
+from viewer.gcpause import paused_gc
 from viewer.model import (
     Diagnostic,
     Entity,
@@ -60,7 +58,7 @@ def read_letter(
     _check_reading(reading)
     if data is None:
         data = read_bounded(path)
-    with _collector_paused():
+    with paused_gc():
         tree = parse_bytes(data, file)
         return letter_from_tree(tree, file, reading=reading, registers=registers)
 
@@ -84,7 +82,7 @@ def read_letter_staged(
     data = read_bounded(path)
     if len(data) < staged_from_bytes:
         return StagedLetter(read_letter(path, reading=reading, registers=registers, data=data))
-    with _collector_paused():
+    with paused_gc():
         tree = parse_bytes(data, file)
         del data
         first, complete = _letter_from_tree(
@@ -94,7 +92,7 @@ def read_letter_staged(
         return StagedLetter(first)
 
     def rest() -> Letter:
-        with _collector_paused():
+        with paused_gc():
             return letter_from_tree(tree, file, reading=reading, registers=registers)
 
     return StagedLetter(first, rest)
@@ -103,24 +101,6 @@ def read_letter_staged(
 def _check_reading(reading: str) -> None:
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while one letter is read.
-
-    Reading allocates one small object per mention, span and block, and each
-    allocation burst makes the collector walk every live lxml proxy again: at
-    2 MB with 50,000 mentions that was a third of the reading time. The
-    objects made here hold no reference cycles worth collecting mid-read.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def letter_root(tree: etree._ElementTree, file: str) -> etree._Element:
@@ -369,28 +349,37 @@ def _unread_letterheads(elements: list[etree._Element]) -> list[Diagnostic]:
 
 
 def _unresolved_reason(local_count: int, registers: ExternalRegisters | None):
-    """A function saying, for an unresolved token, where it was looked for."""
-    files = list(getattr(registers, "files", None) or [])
-    if files:
-        shown = ", ".join(Path(f).name for f in files[:3]) + (" …" if len(files) > 3 else "")
-        where = (
-            f"the letter's {local_count} register entries and "
-            f"{len(files)} register file{'s' if len(files) != 1 else ''} ({shown})"
-        )
-    elif registers is not None:
-        where = f"the letter's {local_count} register entries (no register files were found)"
-    else:
-        where = f"the letter's {local_count} register entries"
+    """A function saying, for an unresolved token, where it was looked for.
+
+    The register files are asked for only once a token is unresolved: lazy
+    registers are searched for then (the lookup that failed searched them),
+    never for a letter whose own register answers everything.
+    """
+    said: list[str] = []
+
+    def where() -> str:
+        files = list(registers.files) if registers is not None else []
+        if files:
+            shown = ", ".join(Path(f).name for f in files[:3]) + (" …" if len(files) > 3 else "")
+            return (
+                f"the letter's {local_count} register entries and "
+                f"{len(files)} register file{'s' if len(files) != 1 else ''} ({shown})"
+            )
+        if registers is not None:
+            return f"the letter's {local_count} register entries (no register files were found)"
+        return f"the letter's {local_count} register entries"
 
     def why(token: str) -> str:
-        return f"no entry with this id or key in {where}"
+        if not said:
+            said.append(where())
+        return f"no entry with this id or key in {said[0]}"
 
     return why
 
 
 def _register_file_problems(registers: ExternalRegisters | None) -> list[Diagnostic]:
     """A register file that could not be read is worth a warning, never a failure."""
-    errors = getattr(registers, "errors", None) or []
+    errors = list(registers.errors) if registers is not None else []
     return [
         Diagnostic(
             "warning",

@@ -24,7 +24,18 @@ from viewer.tei.registers import RegisterIndex
 
 
 class ExternalRegisters(Protocol):
-    """What the reader needs from the registers found beside a letter."""
+    """What the reader needs from the registers found beside a letter.
+
+    ``files`` are the register files looked in (named when a reference resolves
+    nowhere); ``errors`` the (path, message) of each register file that could not
+    be used (each a ``register-unreadable`` warning).
+    """
+
+    @property
+    def files(self) -> Sequence[str]: ...
+
+    @property
+    def errors(self) -> Sequence[tuple[str, str]]: ...
 
     def lookup_id(self, entity_id: str) -> Entity | None: ...
 

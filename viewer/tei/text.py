@@ -291,6 +291,7 @@ class TextWalker:
         self.unexpanded_entities: list[tuple[str, int | None]] = []
         self._pending_notes: list[tuple[etree._Element, int]] = []  # (note, index in notes)
         self._note_ranges: dict[int, tuple[int, int]] = {}
+        self._note_bodies: dict[int, int] = {}  # where each appended note's paragraph starts
         self._in_note = False
         self._letterhead_depth = 0
         self._note_number = 0
@@ -310,7 +311,7 @@ class TextWalker:
             self._append_notes()
         text = self.out.result()
         notes = [
-            replace(note, text=_slice(text, *self._note_ranges[i]))
+            replace(note, text=_slice(text, *self._note_ranges[i]), body=self._note_bodies[i])
             if i in self._note_ranges
             else note
             for i, note in enumerate(self.notes)
@@ -609,6 +610,7 @@ class TextWalker:
             self._content(element)
             self.blocks.append(Block(block_start, self.out.length, "note"))
             self._note_ranges[index] = (text_start, self.out.length)
+            self._note_bodies[index] = block_start
         self._in_note = False
 
     def _line_reference_note(self, element: etree._Element) -> None:
