@@ -2,7 +2,8 @@
 
 The package is layered: ``viewer.tei`` owns lxml and turns files into the
 frozen dataclasses of ``viewer.model``; ``viewer.filtering``,
-``viewer.collection`` and ``viewer.settings`` are Qt-free logic; only
+``viewer.collection``, ``viewer.settings`` and ``viewer.images`` are Qt-free
+logic; only
 ``viewer.gui`` imports PySide6.
 """
 

@@ -39,9 +39,19 @@ JSON output (--dump):
                  "inNote", "line"}],
    "lineReferences": [...], "letterhead": [{"title", "members": [{"name", "kind",
    "entities", "role", "affiliation": {"name", "entities"} | null}]}],
-   "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}]}
+   "notes": [...], "diagnostics": [{"severity", "code", "message", "line"}],
+   "lineBreaks": [{"offset", "n", "id"}],
+   "pages": [{"n", "facs", "image", "width", "height", "offset", "remote"}]}
   text[start:end] is each mention's text. Kinds: person, organisation, place,
-  date, treaty, work, event, other.
+  date, treaty, work, event, other. Each mention also has "regions": [{"page",
+  "x", "y", "w", "h"}]: where its line or element is on the page images, in
+  image pixels ("page" indexes "pages"; empty when nothing links it). "pages"
+  lists the letter's pages in text order: "facs" the image the page wants
+  (a file name or URL; null for none), "image" the file found for it in the
+  image folders (null when not found or remote: nothing is ever fetched),
+  "width"/"height" the image's pixel size, else the size the encoding
+  declares, else null, "offset" where the page starts in "text". "lineBreaks"
+  has one entry per lb that breaks the text: where its line starts.
 
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
@@ -88,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of register files to resolve references against (repeatable)",
     )
     parser.add_argument(
+        "--images",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder of page images (scans) to look for facsimiles in (repeatable)",
+    )
+    parser.add_argument(
         "--select",
         metavar="ENTITY_ID",
         action="append",
@@ -126,28 +143,40 @@ def _write_json(payload: object) -> None:
     sys.stdout.flush()
 
 
-def _read(path: str, reading: str, register_dirs: Sequence[str]):
+def _read(path: str, reading: str, register_dirs: Sequence[str], image_dirs: Sequence[str] = ()):
+    from viewer.images import ImageFinder, attach_images
     from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
 
     catalog = RegisterCatalog(extra_folders=register_dirs)
-    return read_letter(path, reading=reading, registers=catalog.for_letter(path))
+    letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
+    return attach_images(letter, ImageFinder(image_dirs))
 
 
-def dump(path: str, reading: str = "normalised", register_dirs: Sequence[str] = ()) -> int:
+def dump(
+    path: str,
+    reading: str = "normalised",
+    register_dirs: Sequence[str] = (),
+    image_dirs: Sequence[str] = (),
+) -> int:
     from viewer.model import letter_to_json
 
     try:
-        letter = _read(path, reading, register_dirs)
+        letter = _read(path, reading, register_dirs, image_dirs)
     except EpistolaError as error:
         return _fail(str(error))
     _write_json(letter_to_json(letter))
     return EXIT_OK
 
 
-def check(path: str, reading: str = "normalised", register_dirs: Sequence[str] = ()) -> int:
+def check(
+    path: str,
+    reading: str = "normalised",
+    register_dirs: Sequence[str] = (),
+    image_dirs: Sequence[str] = (),
+) -> int:
     try:
-        letter = _read(path, reading, register_dirs)
+        letter = _read(path, reading, register_dirs, image_dirs)
     except EpistolaError as error:
         return _fail(str(error))
     lines = []
@@ -193,9 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.dump:
-            return dump(args.dump, args.reading, args.registers)
+            return dump(args.dump, args.reading, args.registers, args.images)
         if args.check:
-            return check(args.check, args.reading, args.registers)
+            return check(args.check, args.reading, args.registers, args.images)
         if args.index:
             return index(args.index, args.registers)
         from viewer.gui.app import run

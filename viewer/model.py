@@ -27,6 +27,17 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A rectangle on a page image, in that image's pixels (``page`` indexes Letter.pages)."""
+
+    page: int
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
 class Mention:
     """A stretch of the reading text that names one or more entities."""
 
@@ -38,6 +49,7 @@ class Mention:
     implied: bool = False  # TEI subtype="implied": an indirect reference ("the play")
     line: int | None = None  # source line of the tagging element
     in_note: bool = False  # the mention sits inside an editorial note, not the letter text
+    regions: tuple[Region, ...] = ()  # where its line or element is on the page images
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,45 @@ class Block:
     start: int
     end: int
     kind: str  # "p", "head", "opener", "closer", "address", "letterhead", "note", "postscript"...
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    """An ``lb`` that makes a break in the reading text: ``offset`` is where its line starts."""
+
+    offset: int
+    n: str = ""
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the original: where it starts in the text and which image shows it.
+
+    ``facs`` is what the encoding names (a file name, an URL, a pointer);
+    ``image`` the local file found for it, or None. ``width``/``height`` are the
+    image's pixel size when it was found, else the size the encoding declares,
+    else None. ``remote`` says the encoding wants an http(s)/IIIF image, which
+    Epistola never fetches.
+    """
+
+    n: str
+    facs: str | None = None
+    image: str | None = None
+    width: int | None = None
+    height: int | None = None
+    offset: int = 0
+    remote: bool = False
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A region of a page image linked to a stretch of the text (a line or an element)."""
+
+    region: Region
+    start: int
+    end: int
+    target: str = ""  # the line's or element's xml:id, or the zone's own id
 
 
 @dataclass(frozen=True)
@@ -162,6 +213,9 @@ class Letter:
     line_references: tuple[LineReference, ...] = ()
     reading: str = "normalised"  # or "diplomatic": which side of each choice the text shows
     has_choices: bool = False  # whether the other reading would differ
+    line_breaks: tuple[LineBreak, ...] = ()
+    pages: tuple[Page, ...] = ()  # in text order
+    zones: tuple[Zone, ...] = ()  # every image region linked to the text
     _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
     _counts: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -219,6 +273,10 @@ def _party(party: Party) -> dict:
     return {"name": party.name, "entities": list(party.entities)}
 
 
+def _region(region: Region) -> dict:
+    return {"page": region.page, "x": region.x, "y": region.y, "w": region.w, "h": region.h}
+
+
 def letter_to_json(letter: Letter) -> dict:
     """The public ``--dump`` shape. Extend it with new keys; never rename or drop one."""
     return {
@@ -259,6 +317,7 @@ def letter_to_json(letter: Letter) -> dict:
                 "implied": m.implied,
                 "inNote": m.in_note,
                 "line": m.line,
+                "regions": [_region(r) for r in m.regions],
             }
             for m in letter.mentions
         ],
@@ -298,6 +357,19 @@ def letter_to_json(letter: Letter) -> dict:
         "notes": [
             {"anchor": n.anchor, "label": n.label, "text": n.text, "type": n.kind, "line": n.line}
             for n in letter.notes
+        ],
+        "lineBreaks": [{"offset": b.offset, "n": b.n, "id": b.id} for b in letter.line_breaks],
+        "pages": [
+            {
+                "n": p.n,
+                "facs": p.facs,
+                "image": p.image,
+                "width": p.width,
+                "height": p.height,
+                "offset": p.offset,
+                "remote": p.remote,
+            }
+            for p in letter.pages
         ],
         "diagnostics": [
             {"severity": d.severity, "code": d.code, "message": d.message, "line": d.line}

@@ -213,6 +213,8 @@ class Settings:
     kind_toggles = _Field[dict[str, bool]](_default_toggles, _toggles)
     recent_files = _Field[list[str]](list, _recent)  # most recent first
     register_folders = _Field[list[str]](list, _str_list)
+    image_folders = _Field[list[str]](list, _str_list)  # View ▸ Add Image Folder…
+    facsimile_shown = _Field[bool](lambda: True, _bool)  # the facsimile pane's toggle
     zoom = _Field[int](lambda: 0, _zoom)
     reading = _Field[str](lambda: "normalised", _reading)
     match_all = _Field[bool](lambda: True, _bool)

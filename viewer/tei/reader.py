@@ -9,14 +9,24 @@ not fit as diagnostics rather than failing.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
 
 from viewer.errors import EpistolaError
 from viewer.gcpause import paused_gc
-from viewer.model import Diagnostic, Entity, Letter, LineReference, Mention, StagedLetter
+from viewer.model import (
+    Diagnostic,
+    Entity,
+    Letter,
+    LineBreak,
+    LineReference,
+    Mention,
+    StagedLetter,
+)
 from viewer.tei.classify import REGISTER, tree_kind
+from viewer.tei.facsimile import read_facsimile, regions_for_mentions
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.registers import collect_entries
@@ -228,6 +238,14 @@ def _letter_from_tree(
             )
         )
 
+    facsimile = read_facsimile(root, result, file)
+    if facsimile.zones:
+        found = regions_for_mentions(
+            facsimile.zones, [(m.start, m.end) if not m.in_note else (0, 0) for m in mentions]
+        )
+        mentions = [replace(m, regions=r) if r else m for m, r in zip(mentions, found, strict=True)]
+    diagnostics.extend(facsimile.diagnostics)
+
     letterhead = read_letterheads(result.letterheads, resolver.resolve_all, result.member_spans)
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of)
     diagnostics.extend(metadata.diagnostics)
@@ -272,6 +290,9 @@ def _letter_from_tree(
         line_references=tuple(line_references),
         reading=reading,
         has_choices=result.has_choices,
+        line_breaks=tuple(LineBreak(b.offset, b.n, b.id) for b in result.line_breaks if b.breaks),
+        pages=tuple(facsimile.pages),
+        zones=tuple(facsimile.zones),
     )
     return letter, result.complete
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from lxml import etree
 
 from viewer.model import Block, Note, Span
-from viewer.tei.xml import first, local, norm_space, plain_text, xml_id
+from viewer.tei.xml import XML_ID, first, local, norm_space, plain_text, xml_id
 
 _WS = re.compile(r"\s+")
 
@@ -119,6 +119,27 @@ class RawLineReference:
 
 
 @dataclass
+class RawBreak:
+    """A ``pb`` or ``lb`` where the walk met it: its offset, @n, xml:id and @facs."""
+
+    offset: int
+    n: str
+    id: str
+    facs: str
+    breaks: bool = True  # an lb that makes a break in the text (not one inside a word)
+
+
+@dataclass
+class RawLinked:
+    """An element other than lb/pb with an @facs or an xml:id, and the text it covers."""
+
+    start: int
+    end: int
+    facs: str
+    id: str
+
+
+@dataclass
 class TextResult:
     text: str
     mentions: list[RawMention]
@@ -133,6 +154,9 @@ class TextResult:
     has_choices: bool
     unexpanded_entities: list[tuple[str, int | None]] = field(default_factory=list)
     complete: bool = True  # False: the walk stopped early, ``text`` is the first part only
+    page_breaks: list[RawBreak] = field(default_factory=list)
+    line_breaks: list[RawBreak] = field(default_factory=list)  # every lb, in order
+    linked: list[RawLinked] = field(default_factory=list)
 
 
 class _Enough(Exception):
@@ -272,6 +296,9 @@ class TextWalker:
         self._letterhead_depth = 0
         self._note_number = 0
         self.anchors: dict[str, int] = {}  # anchor xml:id -> offset
+        self.page_breaks: list[RawBreak] = []
+        self.line_breaks: list[RawBreak] = []
+        self.linked: list[RawLinked] = []
 
     # -- entry point ---------------------------------------------------------
     def run(self, text_element: etree._Element) -> TextResult:
@@ -308,6 +335,9 @@ class TextWalker:
             has_choices=self.has_choices,
             unexpanded_entities=self.unexpanded_entities,
             complete=complete,
+            page_breaks=[_clamped_break(b, text) for b in self.page_breaks],
+            line_breaks=[_clamped_break(b, text) for b in self.line_breaks],
+            linked=self.linked,
         )
 
     # -- the walk ------------------------------------------------------------
@@ -382,6 +412,9 @@ class TextWalker:
         end = self.out.length
         if mention is not None:
             self._record_mention(element, *mention, start, self._before_markers(end))
+        facs, identifier = element.get("facs"), element.get(XML_ID)
+        if facs or identifier:  # a facsimile zone may point at it (@facs or zone/@corresp)
+            self.linked.append(RawLinked(start, end, norm_space(facs), identifier or ""))
         if name == "seg" and len(self.notes) > notes_before and not self._in_note:
             # A seg holding a note (lemma + gloss): the rest of the seg is the note's lemma.
             note = self.notes[notes_before]
@@ -471,12 +504,30 @@ class TextWalker:
             self.out.join()
         if identifier:
             self.line_starts[identifier] = self.out.length
+        self.line_breaks.append(
+            RawBreak(
+                self.out.length,
+                norm_space(element.get("n")),
+                identifier or "",
+                norm_space(element.get("facs")),
+                breaks=not inside_word or self.reading != "normalised",
+            )
+        )
 
     def _pb(self, element: etree._Element, name: str) -> None:
         if name == "cb":  # a new column starts on a new line
             self.out.line_break()
         position = self.out.length
         label = element.get("n") or ""
+        if name == "pb":
+            self.page_breaks.append(
+                RawBreak(
+                    position,
+                    norm_space(label),
+                    xml_id(element) or "",
+                    norm_space(element.get("facs")),
+                )
+            )
         self.spans.append(Span(position, position, "pb" if name == "pb" else name, label))
 
     def _choice(self, element: etree._Element, name: str) -> None:
@@ -715,6 +766,11 @@ def date_value_of(element: etree._Element) -> str | None:
     if low or high:
         return (low or high or "").strip()
     return None
+
+
+def _clamped_break(raw: RawBreak, text: str) -> RawBreak:
+    # The text's end was stripped after the offsets were taken.
+    return raw if raw.offset <= len(text) else replace(raw, offset=len(text))
 
 
 def _trim_range(start: int, end: int, text: str) -> tuple[int, int]:
