@@ -127,6 +127,8 @@ class RawBreak:
     id: str
     facs: str
     breaks: bool = True  # an lb that makes a break in the text (not one inside a word)
+    in_word: bool = False  # break="no" or a hyphen: the word goes on on the next line
+    own_newline: bool = False  # the newline before ``offset`` is this lb's alone
 
 
 @dataclass
@@ -184,6 +186,9 @@ class TextBuilder:
         self._soft = False  # the pending space came only from wrapped/indented source
         self._glue = False  # the next text continues a word: drop its leading whitespace
         self._newlines = 2  # the start of the text behaves like the start of a paragraph
+        # Offsets of newlines only an lb asked for: no paragraph or line element claimed
+        # them. Flowing text shows these as spaces (viewer.linebreaks).
+        self.source_newlines: set[int] = set()
 
     def _emit(self, value: str) -> None:
         self._parts.append(value)
@@ -246,15 +251,26 @@ class TextBuilder:
         self._pending_space = False
         self._glue = True
 
-    def line_break(self) -> None:
+    def line_break(self, source: bool = False) -> None:
+        """End the line; ``source``: only because the source's line ends (an ``lb``)."""
         self._pending_space = False
         self._glue = False
         if not self._newlines:
             self._emit("\n")
+            if source:
+                self.source_newlines.add(self.length - 1)
+        elif not source:
+            self._claim_newline()
+
+    def _claim_newline(self) -> None:
+        # A line or paragraph ends where an lb already broke the line: the break is theirs.
+        if self.source_newlines and self._newlines:
+            self.source_newlines.discard(self.length - self._newlines)
 
     def block_break(self) -> None:
         self._pending_space = False
         self._glue = False
+        self._claim_newline()
         if self.length and self._newlines < 2:
             self._emit("\n" * (2 - self._newlines))
 
@@ -310,6 +326,7 @@ class TextWalker:
         if self._pending_notes and complete:
             self._append_notes()
         text = self.out.result()
+        own = self.out.source_newlines
         notes = [
             replace(note, text=_slice(text, *self._note_ranges[i]), body=self._note_bodies[i])
             if i in self._note_ranges
@@ -336,7 +353,10 @@ class TextWalker:
             unexpanded_entities=self.unexpanded_entities,
             complete=complete,
             page_breaks=[_clamped_break(b, text) for b in self.page_breaks],
-            line_breaks=[_clamped_break(b, text) for b in self.line_breaks],
+            line_breaks=[
+                _clamped_break(replace(b, own_newline=b.offset - 1 in own), text)
+                for b in self.line_breaks
+            ],
             linked=self.linked,
         )
 
@@ -493,14 +513,14 @@ class TextWalker:
         hyphen = _renders_hyphen(element)
         inside_word = hyphen or element.get("break") == "no" or element.get("type") == "nobreak"
         if not inside_word:
-            self.out.line_break()
+            self.out.line_break(source=True)
         elif self.reading == "normalised":
             self.out.join()  # the word reads whole: "Unter<lb/>hemde" is "Unterhemde"
         else:
             self.out.join()  # no space before the hyphen or the break
             if hyphen:
                 self.out.literal("-")
-            self.out.line_break()
+            self.out.line_break(source=True)
             self.out.join()
         if identifier:
             self.line_starts[identifier] = self.out.length
@@ -511,6 +531,7 @@ class TextWalker:
                 identifier or "",
                 norm_space(element.get("facs")),
                 breaks=not inside_word or self.reading != "normalised",
+                in_word=inside_word,
             )
         )
 
