@@ -265,6 +265,9 @@ def build(
     built.append(window)
     if restore:
         window.restore_state()
+    line_breaks = getattr(args, "line_breaks", None)
+    if line_breaks:
+        window.set_line_mode(line_breaks)
     return window, settings, handler
 
 

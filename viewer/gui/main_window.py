@@ -61,6 +61,7 @@ from PySide6.QtWidgets import (
 from viewer.filtering import fold, plural, status_text
 from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
+from viewer.linebreaks import FLOWING, SOURCE_LINES
 from viewer.model import Letter
 from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
 
@@ -320,6 +321,15 @@ class MainWindow(QMainWindow):
         self.diplomatic_action.setText("Diplomatic")
         self._sync_reading_actions()
 
+        self.line_breaks_action = self._action(
+            "Source &Line Breaks", None, ["Ctrl+Shift+L"],
+            "Start a new line at each of the source's line breaks, numbered in the margin "
+            "(off: the text flows)", "line-breaks",
+        )  # fmt: skip
+        self.line_breaks_action.setCheckable(True)
+        self.line_breaks_action.setChecked(view.line_mode == SOURCE_LINES)
+        self.line_breaks_action.setIconText("Line Breaks")
+
         for number, kind in enumerate(KIND_ORDER, start=1):
             action = self._action(
                 f"{kind_label(kind)}", None, [f"Alt+{number}"],
@@ -358,6 +368,7 @@ class MainWindow(QMainWindow):
         reading = view.addMenu("&Reading")
         reading.addAction(self.normalised_action)
         reading.addAction(self.diplomatic_action)
+        view.addAction(self.line_breaks_action)
         view.addSeparator()
         go = self._menus["Go"]
         go.addAction(self.next_action)
@@ -394,6 +405,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.reading_label)
         bar.addAction(self.normalised_action)
         bar.addAction(self.diplomatic_action)
+        bar.addSeparator()
+        bar.addAction(self.line_breaks_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -473,6 +486,12 @@ class MainWindow(QMainWindow):
         self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
         self.legend.kindToggled.connect(self.set_kind_visible)
+        self.line_breaks_action.toggled.connect(
+            lambda on: self.set_line_mode(SOURCE_LINES if on else FLOWING)
+        )
+        self.view.lineModeChanged.connect(
+            lambda mode: self.line_breaks_action.setChecked(mode == SOURCE_LINES)
+        )
         self._watcher.fileChanged.connect(self._file_changed)
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -698,6 +717,10 @@ class MainWindow(QMainWindow):
         self._sync_reading_actions()
         if self.settings is not None:
             self.settings.reading = reading
+
+    def set_line_mode(self, mode: str) -> None:
+        """Flowing text or the source's lines (View ▸ Source Line Breaks)."""
+        self.view.set_line_mode(mode)
 
     def set_kind_visible(self, kind: str, visible: bool) -> None:
         self.session.set_kind_visible(kind, visible)
@@ -1055,7 +1078,8 @@ class MainWindow(QMainWindow):
 
     # -- state ------------------------------------------------------------------
     def restore_state(self) -> None:
-        """Geometry, splitter, kinds and zoom from the settings (reading is passed in)."""
+        """Geometry, splitter, kinds, zoom and line mode from the settings (reading is passed
+        in)."""
         settings = self.settings
         if settings is None:
             return
@@ -1070,6 +1094,7 @@ class MainWindow(QMainWindow):
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
+        self.set_line_mode(settings.line_mode)
 
     def store_state(self) -> None:
         settings = self.settings
@@ -1078,6 +1103,7 @@ class MainWindow(QMainWindow):
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
         settings.zoom = int(self.view.zoom_level)
+        settings.line_mode = self.view.line_mode
         settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,

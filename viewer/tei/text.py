@@ -37,6 +37,13 @@ PARAGRAPH_BLOCKS = frozenset(
     }
 )  # fmt: skip
 LINE_BLOCKS = frozenset({"addrLine", "item", "l", "row", "person", "org", "bibl_line"})
+# Laid out in lines rather than prose: an lb inside them (or in a letterhead) ends a
+# line of the layout (a name, then the title; a salute over two lines; an address),
+# which flowing text keeps.
+LINED = frozenset(
+    {"lg", "table", "fw", "opener", "closer", "address", "dateline", "salute", "signed",
+     "byline"}
+)  # fmt: skip
 # Inside an opener or closer these are lines of it, not paragraphs of their own.
 FORMULA_PARTS = frozenset({"dateline", "salute", "signed", "byline", "address"})
 FORMULAE = frozenset({"opener", "closer"})
@@ -310,6 +317,7 @@ class TextWalker:
         self._note_bodies: dict[int, int] = {}  # where each appended note's paragraph starts
         self._in_note = False
         self._letterhead_depth = 0
+        self._lined_depth = 0  # open LINED elements (and letterheads)
         self._note_number = 0
         self.anchors: dict[str, int] = {}  # anchor xml:id -> offset
         self.page_breaks: list[RawBreak] = []
@@ -416,6 +424,8 @@ class TextWalker:
             self._letterhead_depth += 1
         paragraph = name in PARAGRAPH_BLOCKS or letterhead
         line = name in LINE_BLOCKS
+        lined = letterhead or name in LINED
+        self._lined_depth += lined
         if paragraph and name in FORMULA_PARTS:
             parent = element.getparent()
             if parent is not None and local(parent) in FORMULAE:
@@ -455,6 +465,7 @@ class TextWalker:
             self.out.line_break()
         if letterhead:
             self._letterhead_depth -= 1
+        self._lined_depth -= lined
 
     # -- mentions --------------------------------------------------------------
     def _mention_kind(
@@ -513,7 +524,7 @@ class TextWalker:
         hyphen = _renders_hyphen(element)
         inside_word = hyphen or element.get("break") == "no" or element.get("type") == "nobreak"
         if not inside_word:
-            self.out.line_break(source=True)
+            self.out.line_break(source=not self._lined_depth)
         elif self.reading == "normalised":
             self.out.join()  # the word reads whole: "Unter<lb/>hemde" is "Unterhemde"
         else:
