@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtGui import QHelpEvent, QTextCursor
+from PySide6.QtWidgets import QToolTip
 from testdata import CORPUS, require
 
 from viewer.gui.letter_view import HANG_PROPERTY, LetterView, describe_selection_layers
@@ -229,3 +230,27 @@ def test_the_window_toggle_is_remembered(make_window, tmp_path):
     assert again.view.toPlainText() == again.current_letter.text
     again.line_breaks_action.trigger()
     assert again.view.toPlainText() == shown_text(again.current_letter, FLOWING)
+
+
+def test_the_margin_shows_every_number_on_hover_and_names_the_line(view, qtbot):
+    letter = read_letter(require(JEAN_PAUL))
+    view.set_letter(letter)
+    view.set_line_mode(SOURCE_LINES)
+    numbers = view.line_numbers
+    index = next(i for i, n in enumerate(numbers) if n.id == "II_136-18")
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(numbers[index].offset)
+    y = view.cursorRect(cursor).center().y()
+    point = QPoint(4, y)
+    assert not view._numbers_hovered
+    qtbot.mouseMove(view.viewport(), point)
+    assert view._numbers_hovered  # every number shows, not only every fifth
+    event = QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point))
+    view.viewportEvent(event)
+    assert QToolTip.text() == "Line 136,18 (II_136-18)"
+    QToolTip.hideText()
+    qtbot.mouseMove(view.viewport(), QPoint(view.viewport().width() // 2, y))
+    assert not view._numbers_hovered
+    view.set_line_mode(FLOWING)
+    qtbot.mouseMove(view.viewport(), point)
+    assert not view._numbers_hovered  # flowing text has no line numbers

@@ -947,7 +947,8 @@ class LetterView(QTextEdit):
         painter.setFont(font)
         painter.setPen(self._colours.grey)
         width = self._number_width()
-        right = self._column_margin - 10
+        # Left of the dots that mark the lines commentary refers to (_paint_line_marks).
+        right = self._column_margin - 18
         for index in range(first, last):
             number = self._line_numbers[index]
             if not (number.always_shown or self._numbers_hovered):
@@ -955,7 +956,7 @@ class LetterView(QTextEdit):
             cursor = QTextCursor(self.document())
             cursor.setPosition(self._line_number_positions[index])
             rect = self.cursorRect(cursor)
-            area = QRectF(right - width, rect.top(), width, rect.height())
+            area = QRectF(max(0, right - width), rect.top(), min(width, right), rect.height())
             painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              number.line)  # fmt: skip
 
@@ -1154,8 +1155,6 @@ class LetterView(QTextEdit):
                 continue
             painter.setBrush(colour)
             x = self._column_margin - 12 - index * 9
-            if self._line_mode == SOURCE_LINES and self._line_numbers:
-                x -= self._number_width() + 4  # left of the line numbers
             painter.drawEllipse(QPointF(x, rect.center().y() + 0.5), 3.2, 3.2)
 
     def _paint_page_breaks(self, painter: QPainter, top: int, bottom: int) -> None:
