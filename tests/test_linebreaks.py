@@ -8,6 +8,7 @@ the corpus has few of (break="no", an lb ending a verse line, pages).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -196,3 +197,31 @@ def test_a_letterhead_keeps_its_lines_in_flowing_text():
     assert "Sylvie Brigot\nExecutive Director" in letter.text
     assert "Sylvie Brigot\nExecutive Director" in shown_text(letter, FLOWING)
     assert "Jody Williams\nNobel Peace Laureate" in shown_text(letter, FLOWING)  # signed
+
+
+@pytest.mark.e2e
+def test_screenshots_of_both_line_modes_differ(tmp_path):
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "EPISTOLA_CONFIG_DIR": str(tmp_path / "config"),
+        "EPISTOLA_LOG_DIR": str(tmp_path / "logs"),
+        "EPISTOLA_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    shots = {}
+    for mode in ("flowing", "lines"):
+        png = tmp_path / f"{mode}.png"
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), str(require(BLUMER)),
+             "--line-breaks", mode, "--screenshot", str(png)],
+            cwd=ROOT, env=env, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode(errors="replace")
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        shots[mode] = png.read_bytes()
+    assert shots["flowing"] != shots["lines"]
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--line-breaks", "wrapped", str(BLUMER)],
+        cwd=ROOT, env=env, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and b"Traceback" not in bad.stderr

@@ -20,8 +20,8 @@ Public API other parts of Epistola build on (keep the names):
 ``open_letter(path) -> bool``, ``current_letter``, ``letter_opened``,
 ``selection_changed``, ``set_selection(ids)``, ``add_panel(widget, title,
 area)``, ``add_action(menu_name, action)``, ``menu(name)``,
-``show_text_range(start, end)``, ``status(message)``, ``paths_dropped``,
-``session``, ``bridge``.
+``show_text_range(start, end)``, ``set_line_mode(mode)``, ``status(message)``,
+``paths_dropped``, ``session``, ``bridge``.
 """
 
 from __future__ import annotations
