@@ -17,6 +17,7 @@ measured in the same run:
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -104,17 +105,13 @@ def main() -> int:
     view.set_selection({typical_person(letter)})
     bar = view.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
-    modes = iter([SOURCE_LINES, FLOWING] * SWITCHES)
-
-    def switch() -> None:
-        view.set_line_mode(next(modes))
-        view.viewport().repaint()
-
     view.set_line_mode(FLOWING)
-    to_lines = median_ms(switch, 1)
-    times = [median_ms(switch, 1) for _ in range(2 * SWITCHES - 1)]
-    to_flowing = sorted(times[0::2])[len(times[0::2]) // 2]
-    to_lines = sorted([to_lines, *times[1::2]])[len(times[1::2]) // 2]
+    took: dict[str, list[float]] = {SOURCE_LINES: [], FLOWING: []}
+    for mode in [SOURCE_LINES, FLOWING] * SWITCHES:
+        took[mode].append(median_ms(lambda mode=mode: (view.set_line_mode(mode),
+                                                       view.viewport().repaint()), 1))  # fmt: skip
+    to_lines = statistics.median(took[SOURCE_LINES])
+    to_flowing = statistics.median(took[FLOWING])
 
     def rebuild() -> None:
         view.set_letter(letter)
