@@ -95,11 +95,13 @@ def test_flowing_has_no_line_at_an_lb_and_lines_have_one_per_lb(view, path, read
         look = view.document().findBlock(offset).blockFormat()
         assert look.textIndent() < 0 < look.leftMargin()  # a wrapped line hangs
         assert look.property(HANG_PROPERTY)
+    for line in flowing_breaks:  # and so does the line an lb ends (a paragraph's first)
+        assert view.document().findBlock(line.offset - 1).blockFormat().textIndent() < 0
 
     view.set_line_mode(FLOWING)
     assert view.toPlainText() == shown_text(letter, FLOWING)
     assert block_starts(view).isdisjoint({b.offset for b in flowing_breaks})
-    for offset in line_starts:
+    for offset in line_starts + [b.offset - 1 for b in flowing_breaks]:
         assert view.document().findBlock(offset).blockFormat().textIndent() == 0
 
 

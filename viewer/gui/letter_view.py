@@ -523,7 +523,10 @@ class LetterView(QTextEdit):
     def _format_blocks(self, document: QTextDocument, letter: Letter) -> None:
         self._format_note_blocks(document, letter)
         if self._line_mode == SOURCE_LINES:
-            self._hang(document, [self._offsets.to_qt(b.offset) for b in letter.line_breaks])
+            to_qt = self._offsets.to_qt
+            starts = [to_qt(b.offset) for b in letter.line_breaks]
+            breaks = [to_qt(at) for at, _ in flowing_characters(letter)]
+            self._hang(document, _lined(starts, breaks))
 
     def _format_note_blocks(self, document: QTextDocument, letter: Letter) -> None:
         em = self.fontMetrics().horizontalAdvance("M")
@@ -821,7 +824,7 @@ class LetterView(QTextEdit):
         top_y = self._position_y(top) - scrolled if top is not None else 0.0
         caret = self.textCursor()
         anchor, position = caret.anchor(), caret.position()
-        line_starts = self._line_number_positions
+        lined = _lined(self._line_number_positions, [at for at, _ in self._flowing])
         cursor = QTextCursor(document)
         with paused_gc():
             cursor.beginEditBlock()
@@ -832,9 +835,9 @@ class LetterView(QTextEdit):
                         look = cursor.charFormat()  # the break character's own format
                         cursor.setPosition(at, QTextCursor.MoveMode.KeepAnchor)
                         cursor.insertBlock(cursor.blockFormat(), look)
-                    self._hang(document, line_starts)
+                    self._hang(document, lined)
                 else:
-                    self._hang(document, line_starts, undo=True)
+                    self._hang(document, lined, undo=True)
                     for at, shown in self._flowing:
                         cursor.setPosition(at + 1)
                         look = cursor.charFormat()
@@ -1623,6 +1626,12 @@ def _selection(
     selection.cursor = cursor
     selection.format = look
     return selection
+
+
+def _lined(line_starts: list[int], breaks: list[int]) -> list[int]:
+    """Positions in every block that source-lines mode hangs: the lines the lbs start and
+    the ones they end (a paragraph's first line, when no lb starts it)."""
+    return sorted({*line_starts, *breaks})
 
 
 def _line_bound(document: QTextDocument, position: int, *, start: bool) -> int:
