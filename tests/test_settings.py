@@ -242,6 +242,8 @@ def test_file_that_cannot_be_moved_aside_is_not_overwritten(
         ("zoom", None),
         ("reading", "modernised"),
         ("reading", 1),
+        ("line_mode", "wrapped"),
+        ("line_mode", True),
         ("match_all", "true"),
         ("match_all", 1),
     ],

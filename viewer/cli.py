@@ -57,7 +57,9 @@ JSON output (--dump):
   image folders (null when not found or remote: nothing is ever fetched),
   "width"/"height" the image's pixel size, else the size the encoding
   declares, else null, "offset" where the page starts in "text". "lineBreaks"
-  has one entry per lb that breaks the text: where its line starts.
+  has one entry per lb that breaks the text: where its line starts (a
+  line that several lbs start has the last one's entry). "text" is the same
+  whichever way the viewer shows line breaks (--line-breaks).
 
 JSON output (--index):
   {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
@@ -163,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("normalised", "diplomatic"),
         default="normalised",
         help="which side of sic/corr, orig/reg and abbr/expan the text shows (default: normalised)",
+    )
+    parser.add_argument(
+        "--line-breaks",
+        choices=("flowing", "lines"),
+        default=None,
+        help="how the viewer shows the source's line breaks (lb): as spaces in flowing "
+        "text, or each starting a numbered line (default: as last chosen; flowing)",
     )
     parser.add_argument(
         "--registers",

@@ -99,11 +99,18 @@ class Block:
 
 @dataclass(frozen=True)
 class LineBreak:
-    """An ``lb`` that makes a break in the reading text: ``offset`` is where its line starts."""
+    """An ``lb`` that makes a break in the reading text: ``offset`` is where its line starts.
+
+    ``flows``: the character before ``offset`` is a newline that only this lb made
+    (not a paragraph's or a verse line's end), so flowing text reads it as a space,
+    or as nothing when ``in_word`` (``break="no"`` or a hyphen, diplomatic reading).
+    """
 
     offset: int
     n: str = ""
     id: str = ""
+    flows: bool = False
+    in_word: bool = False
 
 
 @dataclass(frozen=True)

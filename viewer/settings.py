@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar, overload
 import appdirs
 
 from viewer.atomic import set_aside, write_atomic
+from viewer.linebreaks import DEFAULT_LINE_MODE, LINE_MODES
 from viewer.model import ENTITY_KINDS
 from viewer.tei.reader import READINGS
 
@@ -160,6 +161,12 @@ def _reading(value: object) -> str:
     return value
 
 
+def _line_mode(value: object) -> str:
+    if value not in LINE_MODES:
+        raise InvalidSetting(f"expected one of {', '.join(LINE_MODES)}")
+    return value
+
+
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidSetting(f"expected true or false, found {_type_name(value)}")
@@ -218,6 +225,7 @@ class Settings:
     zoom = _Field[int](lambda: 0, _zoom)
     reading = _Field[str](lambda: "normalised", _reading)
     match_all = _Field[bool](lambda: True, _bool)
+    line_mode = _Field[str](lambda: DEFAULT_LINE_MODE, _line_mode)  # View ▸ Line Breaks
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self.directory = Path(directory) if directory is not None else config_dir()

@@ -146,9 +146,20 @@ def _decoration(rng: random.Random, number: int) -> str:
     return ""
 
 
-def make_letter(target_bytes: int = 2_000_000, mentions: int = 50_000, seed: int = 1905) -> bytes:
-    """A TEI letter of about ``target_bytes`` bytes holding exactly ``mentions`` mentions."""
+def make_letter(
+    target_bytes: int = 2_000_000,
+    mentions: int = 50_000,
+    seed: int = 1905,
+    *,
+    line_breaks: bool = False,
+) -> bytes:
+    """A TEI letter of about ``target_bytes`` bytes holding exactly ``mentions`` mentions.
+
+    ``line_breaks``: also an ``lb`` about every 70 characters, as a transcription that keeps
+    the manuscript's lines has (drawn from a second generator: the rest stays the same).
+    """
     rng = random.Random(seed)
+    lines = random.Random(seed + 1) if line_breaks else None
     register = _Register(
         rng,
         people=max(10, mentions // 60),
@@ -206,6 +217,8 @@ def make_letter(target_bytes: int = 2_000_000, mentions: int = 50_000, seed: int
             markup, count = f'<persName ref="#{register.people[2][0]}">X</persName>', 1
         piece_parts.append(markup)
         piece_parts.append(rng.choice((" ", " ", " ", ", ", ". ")))
+        if lines is not None and lines.random() < 0.14:
+            piece_parts.append("<lb/>")
         piece = "".join(piece_parts)
         placed += count
         paragraph.append(piece)

@@ -26,6 +26,7 @@ from viewer.gui.letter_view import (
     LetterView,
     describe_selection_layers,
 )
+from viewer.linebreaks import FLOWING, SOURCE_LINES, shown_text
 from viewer.model import Letter
 from viewer.tei import read_letter
 
@@ -133,8 +134,12 @@ def covered(ranges: list[tuple[int, int]]) -> set[int]:
 def test_document_text_is_the_letter_text(view, path) -> None:
     letter = read_letter(corpus_file(path) if CORPUS in path.parents else path)
     view.set_letter(letter)
-    assert view.toPlainText() == letter.text
+    assert view.line_mode == FLOWING
+    assert view.toPlainText() == shown_text(letter, FLOWING)
     # Built once: the document holds the same number of characters as the text.
+    assert view.document().characterCount() == len(letter.text) + 1
+    view.set_line_mode(SOURCE_LINES)
+    assert view.toPlainText() == letter.text
     assert view.document().characterCount() == len(letter.text) + 1
 
 
@@ -145,7 +150,7 @@ def test_generated_big_letter_text_and_mentions(view, tmp_path) -> None:
     letter = read_letter(path)
     assert len(letter.mentions) == 3_000
     view.set_letter(letter)
-    assert view.toPlainText() == letter.text
+    assert view.toPlainText() == shown_text(letter, view.line_mode)
     for mention in letter.mentions[::97]:
         inner = view.mention_at(mention.start)
         assert inner is not None

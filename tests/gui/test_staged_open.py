@@ -18,6 +18,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
 
 from viewer.gui.letter_view import LetterView, describe_selection_layers
+from viewer.linebreaks import shown_text
 from viewer.tei import read_letter
 from viewer.tei.reader import read_letter_staged
 
@@ -60,7 +61,7 @@ def test_continue_letter_builds_what_set_letter_builds(qtbot, long_letter) -> No
         assert view.completing
     assert not view.completing
     assert view.letter() is whole
-    assert view.toPlainText() == whole.text
+    assert view.toPlainText() == shown_text(whole, view.line_mode)
     assert view.selected_entities() == {entity}
     assert view.emphasised_count == len(whole.mentions_of(entity))
     assert "place" not in view.visible_kinds()
@@ -123,7 +124,7 @@ def test_window_shows_the_first_part_then_the_whole(qtbot, make_window, long_let
     assert not window.complete
     assert window.progress_label.isVisible()
     assert window.progress_label.text() == "Reading the rest of the letter…"
-    assert window.view.toPlainText() == first.text
+    assert window.view.toPlainText() == shown_text(first, window.view.line_mode)
     assert "so far" in window.letter_label.text()
     assert window.panel.entities.headerItem().text(1) == "Mentions so far"
     qtbot.waitUntil(lambda: window.complete, timeout=WAIT_MS)
@@ -136,7 +137,7 @@ def test_window_shows_the_first_part_then_the_whole(qtbot, make_window, long_let
         at_once.entities,
     )
     assert whole.text.startswith(first.text) and len(whole.text) > len(first.text)
-    assert window.view.toPlainText() == whole.text
+    assert window.view.toPlainText() == shown_text(whole, window.view.line_mode)
     assert not window.progress_label.isVisible()
     assert window.letter_label.text().startswith(f"{len(whole.mentions)} mentions")
     assert window.panel.entities.headerItem().text(1) == "Mentions"
@@ -191,7 +192,7 @@ def test_opening_another_letter_drops_the_late_rest(qtbot, make_window, long_let
     # Whatever the thread still delivers belongs to a letter no longer shown.
     qtbot.wait(1500)
     assert window.current_letter.file == str(icbl_path)
-    assert window.view.toPlainText() == window.current_letter.text
+    assert window.view.toPlainText() == shown_text(window.current_letter, window.view.line_mode)
 
 
 def test_a_rest_that_cannot_be_read_is_told_and_logged(

@@ -1,7 +1,8 @@
 """The composition root: builds settings, the register catalog and the widgets, and starts Qt.
 
 ``run(args)`` is what ``viewer.cli.main`` calls when no batch option is given
-(args: ``paths``, ``select``, ``screenshot``, ``reading``, ``registers``).
+(args: ``paths``, ``select``, ``screenshot``, ``reading``, ``registers``,
+``line_breaks``: flowing or lines, over the remembered line mode).
 It owns the start-up sequence and the command-line contract of the window:
 which letter opens (the given file, a folder's first letter, else the shipped
 ICBL letter), ``--select`` (an unknown id: a status notice, or with
@@ -273,6 +274,9 @@ def build(
     built.append(window)
     if restore:
         window.restore_state()
+    line_breaks = getattr(args, "line_breaks", None)
+    if line_breaks:
+        window.set_line_mode(line_breaks)
     return window, settings, handler
 
 

@@ -6,7 +6,8 @@ mentions, and the emphasis of selected entities.
 
 The document is built once per letter by inserting the text as text (never as HTML)
 through a QTextCursor, one run of equal formatting at a time, so that
-``toPlainText() == letter.text``; the kind tints are part of those character formats.
+``toPlainText() == letter.text`` (in source-lines mode); the kind tints are part of
+those character formats.
 Everything that changes afterwards (hiding a kind, emphasising a selection, flashing a
 search hit) is drawn with ``setExtraSelections`` from offsets recorded at build time:
 re-formatting a 2 MB document costs about a second, while a handful of extra selections
@@ -15,6 +16,15 @@ selection needs are created when the selections are applied
 (tests/bench/bench_letter_view.py measures both). While entities are selected, the
 other mentions keep a faded tint, and a long letter gets its layers only around the
 viewport.
+
+Source line breaks (``lb``) are read in one of two modes (:mod:`viewer.linebreaks`):
+flowing (the default: the newline an ``lb`` made is inserted as a space, or as a
+zero-width space inside a word) or source lines (each ``lb`` starts a block; wrapped
+lines hang, and the margin numbers the lines). Either way one character stands for
+each break, so every letter offset is the same document position in both modes and
+``toPlainText()`` is ``shown_text(letter, mode)``; ``set_line_mode`` switches by
+replacing those characters in place, keeping the caret, the selection and the line
+at the top.
 
 A long letter read in two stages (``viewer.tei.reader.read_letter_staged``) is shown
 with ``set_letter`` for its first part, then ``continue_letter`` builds the whole
@@ -35,6 +45,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, QUrl, Si
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -73,11 +84,24 @@ from viewer.layout import (
     rend_tokens,
     segment,
 )
+from viewer.linebreaks import (
+    DEFAULT_LINE_MODE,
+    LINE_MODES,
+    SOURCE_LINES,
+    LineNumber,
+    flowing_characters,
+    line_index_at,
+    line_numbers,
+    shown_text,
+)
 from viewer.model import ENTITY_KINDS, Letter, Mention, Note, Span
 
 # Extra selections carry their purpose in this property, so that tests (and anyone
 # debugging) can tell the layers apart: "hidden", "dim", "emphasis", "current", "flash".
 SELECTION_ROLE = int(QTextFormat.Property.UserProperty) + 17
+# A block's hanging indent in source-lines mode, in pixels (so that it can be undone).
+HANG_PROPERTY = int(QTextFormat.Property.UserProperty) + 18
+HANG_EMS = 1.5
 
 ZOOM_MIN, ZOOM_MAX = -6, 16
 FLASH_MS = 1600
@@ -185,6 +209,7 @@ class _Continuation:
     build: Layout
     document: QTextDocument
     formats: list[QTextCharFormat]
+    text: str  # what is inserted: the letter's text as the line mode shows it
     next_run: int = 0
 
 
@@ -203,6 +228,7 @@ class LetterView(QTextEdit):
 
     mentionActivated = Signal(list, bool)
     letterCompleted = Signal()  # continue_letter has shown the whole letter
+    lineModeChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,6 +276,11 @@ class LetterView(QTextEdit):
         self._page_breaks: list[tuple[int, str]] = []  # (document position, label)
         self._line_marks: list[tuple[int, QColor]] = []  # (document position, colour)
         self._line_mark_positions: list[int] = []
+        self._line_mode = DEFAULT_LINE_MODE
+        self._flowing: list[tuple[int, str]] = []  # (document position, shown character)
+        self._line_numbers: list[LineNumber] = []
+        self._line_number_positions: list[int] = []  # document positions of line starts
+        self._numbers_hovered = False  # the mouse is over the margin: every number shows
 
         self._hidden: set[str] = set()
         self._hidden_spec: list[tuple[int, int, QTextCharFormat]] = []
@@ -329,7 +360,14 @@ class LetterView(QTextEdit):
             for span in letter.spans
             if span.style == "pb" and span.start == span.end
         ]
+        self._index_lines(letter)
         self._set_hidden_spec()
+
+    def _index_lines(self, letter: Letter) -> None:
+        to_qt = self._offsets.to_qt
+        self._flowing = [(to_qt(at), shown) for at, shown in flowing_characters(letter)]
+        self._line_numbers = line_numbers(letter)
+        self._line_number_positions = [to_qt(n.offset) for n in self._line_numbers]
 
     # ------------------------------------------------------------ in two stages
     @staticmethod
@@ -354,7 +392,11 @@ class LetterView(QTextEdit):
         self._kinds = self._kinds | frozenset(build.runs_by_kind)
         formats = [self._run_format(i, key) for i, key in enumerate(build.keys)]
         self._continuation = _Continuation(
-            letter=letter, build=build, document=self._new_document(), formats=formats
+            letter=letter,
+            build=build,
+            document=self._new_document(),
+            formats=formats,
+            text=shown_text(letter, self._line_mode),
         )
         self._append_slice()
 
@@ -373,7 +415,7 @@ class LetterView(QTextEdit):
         work = self._continuation
         if work is None:
             return  # another letter was shown meanwhile
-        build, text, formats = work.build, work.letter.text, work.formats
+        build, text, formats = work.build, work.text, work.formats
         starts, ends, keys = build.run_starts, build.run_ends, build.run_keys
         cursor = QTextCursor(work.document)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -445,7 +487,7 @@ class LetterView(QTextEdit):
 
     def _make_document(self, letter: Letter, build: Layout) -> QTextDocument:
         document = self._new_document()
-        text = letter.text
+        text = shown_text(letter, self._line_mode)
         cursor = QTextCursor(document)
         cursor.beginEditBlock()
         insert = cursor.insertText
@@ -482,6 +524,14 @@ class LetterView(QTextEdit):
         return paragraph
 
     def _format_blocks(self, document: QTextDocument, letter: Letter) -> None:
+        self._format_note_blocks(document, letter)
+        if self._line_mode == SOURCE_LINES:
+            to_qt = self._offsets.to_qt
+            starts = [to_qt(b.offset) for b in letter.line_breaks]
+            breaks = [to_qt(at) for at, _ in flowing_characters(letter)]
+            self._hang(document, _lined(starts, breaks))
+
+    def _format_note_blocks(self, document: QTextDocument, letter: Letter) -> None:
         em = self.fontMetrics().horizontalAdvance("M")
         to_qt = self._offsets.to_qt
         first_note: int | None = None
@@ -742,6 +792,185 @@ class LetterView(QTextEdit):
             self._flash = None
             self._apply()
 
+    # ------------------------------------------------------------------ line modes
+    @property
+    def line_mode(self) -> str:
+        """FLOWING or SOURCE_LINES (viewer.linebreaks)."""
+        return self._line_mode
+
+    def set_line_mode(self, mode: str) -> None:
+        """Show the source's line breaks flowing or as lines, keeping what is shown.
+
+        The characters that stand for the breaks are replaced in place (a space or a
+        zero-width space <-> a block separator), so every offset keeps its position;
+        the caret, the selected text and the emphasised mentions stay, and the line at
+        the top of the viewport stays at the top.
+        """
+        if mode not in LINE_MODES:
+            raise ValueError(f"unknown line mode {mode!r}")
+        if mode == self._line_mode:
+            return
+        self._line_mode = mode
+        document = self.document()
+        if self._letter is not None and isinstance(document, _LetterDocument):
+            unfinished = self._drop_continuation()
+            self._switch_lines(document, mode)
+            if unfinished is not None:
+                # The whole letter was being built in the other mode: build it in this one.
+                self.continue_letter(unfinished.letter, unfinished.build)
+        self.lineModeChanged.emit(mode)
+
+    def _switch_lines(self, document: QTextDocument, mode: str) -> None:
+        scroll_bar = self.verticalScrollBar()
+        scrolled = scroll_bar.value()
+        top = self._top_position()
+        top_y = self._position_y(top) - scrolled if top is not None else 0.0
+        caret = self.textCursor()
+        anchor, position = caret.anchor(), caret.position()
+        lined = _lined(self._line_number_positions, [at for at, _ in self._flowing])
+        cursor = QTextCursor(document)
+        with paused_gc():
+            cursor.beginEditBlock()
+            try:
+                if mode == SOURCE_LINES:
+                    for at, _shown in self._flowing:
+                        cursor.setPosition(at + 1)
+                        look = cursor.charFormat()  # the break character's own format
+                        cursor.setPosition(at, QTextCursor.MoveMode.KeepAnchor)
+                        cursor.insertBlock(cursor.blockFormat(), look)
+                    self._hang(document, lined)
+                else:
+                    self._hang(document, lined, undo=True)
+                    for at, shown in self._flowing:
+                        cursor.setPosition(at + 1)
+                        look = cursor.charFormat()
+                        cursor.setPosition(at, QTextCursor.MoveMode.KeepAnchor)
+                        cursor.insertText(shown, look)
+            finally:
+                cursor.endEditBlock()
+        self._visible_cache = {}
+        restored = QTextCursor(document)
+        restored.setPosition(anchor)
+        restored.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+        self._revealing = True
+        try:
+            self.setTextCursor(restored)
+            if top is not None:
+                # The same text at the same height: the top line stays where it was.
+                scroll_bar.setValue(round(self._position_y(top) - top_y))
+            else:
+                scroll_bar.setValue(0)
+        finally:
+            self._revealing = False
+        self._apply()
+        self.viewport().update()
+
+    def _top_position(self) -> int | None:
+        """The document position of the first character at the top of the viewport."""
+        if not self.verticalScrollBar().value():
+            return None
+        left = float(max(0, self._column_margin) + 2)
+        return self._hit(left, float(self.verticalScrollBar().value()), downwards=True)
+
+    def _position_y(self, position: int) -> float:
+        """Document y of the line holding ``position`` (lays the document out that far)."""
+        document = self.document()
+        block = document.findBlock(position)
+        box = document.documentLayout().blockBoundingRect(block)
+        layout = block.layout()
+        line = layout.lineForTextPosition(position - block.position())
+        return box.top() + (line.y() if line.isValid() else 0.0)
+
+    def _hang(self, document: QTextDocument, positions: list[int], *, undo: bool = False):
+        """Give the blocks holding ``positions`` a hanging indent (or take it back)."""
+        hang = round(HANG_EMS * self.fontMetrics().horizontalAdvance("M"))
+        cursor = QTextCursor(document)
+        last = -1
+        for position in positions:
+            block = document.findBlock(position)
+            if not block.isValid() or block.blockNumber() == last:
+                continue
+            last = block.blockNumber()
+            look = block.blockFormat()
+            had = look.property(HANG_PROPERTY)
+            if undo:
+                if not had:
+                    continue
+                look.setLeftMargin(look.leftMargin() - float(had))
+                look.setTextIndent(0)
+                look.clearProperty(HANG_PROPERTY)
+            else:
+                if had:
+                    continue
+                look.setLeftMargin(look.leftMargin() + hang)
+                look.setTextIndent(-hang)
+                look.setProperty(HANG_PROPERTY, hang)
+            cursor.setPosition(block.position())
+            cursor.setBlockFormat(look)
+
+    @property
+    def line_numbers(self) -> list[LineNumber]:
+        """The numbers of the source lines (one per ``letter.line_breaks``)."""
+        return list(self._line_numbers)
+
+    def show_line(self, index: int) -> None:
+        """Scroll to source line ``index`` (of ``line_numbers``) and mark it for a moment."""
+        letter = self._letter
+        if letter is None or not 0 <= index < len(self._line_numbers):
+            return
+        start = self._line_numbers[index].offset
+        end = letter.text.find("\n", start)
+        if index + 1 < len(self._line_numbers):
+            following = self._line_numbers[index + 1].offset - 1
+            end = following if end < 0 else min(end, following)
+        self.show_range(start, len(letter.text) if end < 0 else end)
+
+    def _numbers_at_y(self, y: float) -> LineNumber | None:
+        """The source line whose first row is at viewport height ``y``, in lines mode."""
+        if self._line_mode != SOURCE_LINES or not self._line_numbers:
+            return None
+        position = self._hit(float(max(0, self._column_margin) + 2), y + self._scrolled(),
+                             downwards=True)  # fmt: skip
+        if position is None:
+            return None
+        index = line_index_at(self._line_numbers, self._offsets.from_qt(position))
+        return None if index is None else self._line_numbers[index]
+
+    def _scrolled(self) -> float:
+        return float(self.verticalScrollBar().value())
+
+    def _paint_line_numbers(self, painter: QPainter, top: int, bottom: int) -> None:
+        """Source-lines mode: every fifth line's number in the left margin (all on hover)."""
+        if self._line_mode != SOURCE_LINES or not self._line_numbers:
+            return
+        first = bisect_left(self._line_number_positions, top)
+        last = bisect_right(self._line_number_positions, bottom)
+        if first >= last:
+            return
+        font = QFont(self.font())
+        font.setFamilies(_TYPE_FAMILIES)
+        font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.7))
+        painter.setFont(font)
+        painter.setPen(self._colours.grey)
+        width = self._number_width()
+        # Left of the dots that mark the lines commentary refers to (_paint_line_marks).
+        right = self._column_margin - 18
+        for index in range(first, last):
+            number = self._line_numbers[index]
+            if not (number.always_shown or self._numbers_hovered):
+                continue
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self._line_number_positions[index])
+            rect = self.cursorRect(cursor)
+            area = QRectF(max(0, right - width), rect.top(), min(width, right), rect.height())
+            painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             number.line)  # fmt: skip
+
+    def _number_width(self) -> int:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.7))
+        return QFontMetrics(font).horizontalAdvance("0000")
+
     # ------------------------------------------------------------------ painting
     def _apply(self) -> None:
         """Hand the current layers to QTextEdit as extra selections."""
@@ -903,6 +1132,7 @@ class LetterView(QTextEdit):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         top, bottom = self._visible_positions()
         self._paint_page_breaks(painter, top, bottom)
+        self._paint_line_numbers(painter, top, bottom)
         self._paint_line_marks(painter, top, bottom)
         if self._current is not None and self._current < len(self._emphasis):
             start, end = self._emphasis[self._current]
@@ -1266,8 +1496,17 @@ class LetterView(QTextEdit):
 
     # ------------------------------------------------------------------ events
     def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave and self._numbers_hovered:
+            self._numbers_hovered = False
+            self.viewport().update()
         if event.type() == QEvent.Type.ToolTip:
             assert isinstance(event, QHelpEvent)
+            if event.pos().x() < self._column_margin:
+                number = self._numbers_at_y(float(event.pos().y()))
+                if number is not None:
+                    tip = f"Line {number.label}" + (f" ({number.id})" if number.id else "")
+                    QToolTip.showText(event.globalPos(), _escape(tip), self.viewport())
+                    return True
             offset = self.offset_at(event.pos())
             tip = self.tooltip_at(offset) if offset is not None else ""
             if tip:
@@ -1302,6 +1541,14 @@ class LetterView(QTextEdit):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
+        in_margin = (
+            self._line_mode == SOURCE_LINES
+            and bool(self._line_numbers)
+            and event.position().x() < self._column_margin
+        )
+        if in_margin != self._numbers_hovered:
+            self._numbers_hovered = in_margin
+            self.viewport().update()
         if event.buttons() != Qt.MouseButton.NoButton:
             return
         offset = self.offset_at(event.position().toPoint())
@@ -1382,6 +1629,12 @@ def _selection(
     selection.cursor = cursor
     selection.format = look
     return selection
+
+
+def _lined(line_starts: list[int], breaks: list[int]) -> list[int]:
+    """Positions in every block that source-lines mode hangs: the lines the lbs start and
+    the ones they end (a paragraph's first line, when no lb starts it)."""
+    return sorted({*line_starts, *breaks})
 
 
 def _line_bound(document: QTextDocument, position: int, *, start: bool) -> int:

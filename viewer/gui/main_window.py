@@ -20,8 +20,8 @@ Public API other parts of Epistola build on (keep the names):
 ``open_letter(path) -> bool``, ``current_letter``, ``letter_opened``,
 ``selection_changed``, ``set_selection(ids)``, ``add_panel(widget, title,
 area)``, ``add_action(menu_name, action)``, ``menu(name)``,
-``show_text_range(start, end)``, ``status(message)``, ``paths_dropped``,
-``session``, ``bridge``.
+``show_text_range(start, end)``, ``set_line_mode(mode)``, ``status(message)``,
+``paths_dropped``, ``session``, ``bridge``.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ from viewer.assets import resources_dir
 from viewer.filtering import fold, plural, status_text
 from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
+from viewer.linebreaks import FLOWING, SOURCE_LINES
 from viewer.model import Letter
 from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
 
@@ -321,6 +322,15 @@ class MainWindow(QMainWindow):
         self.diplomatic_action.setText("Diplomatic")
         self._sync_reading_actions()
 
+        self.line_breaks_action = self._action(
+            "Source &Line Breaks", None, ["Ctrl+Shift+L"],
+            "Start a new line at each of the source's line breaks, numbered in the margin "
+            "(off: the text flows)", "line-breaks",
+        )  # fmt: skip
+        self.line_breaks_action.setCheckable(True)
+        self.line_breaks_action.setChecked(view.line_mode == SOURCE_LINES)
+        self.line_breaks_action.setIconText("Line Breaks")
+
         for number, kind in enumerate(KIND_ORDER, start=1):
             action = self._action(
                 f"{kind_label(kind)}", None, [f"Alt+{number}"],
@@ -359,6 +369,7 @@ class MainWindow(QMainWindow):
         reading = view.addMenu("&Reading")
         reading.addAction(self.normalised_action)
         reading.addAction(self.diplomatic_action)
+        view.addAction(self.line_breaks_action)
         view.addSeparator()
         go = self._menus["Go"]
         go.addAction(self.next_action)
@@ -395,6 +406,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.reading_label)
         bar.addAction(self.normalised_action)
         bar.addAction(self.diplomatic_action)
+        bar.addSeparator()
+        bar.addAction(self.line_breaks_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -474,6 +487,12 @@ class MainWindow(QMainWindow):
         self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
         self.legend.kindToggled.connect(self.set_kind_visible)
+        self.line_breaks_action.toggled.connect(
+            lambda on: self.set_line_mode(SOURCE_LINES if on else FLOWING)
+        )
+        self.view.lineModeChanged.connect(
+            lambda mode: self.line_breaks_action.setChecked(mode == SOURCE_LINES)
+        )
         self._watcher.fileChanged.connect(self._file_changed)
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -699,6 +718,10 @@ class MainWindow(QMainWindow):
         self._sync_reading_actions()
         if self.settings is not None:
             self.settings.reading = reading
+
+    def set_line_mode(self, mode: str) -> None:
+        """Flowing text or the source's lines (View ▸ Source Line Breaks)."""
+        self.view.set_line_mode(mode)
 
     def set_kind_visible(self, kind: str, visible: bool) -> None:
         self.session.set_kind_visible(kind, visible)
@@ -1056,7 +1079,8 @@ class MainWindow(QMainWindow):
 
     # -- state ------------------------------------------------------------------
     def restore_state(self) -> None:
-        """Geometry, splitter, kinds and zoom from the settings (reading is passed in)."""
+        """Geometry, splitter, kinds, zoom and line mode from the settings (reading is passed
+        in)."""
         settings = self.settings
         if settings is None:
             return
@@ -1071,6 +1095,7 @@ class MainWindow(QMainWindow):
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
+        self.set_line_mode(settings.line_mode)
 
     def store_state(self) -> None:
         settings = self.settings
@@ -1079,6 +1104,7 @@ class MainWindow(QMainWindow):
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
         settings.zoom = int(self.view.zoom_level)
+        settings.line_mode = self.view.line_mode
         settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,

@@ -31,7 +31,7 @@ from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.registers import collect_entries
 from viewer.tei.resolve import ExternalRegisters, Resolver
-from viewer.tei.text import RawLineReference, build_text
+from viewer.tei.text import RawBreak, RawLineReference, build_text
 from viewer.tei.xml import XML_ID, first, is_tei_root, local, parse_bytes, read_bounded
 
 READINGS = ("normalised", "diplomatic")
@@ -302,11 +302,39 @@ def _letter_from_tree(
         line_references=tuple(line_references),
         reading=reading,
         has_choices=result.has_choices,
-        line_breaks=tuple(LineBreak(b.offset, b.n, b.id) for b in result.line_breaks if b.breaks),
+        line_breaks=breaks_in_text(result.text, result.line_breaks),
         pages=tuple(facsimile.pages),
         zones=tuple(facsimile.zones),
     )
     return letter, result.complete
+
+
+def breaks_in_text(text: str, raws: list[RawBreak]) -> tuple[LineBreak, ...]:
+    """One LineBreak per line of the text that an lb starts, in order.
+
+    An lb closing a paragraph (``…Text<lb/></p>``) or standing before one starts the
+    line where the next text starts; when several lbs start the same line (an empty
+    line, an lb on each side of a paragraph's end) the last one, nearest its text,
+    numbers it. An lb after the last text starts no line.
+    """
+    found: list[LineBreak] = []
+    size = len(text)
+    for raw in raws:
+        if not raw.breaks:
+            continue  # inside a word in the normalised reading: the word reads whole
+        offset = raw.offset
+        while offset < size and text[offset] == "\n":
+            offset += 1
+        if offset >= size:
+            continue
+        flows = raw.own_newline and offset == raw.offset
+        line = LineBreak(offset, raw.n, raw.id, flows=flows, in_word=raw.in_word)
+        if found and found[-1].offset == offset:
+            line = replace(line, flows=flows or found[-1].flows)
+            found[-1] = line
+        elif not found or found[-1].offset < offset:
+            found.append(line)
+    return tuple(found)
 
 
 def _line_range(

@@ -37,6 +37,13 @@ PARAGRAPH_BLOCKS = frozenset(
     }
 )  # fmt: skip
 LINE_BLOCKS = frozenset({"addrLine", "item", "l", "row", "person", "org", "bibl_line"})
+# Laid out in lines rather than prose: an lb inside them (or in a letterhead) ends a
+# line of the layout (a name, then the title; a salute over two lines; an address),
+# which flowing text keeps.
+LINED = frozenset(
+    {"lg", "table", "fw", "opener", "closer", "address", "dateline", "salute", "signed",
+     "byline"}
+)  # fmt: skip
 # Inside an opener or closer these are lines of it, not paragraphs of their own.
 FORMULA_PARTS = frozenset({"dateline", "salute", "signed", "byline", "address"})
 FORMULAE = frozenset({"opener", "closer"})
@@ -127,6 +134,8 @@ class RawBreak:
     id: str
     facs: str
     breaks: bool = True  # an lb that makes a break in the text (not one inside a word)
+    in_word: bool = False  # break="no" or a hyphen: the word goes on on the next line
+    own_newline: bool = False  # the newline before ``offset`` is this lb's alone
 
 
 @dataclass
@@ -184,6 +193,9 @@ class TextBuilder:
         self._soft = False  # the pending space came only from wrapped/indented source
         self._glue = False  # the next text continues a word: drop its leading whitespace
         self._newlines = 2  # the start of the text behaves like the start of a paragraph
+        # Offsets of newlines only an lb asked for: no paragraph or line element claimed
+        # them. Flowing text shows these as spaces (viewer.linebreaks).
+        self.source_newlines: set[int] = set()
 
     def _emit(self, value: str) -> None:
         self._parts.append(value)
@@ -246,15 +258,26 @@ class TextBuilder:
         self._pending_space = False
         self._glue = True
 
-    def line_break(self) -> None:
+    def line_break(self, source: bool = False) -> None:
+        """End the line; ``source``: only because the source's line ends (an ``lb``)."""
         self._pending_space = False
         self._glue = False
         if not self._newlines:
             self._emit("\n")
+            if source:
+                self.source_newlines.add(self.length - 1)
+        elif not source:
+            self._claim_newline()
+
+    def _claim_newline(self) -> None:
+        # A line or paragraph ends where an lb already broke the line: the break is theirs.
+        if self.source_newlines and self._newlines:
+            self.source_newlines.discard(self.length - self._newlines)
 
     def block_break(self) -> None:
         self._pending_space = False
         self._glue = False
+        self._claim_newline()
         if self.length and self._newlines < 2:
             self._emit("\n" * (2 - self._newlines))
 
@@ -294,6 +317,7 @@ class TextWalker:
         self._note_bodies: dict[int, int] = {}  # where each appended note's paragraph starts
         self._in_note = False
         self._letterhead_depth = 0
+        self._lined_depth = 0  # open LINED elements (and letterheads)
         self._note_number = 0
         self.anchors: dict[str, int] = {}  # anchor xml:id -> offset
         self.page_breaks: list[RawBreak] = []
@@ -310,6 +334,7 @@ class TextWalker:
         if self._pending_notes and complete:
             self._append_notes()
         text = self.out.result()
+        own = self.out.source_newlines
         notes = [
             replace(note, text=_slice(text, *self._note_ranges[i]), body=self._note_bodies[i])
             if i in self._note_ranges
@@ -336,7 +361,10 @@ class TextWalker:
             unexpanded_entities=self.unexpanded_entities,
             complete=complete,
             page_breaks=[_clamped_break(b, text) for b in self.page_breaks],
-            line_breaks=[_clamped_break(b, text) for b in self.line_breaks],
+            line_breaks=[
+                _clamped_break(replace(b, own_newline=b.offset - 1 in own), text)
+                for b in self.line_breaks
+            ],
             linked=self.linked,
         )
 
@@ -398,6 +426,8 @@ class TextWalker:
         # A letterhead's printed lines and columns (seg rend="left|right") are lines of
         # their own, not one run of text ("Neues Wiener JournalWien").
         line = name in LINE_BLOCKS or (name == "seg" and self._letterhead_depth > 0)
+        lined = letterhead or name in LINED
+        self._lined_depth += lined
         if paragraph and name in FORMULA_PARTS:
             parent = element.getparent()
             if parent is not None and local(parent) in FORMULAE:
@@ -438,6 +468,7 @@ class TextWalker:
             self.out.line_break()
         if letterhead:
             self._letterhead_depth -= 1
+        self._lined_depth -= lined
 
     # -- mentions --------------------------------------------------------------
     def _mention_kind(
@@ -496,14 +527,14 @@ class TextWalker:
         hyphen = _renders_hyphen(element)
         inside_word = hyphen or element.get("break") == "no" or element.get("type") == "nobreak"
         if not inside_word:
-            self.out.line_break()
+            self.out.line_break(source=not self._lined_depth)
         elif self.reading == "normalised":
             self.out.join()  # the word reads whole: "Unter<lb/>hemde" is "Unterhemde"
         else:
             self.out.join()  # no space before the hyphen or the break
             if hyphen:
                 self.out.literal("-")
-            self.out.line_break()
+            self.out.line_break(source=True)
             self.out.join()
         if identifier:
             self.line_starts[identifier] = self.out.length
@@ -514,6 +545,7 @@ class TextWalker:
                 identifier or "",
                 norm_space(element.get("facs")),
                 breaks=not inside_word or self.reading != "normalised",
+                in_word=inside_word,
             )
         )
 
