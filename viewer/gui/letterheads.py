@@ -226,6 +226,9 @@ class LetterheadsPanel(QWidget):
         self.groups.setSortingEnabled(False)
         header = self.groups.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The counts and dates keep their width: in a narrow dock the title gives way.
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
         self.groups.setAccessibleName("Letterheads")
         self.groups.setAccessibleDescription(
