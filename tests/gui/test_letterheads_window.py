@@ -94,6 +94,9 @@ def test_choosing_a_letterhead_narrows_the_letter_list_in_date_order(window, qtb
     letters.activate_row(3)
     assert normalise_for_compare(window.current_letter.file) == normalised(group.files)[3]
     assert listed(window) == normalised(group.files)
+    # Next Letter walks the letterhead's letters in date order.
+    window.next_letter_action.trigger()
+    assert normalise_for_compare(window.current_letter.file) == normalised(group.files)[4]
 
     # Show All clears the narrowing: every letter again.
     qtbot.mouseClick(letters.show_all_button, Qt.MouseButton.LeftButton)
@@ -143,7 +146,7 @@ def test_an_entity_chosen_afterwards_replaces_the_letterhead_narrowing(window) -
     assert len(letters.rows()) == 60
 
 
-def test_the_side_panel_shows_the_current_letterheads_history(window) -> None:
+def test_the_side_panel_shows_the_current_letterheads_history(window, qtbot) -> None:
     open_and_wait(window)
     (group,) = [g for g in window.collection.letterhead_groups() if g.issuer == FRANKFURTER_ZEITUNG]
     letter_file = group.files[5]
@@ -169,6 +172,22 @@ def test_the_side_panel_shows_the_current_letterheads_history(window) -> None:
     # Looking at the history narrows nothing.
     assert window.letter_list.files_filter is None
     assert len(window.letter_list.rows()) == 60
+    # A double click on another letter of the history opens it.
+    other = next(
+        item
+        for item in panel._history_items()
+        if item.childCount() == 0
+        and item.data(0, FILES_ROLE)
+        and normalised(item.data(0, FILES_ROLE)) == normalised(group.files[:1])
+    )
+    other.parent().setExpanded(True)
+    panel.history.scrollToItem(other)
+    rect = panel.history.visualItemRect(other)
+    point = QPoint(rect.left() + 30, rect.center().y())
+    # As a real double click arrives: a click (press, release), then the double click.
+    qtbot.mouseClick(panel.history.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseDClick(panel.history.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert normalise_for_compare(window.current_letter.file) == normalised(group.files)[0]
 
 
 def test_without_a_collection_the_history_action_is_not_offered(window) -> None:

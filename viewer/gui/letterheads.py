@@ -11,6 +11,7 @@ API (the window wires it): ``set_groups(groups, titles)`` fills it;
 ``lettersChosen(files)`` is emitted with the files to narrow the letter list to,
 in date order (a group's letters, a version's letters, or one letter), and
 ``chosen_label`` then says what they are ("Letters on the letterhead of X");
+``letterOpenRequested(file)`` when a letter of the history is double-clicked;
 ``show_letter(file, issuer)`` shows the history of a letter's letterhead with
 the letter picked out in it, without narrowing anything (the user asked to see it).
 Letter text reaches Qt only as plain item text and escaped tooltips.
@@ -207,6 +208,7 @@ class LetterheadsPanel(QWidget):
     """The collection's letterheads by issuer (letters, first and last date) and a history."""
 
     lettersChosen = Signal(list)  # files, in date order (undated last)
+    letterOpenRequested = Signal(str)  # a letter of the history, double-clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -239,6 +241,7 @@ class LetterheadsPanel(QWidget):
         self.groups.filesChosen.connect(self._group_chosen)
         self.groups.currentItemChanged.connect(self._show_history)
         self.history.filesChosen.connect(self._history_chosen)
+        self.history.itemDoubleClicked.connect(self._open_letter_item)
         self._empty = QLabel("No letter of this collection has a letterhead.", self)
         self._empty.setWordWrap(True)
         self._empty.hide()
@@ -353,6 +356,11 @@ class LetterheadsPanel(QWidget):
         title = self._groups[number].title if number is not None else ""
         self._chosen_label = f"Letters on the letterhead of {title or 'Letterhead'}"
         self.lettersChosen.emit(files)
+
+    def _open_letter_item(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        files = item.data(0, FILES_ROLE)
+        if files and len(files) == 1 and item.childCount() == 0:  # a letter's row
+            self.letterOpenRequested.emit(files[0])
 
     def _history_chosen(self, files: list) -> None:
         group = self.history.group

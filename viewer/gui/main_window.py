@@ -499,6 +499,7 @@ class MainWindow(QMainWindow):
         self.register_panel.entitiesActivated.connect(session.toggle)
         self.search_panel.hitActivated.connect(self.open_hit)
         self.letterheads_panel.lettersChosen.connect(self._letterhead_chosen)
+        self.letterheads_panel.letterOpenRequested.connect(self.open_letter_from_list)
         self.panel.letterheadHistoryRequested.connect(self.show_letterhead_history)
         indexer = self.indexer
         indexer.started.connect(self._indexing_started)
