@@ -214,6 +214,36 @@ def test_selecting_entities_narrows_the_list(qtbot, index) -> None:
     assert panel.table.isColumnHidden(LetterListModel.COUNT)
 
 
+def test_chosen_files_narrow_the_list_until_cleared(qtbot, index, letters, tmp_path) -> None:
+    panel = LetterListPanel()
+    qtbot.addWidget(panel)
+    panel.set_index(index)
+    panel.show()
+    cleared: list[bool] = []
+    panel.clearRequested.connect(lambda: cleared.append(True))
+    # The files as given (one outside the collection is left out), sorted by the list's column.
+    panel.set_files([str(letters["b"]), str(letters["c"]), "/nowhere/x.xml"], "Letters on X")
+    assert names_in_list(panel) == ["c", "b"]
+    assert panel.summary_label.text() == "Letters on X: 2"
+    assert panel.show_all_button.isVisible() and not panel.mode_combo.isVisible()
+    # The same collection read again keeps them; the same selection set again too.
+    panel.set_index(index_folder(letters["a"].parent, cache_dir=tmp_path / "cache"))
+    panel.set_filter(())
+    assert names_in_list(panel) == ["c", "b"]
+    # Show All clears the chosen files only (no selection to clear).
+    qtbot.mouseClick(panel.show_all_button, Qt.MouseButton.LeftButton)
+    assert panel.files_filter is None and cleared == []
+    assert names_in_list(panel) == ["c", "a", "b"]
+    # A new selection replaces them; no collection drops them.
+    panel.set_files([str(letters["c"])], "Letters on Y")
+    panel.set_filter({"anna"})
+    assert panel.files_filter is None
+    assert sorted(names_in_list(panel)) == ["a", "b"]
+    panel.set_files([str(letters["c"])], "Letters on Y")
+    panel.set_index(None)
+    assert panel.files_filter is None
+
+
 def test_bad_files_are_listed_with_a_dialog(qtbot, letters, tmp_path, monkeypatch) -> None:
     folder = letters["a"].parent
     (folder / "broken.xml").write_text(f'<TEI xmlns="{TEI_NS}"><teiHeader><correspDesc>', "utf-8")

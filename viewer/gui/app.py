@@ -285,6 +285,7 @@ def collection_parts(catalog, cache_dir=None):
     from PySide6.QtCore import QCoreApplication
 
     from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
+    from viewer.gui.letterheads import LetterheadsPanel
     from viewer.gui.main_window import CollectionParts
 
     indexer = Indexer(catalog, cache_dir)
@@ -292,7 +293,9 @@ def collection_parts(catalog, cache_dir=None):
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(indexer.shutdown)
-    return CollectionParts(LetterListPanel(), RegisterPanel(), SearchPanel(), indexer)
+    return CollectionParts(
+        LetterListPanel(), RegisterPanel(), SearchPanel(), indexer, LetterheadsPanel()
+    )
 
 
 def attach_collection(window, paths: list[str]) -> None:

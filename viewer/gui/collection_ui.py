@@ -4,8 +4,9 @@ Owns every Qt part of collections:
 
 * :class:`LetterListPanel` (a table over the collection's letters, sortable,
   the current letter marked, narrowed to the letters that mention the
-  selected entities, with an All/Any switch, indexing progress and Cancel,
-  and the files that could not be read);
+  selected entities, with an All/Any switch, or to a chosen set of files
+  (the letters written on a letterhead), indexing progress and Cancel, and
+  the files that could not be read);
 * :class:`RegisterPanel` (every entity of the collection, grouped by kind,
   with its letters and mentions, filtered as one types);
 * :class:`SearchPanel` (full-text search across the collection);
@@ -252,7 +253,12 @@ def _hidden_row(stretched: QWidget, button: QPushButton) -> QWidget:
 
 
 class LetterListPanel(QWidget):
-    """The collection's letters; narrowed by the selected entities."""
+    """The collection's letters; narrowed by the selected entities, or to chosen files.
+
+    A file filter (:meth:`set_files`: a letterhead's letters) replaces the entity
+    narrowing while it lasts; a change of the selected entities, Show All, or a
+    collection from another folder clears it.
+    """
 
     letterActivated = Signal(str)
     matchModeChanged = Signal(bool)  # True: all of the selected
@@ -266,6 +272,8 @@ class LetterListPanel(QWidget):
         self.index: CollectionIndex | None = None
         self._ids: frozenset[str] = frozenset()
         self._match_all = True
+        self._files: list[str] | None = None  # set_files(): the only letters listed
+        self._files_label = ""
 
         self.summary_label = QLabel("No collection open")
         self.summary_label.setObjectName("collectionSummary")
@@ -281,7 +289,7 @@ class LetterListPanel(QWidget):
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.show_all_button = QPushButton("Show All")
         self.show_all_button.setToolTip("Clear the selection and list every letter (Esc)")
-        self.show_all_button.clicked.connect(self.clearRequested)
+        self.show_all_button.clicked.connect(self._show_all)
         filter_row = QHBoxLayout()
         filter_row.setContentsMargins(0, 0, 0, 0)
         filter_row.addWidget(self.summary_label, 1)
@@ -354,7 +362,13 @@ class LetterListPanel(QWidget):
 
     # -- state from the controller --------------------------------------------
     def set_index(self, index: CollectionIndex | None) -> None:
+        before = self.index
         self.index = index
+        if self._files is not None and (
+            index is None or before is None or index.folder != before.folder
+        ):
+            # Another collection: the chosen files were of the one before.
+            self._files = None
         errors = index.errors if index is not None else []
         if errors:
             self.errors_label.setText(
@@ -365,8 +379,33 @@ class LetterListPanel(QWidget):
         self._refresh()
 
     def set_filter(self, ids: Iterable[str]) -> None:
-        self._ids = frozenset(ids)
+        ids = frozenset(ids)
+        if ids != self._ids:
+            # A new entity selection narrows the list afresh: the chosen files give way.
+            self._files = None
+        self._ids = ids
         self._refresh()
+
+    def set_files(self, files: Iterable[str], label: str = "") -> None:
+        """List only ``files`` (those in the collection), e.g. a letterhead's letters.
+
+        ``label`` says what they are in the summary line, which adds how many are listed
+        ("Letters on the letterhead of X" → "Letters on the letterhead of X: 25").
+        """
+        self._files = list(dict.fromkeys(files))
+        self._files_label = label
+        self._refresh()
+
+    def clear_files(self) -> None:
+        """Back to the entity narrowing (or every letter)."""
+        if self._files is not None:
+            self._files = None
+            self._refresh()
+
+    @property
+    def files_filter(self) -> list[str] | None:
+        """The files the list is narrowed to (:meth:`set_files`), or None."""
+        return list(self._files) if self._files is not None else None
 
     def set_match_all(self, match_all: bool) -> None:
         self._match_all = bool(match_all)
@@ -417,23 +456,34 @@ class LetterListPanel(QWidget):
         current = self.model.current
         if index is None:
             self.model.set_rows([])
+        elif self._files is not None:
+            self.model.set_rows(index.letters_in(self._files))
         elif self._ids:
             mode = "all" if self._match_all else "any"
             self.model.set_rows(index.letters_mentioning(self._ids, mode))
         else:
             self.model.set_rows((summary, 0) for summary in index.letters)
-        self.table.setColumnHidden(LetterListModel.COUNT, not self._ids)
+        counting = bool(self._ids) and self._files is None
+        self.table.setColumnHidden(LetterListModel.COUNT, not counting)
         self._select_row(self.model.row_of(current))
         self._update_controls()
 
     def _update_controls(self) -> None:
         index = self.index
         shown = self.model.rowCount()
-        self.mode_combo.setVisible(len(self._ids) > 1)
-        self.show_all_button.setVisible(bool(self._ids))
+        by_files = self._files is not None
+        self.mode_combo.setVisible(len(self._ids) > 1 and not by_files)
+        self.show_all_button.setVisible(bool(self._ids) or by_files)
+        if by_files:
+            tip = "List the letters of the selection again" if self._ids else "List every letter"
+        else:
+            tip = "Clear the selection and list every letter (Esc)"
+        self.show_all_button.setToolTip(tip)
         indexing = self.progress_box.isVisible()
         if index is None:
             self.summary_label.setText("Reading the folder…" if indexing else "No collection open")
+        elif by_files:
+            self.summary_label.setText(f"{self._files_label or 'Chosen letters'}: {shown:,}")
         elif self._ids:
             names = ", ".join(self._name(i) for i in sorted(self._ids, key=self._name))
             verb = "mention" if shown != 1 else "mentions"
@@ -472,6 +522,13 @@ class LetterListPanel(QWidget):
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.letterActivated.emit(self.model.summary(index.row()).file)
+
+    def _show_all(self) -> None:
+        # The chosen files go first; a selection, if any, is cleared by a second click.
+        if self._files is not None:
+            self.clear_files()
+        else:
+            self.clearRequested.emit()
 
     def _mode_changed(self, position: int) -> None:
         self._match_all = position == 0

@@ -9,7 +9,11 @@ which versions an undated letter's letterhead matches.
 
 API (the window wires it): ``set_groups(groups, titles)`` fills it;
 ``lettersChosen(files)`` is emitted with the files to narrow the letter list to,
-in date order (a group's letters, a version's letters, or one letter).
+in date order (a group's letters, a version's letters, or one letter), and
+``chosen_label`` then says what they are ("Letters on the letterhead of X");
+``letterOpenRequested(file)`` when a letter of the history is double-clicked;
+``show_letter(file, issuer)`` shows the history of a letter's letterhead with
+the letter picked out in it, without narrowing anything (the user asked to see it).
 Letter text reaches Qt only as plain item text and escaped tooltips.
 """
 
@@ -32,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewer.collection import normalise_for_compare
 from viewer.filtering import TextFilter
 from viewer.gui.panels import plain_tooltip
 from viewer.letterheads import LetterheadGroup, Version
@@ -203,11 +208,13 @@ class LetterheadsPanel(QWidget):
     """The collection's letterheads by issuer (letters, first and last date) and a history."""
 
     lettersChosen = Signal(list)  # files, in date order (undated last)
+    letterOpenRequested = Signal(str)  # a letter of the history, double-clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._groups: list[LetterheadGroup] = []
         self._titles: Mapping[str, str] = {}
+        self._chosen_label = ""
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Filter letterheads")
         self.search.setClearButtonEnabled(True)
@@ -221,6 +228,9 @@ class LetterheadsPanel(QWidget):
         self.groups.setSortingEnabled(False)
         header = self.groups.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The counts and dates keep their width: in a narrow dock the title gives way.
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
         self.groups.setAccessibleName("Letterheads")
         self.groups.setAccessibleDescription(
@@ -230,7 +240,8 @@ class LetterheadsPanel(QWidget):
         self.history = LetterheadHistory(self)
         self.groups.filesChosen.connect(self._group_chosen)
         self.groups.currentItemChanged.connect(self._show_history)
-        self.history.filesChosen.connect(self.lettersChosen)
+        self.history.filesChosen.connect(self._history_chosen)
+        self.history.itemDoubleClicked.connect(self._open_letter_item)
         self._empty = QLabel("No letter of this collection has a letterhead.", self)
         self._empty.setWordWrap(True)
         self._empty.hide()
@@ -290,8 +301,75 @@ class LetterheadsPanel(QWidget):
                 return True
         return False
 
+    @property
+    def chosen_label(self) -> str:
+        """What the files of the last ``lettersChosen`` are, for the letter list's summary."""
+        return self._chosen_label
+
+    def show_letter(self, file: str, issuer: str | None = None) -> bool:
+        """Show the history of the letterhead ``file`` is written on (the one of ``issuer``
+        when it has several) with the letter picked out in it. Narrows nothing."""
+        wanted = normalise_for_compare(file)
+        rows = [
+            row
+            for row in self.group_rows()
+            if any(
+                normalise_for_compare(f) == wanted
+                for f in self._groups[row.data(0, GROUP_ROLE)].files
+            )
+        ]
+        if not rows:
+            return False
+        row = next(
+            (r for r in rows if issuer and self._groups[r.data(0, GROUP_ROLE)].issuer == issuer),
+            rows[0],
+        )
+        if row.isHidden():
+            self.search.clear()  # the filter typed hides it: the user asked for this one
+        self.groups.setCurrentItem(row)
+        self.groups.scrollToItem(row)
+        for item in self._history_items():
+            files = item.data(0, FILES_ROLE)
+            if files and len(files) == 1 and normalise_for_compare(files[0]) == wanted:
+                parent = item.parent()
+                while parent is not None:
+                    parent.setExpanded(True)
+                    parent = parent.parent()
+                self.history.setCurrentItem(item)
+                self.history.scrollToItem(item)
+                break
+        return True
+
+    def _history_items(self) -> list[QTreeWidgetItem]:
+        items: list[QTreeWidgetItem] = []
+        pending = [self.history.topLevelItem(i) for i in range(self.history.topLevelItemCount())]
+        while pending:
+            item = pending.pop(0)
+            items.append(item)
+            pending.extend(item.child(i) for i in range(item.childCount()))
+        return items
+
     # -- reacting -----------------------------------------------------------------
     def _group_chosen(self, files: list) -> None:
+        row = self.groups.currentItem()
+        number = row.data(0, GROUP_ROLE) if row is not None else None
+        title = self._groups[number].title if number is not None else ""
+        self._chosen_label = f"Letters on the letterhead of {title or 'Letterhead'}"
+        self.lettersChosen.emit(files)
+
+    def _open_letter_item(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        files = item.data(0, FILES_ROLE)
+        if files and len(files) == 1 and item.childCount() == 0:  # a letter's row
+            self.letterOpenRequested.emit(files[0])
+
+    def _history_chosen(self, files: list) -> None:
+        group = self.history.group
+        title = (group.title if group is not None else "") or "Letterhead"
+        top = self.history.currentItem()
+        while top is not None and top.parent() is not None:
+            top = top.parent()
+        part = f" ({top.text(0)})" if top is not None else ""
+        self._chosen_label = f"Letters on the letterhead of {title}{part}"
         self.lettersChosen.emit(files)
 
     def _show_history(self, current: QTreeWidgetItem | None, _previous=None) -> None:

@@ -88,6 +88,7 @@ class CollectionParts:
     register_panel: QWidget  # ... RegisterPanel
     search_panel: QWidget  # ... SearchPanel
     indexer: object  # ... Indexer: reads collections in the background
+    letterheads_panel: QWidget  # viewer.gui.letterheads.LetterheadsPanel
 
 
 class MainWindow(QMainWindow):
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.letter_list = None
         self.register_panel = None
         self.search_panel = None
+        self.letterheads_panel = None
         self.indexer = None
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
@@ -447,6 +449,7 @@ class MainWindow(QMainWindow):
         self.letter_list = parts.letter_list
         self.register_panel = parts.register_panel
         self.search_panel = parts.search_panel
+        self.letterheads_panel = parts.letterheads_panel
         self.indexer = parts.indexer
         self.indexer.setParent(self)
         self._build_docks()
@@ -460,6 +463,9 @@ class MainWindow(QMainWindow):
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.letter_dock = self.add_panel(self.letter_list, "Letters", left)
         self.register_dock = self.add_panel(self.register_panel, "Collection Register", left)
+        self.letterheads_dock = self.add_panel(self.letterheads_panel, "Letterheads", left)
+        self.tabifyDockWidget(self.register_dock, self.letterheads_dock)
+        self.register_dock.raise_()
         self.search_dock = self.add_panel(
             self.search_panel, "Search", Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -511,6 +517,9 @@ class MainWindow(QMainWindow):
         letters.openFolderRequested.connect(self.choose_folder)
         self.register_panel.entitiesActivated.connect(session.toggle)
         self.search_panel.hitActivated.connect(self.open_hit)
+        self.letterheads_panel.lettersChosen.connect(self._letterhead_chosen)
+        self.letterheads_panel.letterOpenRequested.connect(self.open_letter_from_list)
+        self.panel.letterheadHistoryRequested.connect(self.show_letterhead_history)
         indexer = self.indexer
         indexer.started.connect(self._indexing_started)
         indexer.progress.connect(lambda done, total: letters.set_indexing(True, done, total))
@@ -946,6 +955,10 @@ class MainWindow(QMainWindow):
         self.register_panel.set_index(index)
         self.register_panel.set_selection(selection)
         self.search_panel.set_index(index)
+        groups = index.letterhead_groups() if index is not None else []
+        titles = {s.file: s.title for s in index.letters} if groups else {}
+        self.letterheads_panel.set_groups(groups, titles)
+        self.panel.set_letterhead_history_available(bool(groups))
         current = self.session.letter
         if current is not None:
             self.letter_list.set_current(current.file)
@@ -970,6 +983,23 @@ class MainWindow(QMainWindow):
             in_collection = current is not None and index.letter(current.file) is not None
             if not in_collection and self.letter_list.model.rowCount():
                 self.letter_list.activate_row(0)
+
+    def _letterhead_chosen(self, files: list) -> None:
+        self.letter_list.set_files(files, self.letterheads_panel.chosen_label)
+        self.letter_dock.show()
+        self.letter_dock.raise_()
+
+    def show_letterhead_history(self, issuer: str | None = None) -> bool:
+        """Show the Letterheads panel on the current letter's letterhead (of ``issuer``)."""
+        letter = self.session.letter
+        if self.letterheads_panel is None or letter is None:
+            return False
+        if not self.letterheads_panel.show_letter(letter.file, issuer):
+            self.status("This letter's letterhead is not among the collection's letterheads")
+            return False
+        self.letterheads_dock.show()
+        self.letterheads_dock.raise_()
+        return True
 
     def _match_mode_changed(self, match_all: bool) -> None:
         self.letter_list.set_match_all(match_all)

@@ -72,6 +72,7 @@ KIND_HEADINGS = {
     "other": "Other",
 }
 SAFE_SCHEMES = ("http", "https")
+ISSUER_ROLE = Qt.ItemDataRole.UserRole + 7  # a letterhead section's issuer id (or None)
 MARK = "\N{BLACK RIGHT-POINTING SMALL TRIANGLE}"
 
 
@@ -363,25 +364,37 @@ class EntityTree(_LazyBuild, QTreeWidget):
         super().keyPressEvent(event)
 
     def _context_menu(self, pos) -> None:
-        item = self.itemAt(pos)
-        if not isinstance(item, _Row) or not item.select:
-            return
+        menu = self.context_menu(self.itemAt(pos))
+        if menu is not None:
+            menu.exec(self.viewport().mapToGlobal(pos))
+
+    def context_menu(self, item: QTreeWidgetItem | None) -> QMenu | None:
+        """The context menu of ``item`` (None: it has none)."""
         menu = QMenu(self)
-        menu.addAction("Select", lambda: self._activate(item, 0, False))
-        menu.addAction("Add to selection", lambda: self._activate(item, 0, True))
-        if item.alternate_select:
-            menu.addAction(
-                f"Select {item.text(1)}",
-                lambda: self.entitiesActivated.emit(list(item.alternate_select), False),
-            )
-        menu.addSeparator()
-        ids = " ".join(item.select)
-        menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(ids))
-        self._extend_menu(menu, item)
-        menu.exec(self.viewport().mapToGlobal(pos))
+        if isinstance(item, _Row) and item.select:
+            menu.addAction("Select", lambda: self._activate(item, 0, False))
+            menu.addAction("Add to selection", lambda: self._activate(item, 0, True))
+            if item.alternate_select:
+                menu.addAction(
+                    f"Select {item.text(1)}",
+                    lambda: self.entitiesActivated.emit(list(item.alternate_select), False),
+                )
+            menu.addSeparator()
+            ids = " ".join(item.select)
+            menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(ids))
+            self._extend_menu(menu, item)
+        if item is not None:
+            self._item_actions(menu, item)
+        if menu.isEmpty():
+            menu.deleteLater()
+            return None
+        return menu
 
     def _extend_menu(self, menu: QMenu, item: _Row) -> None:
         pass
+
+    def _item_actions(self, menu: QMenu, item: QTreeWidgetItem) -> None:
+        """Subclasses add actions for any row here (a group heading too)."""
 
 
 # What the second column says of a printed letterhead line of each kind.
@@ -395,10 +408,19 @@ PRINTED_LINE_KINDS = {
 
 
 class LetterheadPanel(EntityTree):
-    """The letterhead as the XML gives it: sections in order, members with role/affiliation."""
+    """The letterhead as the XML gives it: sections in order, members with role/affiliation.
+
+    With a collection open (``set_history_available(True)``), every row's context
+    menu offers "Show This Letterhead's History": ``historyRequested(issuer)`` (the
+    section's issuer id, or None), which the window answers with the collection's
+    Letterheads panel.
+    """
+
+    historyRequested = Signal(object)  # the section's issuer id, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._history_available = False
         self.setColumnCount(2)
         self.setHeaderLabels(["Name", "Role / affiliation"])
         header = self.header()
@@ -461,6 +483,7 @@ class LetterheadPanel(EntityTree):
                 issuer = f" ({section.issuer})" if section.issuer else " (no issuer named)"
                 tooltip = f"Printed letterhead: {section.title}{issuer}, {len(rows)} lines"
             group = self._add_group(section.title or "(untitled section)", rows, tooltip)
+            group.setData(0, ISSUER_ROLE, section.issuer)
             group.setText(1, str(len(rows)))
             group.setForeground(1, self.palette().brush(QPalette.ColorRole.PlaceholderText))
         self._fit_columns()
@@ -483,6 +506,21 @@ class LetterheadPanel(EntityTree):
                 f"Select only {name}",
                 lambda chosen=entity_id: self.entitiesActivated.emit([chosen], False),
             )
+
+    def set_history_available(self, available: bool) -> None:
+        """Whether there is a collection whose letterheads can show this one's history."""
+        self._history_available = bool(available)
+
+    def _item_actions(self, menu: QMenu, item: QTreeWidgetItem) -> None:
+        if not self._history_available:
+            return
+        section = item if item.parent() is None else item.parent()
+        issuer = section.data(0, ISSUER_ROLE)
+        if not menu.isEmpty():
+            menu.addSeparator()
+        menu.addAction(
+            "Show This Letterhead's History", lambda: self.historyRequested.emit(issuer or None)
+        )
 
     def _fit_columns(self) -> None:
         # Names are what people scan: give them most of the width, roles the rest.
@@ -857,6 +895,7 @@ class SidePanel(QWidget):
 
     entitiesActivated = Signal(list, bool)
     rangeRequested = Signal(int, int)
+    letterheadHistoryRequested = Signal(object)  # the letterhead's issuer id, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -894,6 +933,7 @@ class SidePanel(QWidget):
         for panel in (self.letterhead, self.entities, self.details):
             panel.entitiesActivated.connect(self.entitiesActivated)
         self.diagnostics.rangeRequested.connect(self.rangeRequested)
+        self.letterhead.historyRequested.connect(self.letterheadHistoryRequested)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -945,6 +985,10 @@ class SidePanel(QWidget):
     def set_selection(self, ids: Iterable[str]) -> None:
         self._ids = frozenset(ids)
         self._apply()
+
+    def set_letterhead_history_available(self, available: bool) -> None:
+        """Offer "Show This Letterhead's History" on the Letterhead tab (a collection is open)."""
+        self.letterhead.set_history_available(available)
 
     def set_partial(self, partial: bool) -> None:
         """Say that the counts are of a letter's first part only (it opens in two stages)."""
