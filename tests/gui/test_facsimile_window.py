@@ -89,7 +89,7 @@ def make_facsimile_window(qtbot):
 
     handlers = []
 
-    def make(path: Path | None = None, *, images=(), restore: bool = True):
+    def make(path: Path | None = None, *, images=(), restore: bool = True, runner=None):
         args = make_args()
         args.images = [str(folder) for folder in images]
         window, _settings, handler = build(
@@ -98,6 +98,7 @@ def make_facsimile_window(qtbot):
             restore=restore,
             collection=False,
             image_runner=synchronous_runner,
+            runner=runner,
         )
         handlers.append(handler)
         qtbot.addWidget(window)
@@ -340,3 +341,46 @@ def test_screenshot_shows_the_page_image_from_images_dir(qapp, tmp_path):
         if shot.pixel(x, y) == paper
     )
     assert hits > 2000, hits
+
+
+def test_a_long_letter_gets_its_images_in_both_parts(make_facsimile_window, tmp_path, qtbot):
+    from viewer.tei.reader import STAGED_FROM_BYTES
+
+    folder = tmp_path / "long"
+    path = zone_letter(folder)
+    filler = "".join(
+        f"<p>Absatz {n}: ein langer Brief, der in zwei Teilen gelesen wird, Zeile um Zeile.</p>"
+        for n in range(STAGED_FROM_BYTES // 80 + 100)
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('</p><p><pb facs="#s2"/>', f'</p>{filler}<p><pb facs="#s2"/>'))
+    assert path.stat().st_size > STAGED_FROM_BYTES
+    held = []
+    window = make_facsimile_window(runner=lambda work, done: held.append((work, done)))
+    assert window.open_letter(str(path))
+    assert not window.complete and len(held) == 1
+    first = window.current_letter
+    assert first.pages and first.pages[0].image  # found before the first part is shown
+    assert window.facsimile.isVisible()
+    work, done = held.pop()
+    done(work())  # the worker's part, here on this thread
+    qtbot.waitUntil(lambda: window.complete)
+    whole = window.current_letter
+    assert [Path(page.image).name for page in whole.pages] == ["p1.png", "p2.png"]
+    assert len(window.facsimile.pages()) == 2
+    window.set_selection({"anna"})
+    window.facsimile.show_page(1)
+    assert [o.rect.getRect() for o in window.facsimile.outlines() if o.fill] == [
+        (100.0, 500.0, 600.0, 60.0)
+    ]
+
+
+def test_the_splitter_keeps_the_pane_width_across_sessions(make_facsimile_window, tmp_path):
+    path = zone_letter(tmp_path / "letters")
+    window = make_facsimile_window(path)
+    window.splitter.setSizes([500, 380, 300])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = make_facsimile_window(path)
+    assert again.facsimile.isVisible()
+    assert again.splitter.sizes() == sizes

@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.facsimile = facsimile  # viewer.gui.facsimile.FacsimilePane, or None
         self.image_finder = image_finder  # viewer.images.ImageFinder: Add Image Folder
         self._following_facsimile = False  # the caret moves because the facsimile asked
+        self._sizes_with_facsimile: list[int] | None = None  # the splitter, the pane shown
         self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
@@ -709,12 +710,15 @@ class MainWindow(QMainWindow):
         if shown == facsimile.isVisibleTo(self):
             return
         if not shown:
+            self._sizes_with_facsimile = self.splitter.sizes()
             facsimile.hide()
             return
         total = sum(self.splitter.sizes())
         facsimile.show()
-        sizes = self.splitter.sizes()
-        if sizes[1] < facsimile.minimumSizeHint().width() and total > 0:
+        if self._sizes_with_facsimile is not None:
+            # The widths the user gave the three the last time the pane showed.
+            self.splitter.setSizes(self._sizes_with_facsimile)
+        elif total > 0:
             self.splitter.setSizes([int(total * share) for share in FACSIMILE_SPLIT])
 
     def _facsimile_toggled(self, shown: bool) -> None:
@@ -1232,6 +1236,8 @@ class MainWindow(QMainWindow):
         sizes = self._split_sizes(list(settings.splitter_sizes))
         if len(sizes) == self.splitter.count() and sizes[0] > 0 and sizes[-1] > 0:
             self.splitter.setSizes(sizes)
+            if self.facsimile is not None and sizes[1] > 0:
+                self._sizes_with_facsimile = sizes
         for kind, visible in settings.kind_toggles.items():
             if kind in self._kind_actions and not visible:
                 self.set_kind_visible(kind, False)
@@ -1243,7 +1249,10 @@ class MainWindow(QMainWindow):
         if settings is None:
             return
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
-        settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
+        sizes = self.splitter.sizes()
+        if self.facsimile is not None and not self.facsimile.isVisibleTo(self):
+            sizes = self._sizes_with_facsimile or sizes  # the pane's width is kept for later
+        settings.splitter_sizes = [int(size) for size in sizes]
         settings.zoom = int(self.view.zoom_level)
         if self.facsimile is not None:
             settings.facsimile_shown = self.facsimile_action.isChecked()
