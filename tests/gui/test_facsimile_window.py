@@ -384,3 +384,31 @@ def test_the_splitter_keeps_the_pane_width_across_sessions(make_facsimile_window
     again = make_facsimile_window(path)
     assert again.facsimile.isVisible()
     assert again.splitter.sizes() == sizes
+
+
+def test_keys_on_the_image_reach_the_pane_and_the_window_zoom_stays_unambiguous(
+    make_facsimile_window, tmp_path, qtbot
+):
+    window = make_facsimile_window(zone_letter(tmp_path / "letters"))
+    window.activateWindow()
+    qtbot.waitActive(window)
+    pane = window.facsimile
+    pane.view.setFocus()  # where a click on the image puts it
+    # Focus reaches the application once the window system has activated the window.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is pane.view)
+    keys = window.windowHandle()  # through the window system, so shortcuts apply
+    scale = pane.scale()
+    qtbot.keyClick(keys, Qt.Key.Key_Plus)
+    assert pane.scale() == pytest.approx(scale * 1.25)
+    qtbot.keyClick(keys, Qt.Key.Key_R)
+    assert pane.rotation() == 90
+    qtbot.keyClick(keys, Qt.Key.Key_PageDown)
+    assert pane.current_page() == 1
+    assert window.view.caret_offset() == window.current_letter.pages[1].offset
+    zoom = window.view.zoom_level
+    qtbot.keyClick(keys, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert window.view.zoom_level == zoom + 1  # Ctrl++ is the text's zoom, never ambiguous
+    qtbot.keyClick(
+        keys, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert not window.facsimile_action.isChecked() and not pane.isVisible()
