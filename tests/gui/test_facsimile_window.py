@@ -412,3 +412,18 @@ def test_keys_on_the_image_reach_the_pane_and_the_window_zoom_stays_unambiguous(
         keys, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
     assert not window.facsimile_action.isChecked() and not pane.isVisible()
+
+
+def test_a_screenshot_shows_the_pane_whatever_the_remembered_toggle(
+    make_facsimile_window, tmp_path
+):
+    from viewer.settings import Settings
+
+    settings = Settings().load()
+    settings.facsimile_shown = False
+    assert settings.save()
+    path = zone_letter(tmp_path / "letters")
+    assert not make_facsimile_window(path).facsimile.isVisible()
+    # --screenshot builds without restoring the window's state: the pane shows.
+    shot = make_facsimile_window(path, restore=False)
+    assert shot.facsimile_action.isChecked() and shot.facsimile.isVisible()

@@ -361,8 +361,7 @@ class MainWindow(QMainWindow):
             "Show the page images beside the text (letters with scans)",
         )  # fmt: skip
         self.facsimile_action.setCheckable(True)
-        shown = self.settings.facsimile_shown if self.settings is not None else True
-        self.facsimile_action.setChecked(shown)
+        self.facsimile_action.setChecked(True)  # restore_state() applies the remembered one
         self.facsimile_action.setEnabled(False)  # until a letter has a page image
         self.image_folder_action = self._action(
             "Add &Image Folder…", self.choose_image_folder, [],
@@ -1226,7 +1225,8 @@ class MainWindow(QMainWindow):
 
     # -- state ------------------------------------------------------------------
     def restore_state(self) -> None:
-        """Geometry, splitter, kinds and zoom from the settings (reading is passed in)."""
+        """Geometry, splitter, kinds, zoom and the facsimile toggle from the settings (reading
+        is passed in)."""
         settings = self.settings
         if settings is None:
             return
@@ -1243,6 +1243,8 @@ class MainWindow(QMainWindow):
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
+        if self.facsimile is not None:
+            self.facsimile_action.setChecked(settings.facsimile_shown)
 
     def store_state(self) -> None:
         settings = self.settings
