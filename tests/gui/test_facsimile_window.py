@@ -289,6 +289,7 @@ def test_add_image_folder_finds_the_scans_and_is_remembered(
     window = make_facsimile_window(path)
     assert not window.facsimile.isVisible()
     assert not any(page.image for page in window.current_letter.pages)
+    assert "Add Image Folder" in window.facsimile_action.toolTip()
     asked = []
 
     def choose(parent, caption, start):

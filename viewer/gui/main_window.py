@@ -697,6 +697,14 @@ class MainWindow(QMainWindow):
         facsimile = self.facsimile
         has_images = any(page.image for page in letter.pages)
         self.facsimile_action.setEnabled(has_images)
+        if has_images:
+            tip = "Show the page images beside the text"
+        elif letter.pages:
+            tip = "No image of this letter's pages was found: View ▸ Add Image Folder…"
+        else:
+            tip = "This letter names no page images"
+        self.facsimile_action.setStatusTip(tip)
+        self.facsimile_action.setToolTip(f"{tip} (Ctrl+Shift+I)")
         if self._wants_facsimile(letter):
             facsimile.set_pages(letter.pages, letter.zones)
             facsimile.follow_offset(self.session.caret)
