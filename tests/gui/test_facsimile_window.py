@@ -428,3 +428,14 @@ def test_a_screenshot_shows_the_pane_whatever_the_remembered_toggle(
     # --screenshot builds without restoring the window's state: the pane shows.
     shot = make_facsimile_window(path, restore=False)
     assert shot.facsimile_action.isChecked() and shot.facsimile.isVisible()
+
+
+def test_a_new_letter_shows_its_first_page_whatever_the_caret_was(make_facsimile_window, tmp_path):
+    first = zone_letter(tmp_path / "one")
+    second = zone_letter(tmp_path / "two")
+    window = make_facsimile_window(first)
+    set_caret(window, window.current_letter.pages[1].offset + 3)
+    assert window.facsimile.current_page() == 1
+    assert window.open_letter(str(second))
+    assert window.view.caret_offset() == 0
+    assert window.facsimile.current_page() == 0

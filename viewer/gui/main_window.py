@@ -707,7 +707,7 @@ class MainWindow(QMainWindow):
         self.facsimile_action.setToolTip(f"{tip} (Ctrl+Shift+I)")
         if self._wants_facsimile(letter):
             facsimile.set_pages(letter.pages, letter.zones)
-            facsimile.follow_offset(self.session.caret)
+            facsimile.follow_offset(self.view.caret_offset())
         else:
             facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
         self._place_facsimile(self._wants_facsimile(letter))
