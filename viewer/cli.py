@@ -185,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         action="append",
         default=[],
-        help="a folder of page images (scans) to look for facsimiles in (repeatable)",
+        help="a folder of page images (scans) to look for facsimiles in, for the window's "
+        "facsimile pane, --screenshot, --dump and --check (repeatable)",
     )
     parser.add_argument(
         "--select",

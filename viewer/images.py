@@ -53,6 +53,10 @@ class ImageFinder:
         if path not in self.folders:
             self.folders.append(path)
 
+    def refresh(self) -> None:
+        """Forget the cached folder listings (files were added or renamed since)."""
+        self._listings = {}
+
     def search_folders(self, letter_file: str | os.PathLike[str] | None) -> list[Path]:
         """The folders searched for ``letter_file``'s images, in order."""
         found: list[Path] = []

@@ -16,6 +16,10 @@ collection's panels (viewer.gui.collection_ui) only after the first paint.
 Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
 runner, the widgets, and the window they are passed to. A new panel is built
 here and docked with ``window.add_panel``; it observes ``window.bridge``.
+One :class:`viewer.images.ImageFinder` (the remembered image folders and
+``--images``) finds every letter's page images: the loader attaches them to
+the first part and, in the worker, to the rest of a long letter, before either
+is shown; the facsimile pane shows them beside the text.
 
 ``EPISTOLA_BENCH_STARTUP=1`` makes the window print
 ``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint and quit
@@ -161,8 +165,18 @@ def run(args) -> int:
     if APP_ICON.is_file():
         app.setWindowIcon(QIcon(str(APP_ICON)))
 
+    image_runner = None
+    if screenshot:
+        # The page image is decoded before the window is grabbed, not after.
+        from viewer.gui.facsimile import synchronous_runner
+
+        image_runner = synchronous_runner
     window, settings, handler = build(
-        args, interactive=interactive, restore=not screenshot, collection=bool(screenshot)
+        args,
+        interactive=interactive,
+        restore=not screenshot,
+        collection=bool(screenshot),
+        image_runner=image_runner,
     )
     try:
         select = getattr(args, "select", None) or []
@@ -216,18 +230,25 @@ def build(
     collection: bool = True,
     cache_dir=None,
     runner=None,
+    image_runner=None,
 ):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
     handler). With ``collection`` False the window starts without its collection panels
     (attach them with :func:`attach_collection`). ``cache_dir``: where the collection index is
     cached (None: the user's cache). ``runner``: the session's runner for the rest of long
-    letters (None: the bridge's thread; tests pass one they step)."""
+    letters (None: the bridge's thread; tests pass one they step). ``image_runner``: where the
+    facsimile pane decodes page images (None: a worker thread; tests and --screenshot pass
+    viewer.gui.facsimile.synchronous_runner)."""
+    from PySide6.QtWidgets import QApplication
+
     from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
-    from viewer.gui.kinds import KindLegend
+    from viewer.gui.facsimile import FacsimilePane, PageImageLoader
+    from viewer.gui.kinds import KindLegend, is_dark
     from viewer.gui.letter_view import LetterView
     from viewer.gui.main_window import MainWindow
     from viewer.gui.panels import SidePanel
+    from viewer.images import ImageFinder, attach_images
     from viewer.model import StagedLetter
     from viewer.session import Session
     from viewer.settings import Settings
@@ -243,11 +264,20 @@ def build(
         extra_folders=[*settings.register_folders, *(getattr(args, "registers", None) or [])]
     )
 
+    image_finder = ImageFinder([*settings.image_folders, *(getattr(args, "images", None) or [])])
+
     def loader(path: str, reading: str, *, staged: bool = False) -> StagedLetter:
         registers = LazyRegisters(catalog, path)
-        if staged:
-            return read_letter_staged(path, reading=reading, registers=registers)
-        return StagedLetter(read_letter(path, reading=reading, registers=registers))
+        if not staged:
+            letter = read_letter(path, reading=reading, registers=registers)
+            return StagedLetter(attach_images(letter, image_finder))
+        read = read_letter_staged(path, reading=reading, registers=registers)
+        first = attach_images(read.letter, image_finder)
+        if read.rest is None:
+            return StagedLetter(first)
+        rest = read.rest
+        # Runs in the session's worker: the whole letter arrives with its images found.
+        return StagedLetter(first, lambda: attach_images(rest(), image_finder))
 
     # --reading wins when given; its default ("normalised") defers to the remembered one.
     reading = getattr(args, "reading", None) or "normalised"
@@ -259,6 +289,9 @@ def build(
         loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
     )
     bridge.relay(session)
+    image_loader = PageImageLoader(runner=image_runner)
+    facsimile = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
+    image_loader.setParent(facsimile)
     window = MainWindow(
         session=session,
         bridge=bridge,
@@ -268,6 +301,8 @@ def build(
         collection=collection_parts(catalog, cache_dir) if collection else None,
         settings=settings,
         catalog=catalog,
+        facsimile=facsimile,
+        image_finder=image_finder,
         save_settings_on_close=restore,
     )
     bridge.setParent(window)

@@ -375,9 +375,9 @@ class FacsimilePane(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        # Ctrl++ and Ctrl+- are the window's (the text's zoom): the same keys here too would
+        # make both ambiguous, and neither would work while the image has the focus.
         for keys, action in (
-            (QKeySequence.StandardKey.ZoomIn, lambda: self.zoom_by(ZOOM_STEP)),
-            (QKeySequence.StandardKey.ZoomOut, lambda: self.zoom_by(1 / ZOOM_STEP)),
             ("+", lambda: self.zoom_by(ZOOM_STEP)),
             ("-", lambda: self.zoom_by(1 / ZOOM_STEP)),
             ("W", self.fit_width),

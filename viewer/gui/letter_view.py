@@ -787,6 +787,15 @@ class LetterView(QTextEdit):
         self._apply()
         self._flash_timer.start(FLASH_MS)
 
+    def go_to(self, offset: int) -> None:
+        """Put the caret at letter offset ``offset`` and scroll it into view, without a flash
+        (a page or a line chosen on the facsimile)."""
+        if self._letter is None:
+            return
+        offset = max(0, min(offset, len(self._letter.text)))
+        self._reveal(offset, offset)
+        self._apply()
+
     def _end_flash(self) -> None:
         if self._flash is not None:
             self._flash = None

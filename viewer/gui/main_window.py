@@ -22,6 +22,14 @@ Public API other parts of Epistola build on (keep the names):
 area)``, ``add_action(menu_name, action)``, ``menu(name)``,
 ``show_text_range(start, end)``, ``set_line_mode(mode)``, ``status(message)``,
 ``paths_dropped``, ``session``, ``bridge``.
+
+The facsimile pane (viewer.gui.facsimile.FacsimilePane, handed in as
+``facsimile``) sits in the central splitter between the text and the side
+panel, shown while the letter has a page image and View ▸ Facsimile is on;
+it follows the caret, and choosing a page or clicking a line on it moves the
+text's caret there. ``image_finder`` (viewer.images.ImageFinder, shared with
+the composition root's loader) gets the folders added with View ▸ Add Image
+Folder….
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ ICONS = resources_dir() / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
 DEFAULT_SIZE = (1280, 800)
 SPLIT_RATIO = 0.6
+FACSIMILE_SPLIT = (0.4, 0.3, 0.3)  # text, facsimile, side panel, while the pane shows
 NOTICE_MS = 8000
 LIST_WIDTH = 320  # the letter list's dock
 WATCH_DELAY_MS = 250  # editors save in several steps (truncate, write, rename): wait for the last
@@ -110,6 +119,8 @@ class MainWindow(QMainWindow):
         collection: CollectionParts | None = None,
         settings=None,
         catalog=None,
+        facsimile: QWidget | None = None,
+        image_finder=None,
         save_settings_on_close: bool = True,
         parent: QWidget | None = None,
     ) -> None:
@@ -128,6 +139,10 @@ class MainWindow(QMainWindow):
         self.indexer = None
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
+        self.facsimile = facsimile  # viewer.gui.facsimile.FacsimilePane, or None
+        self.image_finder = image_finder  # viewer.images.ImageFinder: Add Image Folder
+        self._following_facsimile = False  # the caret moves because the facsimile asked
+        self._sizes_with_facsimile: list[int] | None = None  # the splitter, the pane shown
         self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
@@ -199,11 +214,20 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(centre)
+        if self.facsimile is not None:
+            self.facsimile.setAccessibleName("Facsimile")
+            self.splitter.addWidget(self.facsimile)
+            self.facsimile.hide()  # shown for a letter with a page image
         self.splitter.addWidget(self.panel)
+        panel_index = self.splitter.indexOf(self.panel)
         self.splitter.setStretchFactor(0, 65)
-        self.splitter.setStretchFactor(1, 35)
+        if self.facsimile is not None:
+            self.splitter.setStretchFactor(1, 50)
+        self.splitter.setStretchFactor(panel_index, 35)
         width = DEFAULT_SIZE[0]
-        self.splitter.setSizes([int(width * SPLIT_RATIO), int(width * (1 - SPLIT_RATIO))])
+        self.splitter.setSizes(
+            self._split_sizes([int(width * SPLIT_RATIO), int(width * (1 - SPLIT_RATIO))])
+        )
         self.setCentralWidget(self.splitter)
         # Focus order: the text, then the panel's search field, then the tabs.
         QWidget.setTabOrder(self.view, self.panel.search)
@@ -344,6 +368,21 @@ class MainWindow(QMainWindow):
             self._kind_actions[kind] = action
         self.recent_menu = QMenu("Open &Recent", self)
 
+        self.facsimile_action = self._action(
+            "&Facsimile", None, ["Ctrl+Shift+I"],
+            "Show the page images beside the text (letters with scans)",
+        )  # fmt: skip
+        self.facsimile_action.setCheckable(True)
+        self.facsimile_action.setChecked(True)  # restore_state() applies the remembered one
+        self.facsimile_action.setEnabled(False)  # until a letter has a page image
+        self.image_folder_action = self._action(
+            "Add &Image Folder…", self.choose_image_folder, [],
+            "Look for page images (scans) in a folder too (remembered)",
+        )  # fmt: skip
+        if self.facsimile is None:
+            self.facsimile_action.setVisible(False)
+            self.image_folder_action.setVisible(False)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         for name in MENUS:
@@ -372,6 +411,9 @@ class MainWindow(QMainWindow):
         reading.addAction(self.normalised_action)
         reading.addAction(self.diplomatic_action)
         view.addAction(self.line_breaks_action)
+        view.addSeparator()
+        view.addAction(self.facsimile_action)
+        view.addAction(self.image_folder_action)
         view.addSeparator()
         go = self._menus["Go"]
         go.addAction(self.next_action)
@@ -410,6 +452,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.diplomatic_action)
         bar.addSeparator()
         bar.addAction(self.line_breaks_action)
+        bar.addAction(self.facsimile_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -503,6 +546,15 @@ class MainWindow(QMainWindow):
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.paths_dropped.connect(self.open_paths)
+        facsimile = self.facsimile
+        if facsimile is not None:
+            bridge.letterShown.connect(self._show_facsimile)
+            bridge.letterCompleted.connect(self._show_facsimile)
+            bridge.caretMoved.connect(self._facsimile_follows_caret)
+            bridge.selectionChanged.connect(self._outline_selection)
+            facsimile.page_chosen.connect(self._go_to_page)
+            facsimile.offset_clicked.connect(self._go_to_offset)
+            self.facsimile_action.toggled.connect(self._facsimile_toggled)
 
     def _connect_collection_signals(self) -> None:
         """The collection's connections, made when its parts are attached."""
@@ -652,6 +704,128 @@ class MainWindow(QMainWindow):
     def set_selection(self, ids: Iterable[str]) -> None:
         self.session.select(ids)
 
+    # -- the facsimile ---------------------------------------------------------
+    def _split_sizes(self, sizes: list[int]) -> list[int]:
+        """Splitter sizes for [text, side panel] (or all three) as the splitter has widgets."""
+        if self.facsimile is not None and len(sizes) == 2:
+            return [sizes[0], 0, sizes[1]]
+        return sizes
+
+    def _wants_facsimile(self, letter: Letter | None) -> bool:
+        return (
+            self.facsimile is not None
+            and letter is not None
+            and self.facsimile_action.isChecked()
+            and any(page.image for page in letter.pages)
+        )
+
+    def _show_facsimile(self, letter: Letter) -> None:
+        """A letter (or the whole of one) is shown: its pages in the pane, if it has images."""
+        facsimile = self.facsimile
+        has_images = any(page.image for page in letter.pages)
+        self.facsimile_action.setEnabled(has_images)
+        if has_images:
+            tip = "Show the page images beside the text"
+        elif letter.pages:
+            tip = "No image of this letter's pages was found: View ▸ Add Image Folder…"
+        else:
+            tip = "This letter names no page images"
+        self.facsimile_action.setStatusTip(tip)
+        self.facsimile_action.setToolTip(f"{tip} (Ctrl+Shift+I)")
+        if self._wants_facsimile(letter):
+            facsimile.set_pages(letter.pages, letter.zones)
+            facsimile.follow_offset(self.view.caret_offset())
+        else:
+            facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
+        self._place_facsimile(self._wants_facsimile(letter))
+
+    def _place_facsimile(self, shown: bool) -> None:
+        facsimile = self.facsimile
+        if shown == facsimile.isVisibleTo(self):
+            return
+        if not shown:
+            self._sizes_with_facsimile = self.splitter.sizes()
+            facsimile.hide()
+            return
+        total = sum(self.splitter.sizes())
+        facsimile.show()
+        if self._sizes_with_facsimile is not None:
+            # The widths the user gave the three the last time the pane showed.
+            self.splitter.setSizes(self._sizes_with_facsimile)
+        elif total > 0:
+            self.splitter.setSizes([int(total * share) for share in FACSIMILE_SPLIT])
+
+    def _facsimile_toggled(self, shown: bool) -> None:
+        if self.settings is not None:
+            self.settings.facsimile_shown = shown
+        letter = self.session.letter
+        if letter is not None:
+            self._show_facsimile(letter)
+            self._outline_selection(self.session.selection)
+
+    def _facsimile_follows_caret(self, offset: int) -> None:
+        if not self._following_facsimile:
+            self.facsimile.follow_offset(offset)
+
+    def _outline_selection(self, ids: frozenset[str]) -> None:
+        """Outline, on every page, the regions of the selected entities' mentions."""
+        letter = self.session.letter
+        if not ids or letter is None:
+            self.facsimile.set_regions([])
+            return
+        self.facsimile.outline_mentions(
+            m for m in letter.mentions if m.regions and not ids.isdisjoint(m.entities)
+        )
+
+    def _go_to_page(self, index: int) -> None:
+        pages = self.facsimile.pages()
+        if 0 <= index < len(pages):
+            self._go_to_offset(pages[index].offset)
+
+    def _go_to_offset(self, offset: int) -> None:
+        """The facsimile chose a page or a line: the text's caret goes there, and the pane,
+        which already shows it, does not follow the caret back."""
+        self._following_facsimile = True
+        try:
+            self.view.go_to(offset)
+        finally:
+            self._following_facsimile = False
+
+    def choose_image_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        letter = self.session.letter
+        start = str(Path(letter.file).parent) if letter else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of page images", start)
+        if folder:
+            self.add_image_folder(folder)
+
+    def add_image_folder(self, folder: str) -> bool:
+        """Look for page images in ``folder`` too, from now on; the letter is read again."""
+        finder = self.image_finder
+        path = str(Path(folder).resolve())
+        if finder is None or not Path(path).is_dir():
+            self.status(f"{folder} is not a folder")
+            return False
+        finder.add_folder(path)
+        finder.refresh()  # scans copied in since a folder was first looked at count too
+        if self.settings is not None and path not in self.settings.image_folders:
+            self.settings.image_folders = [*self.settings.image_folders, path]
+            self.settings.save()
+        if self.session.letter is not None:
+            self.open_letter(self.session.letter.file, keep_selection=True)
+
+        def tell() -> None:
+            letter = self.session.letter
+            message = f"Image folder {Path(path).name} added"
+            if letter is not None and letter.pages:
+                found = sum(1 for page in letter.pages if page.image)
+                message += f": {found} of {plural(len(letter.pages), 'page')} have an image"
+            self.status(message)
+
+        self.when_complete(tell)
+        return True
+
     # ------------------------------------------------------------- actions
     def choose_file(self) -> None:
         letter = self.session.letter
@@ -710,6 +884,8 @@ class MainWindow(QMainWindow):
         letter = self.session.letter
         if letter is None:
             return False
+        if self.image_finder is not None:
+            self.image_finder.refresh()  # scans added to the folders since count too
         ok = self.open_letter(letter.file, keep_selection=True)
         if ok:
             self.status(f"Reloaded {Path(letter.file).name}")
@@ -1109,32 +1285,41 @@ class MainWindow(QMainWindow):
 
     # -- state ------------------------------------------------------------------
     def restore_state(self) -> None:
-        """Geometry, splitter, kinds, zoom and line mode from the settings (reading is passed
-        in)."""
+        """Geometry, splitter, kinds, zoom, line mode and the facsimile toggle from the
+        settings (reading is passed in)."""
         settings = self.settings
         if settings is None:
             return
         if settings.window_geometry:
             # Settings checked it is base64; restoreGeometry ignores bytes it cannot use.
             self.restoreGeometry(QByteArray(base64.b64decode(settings.window_geometry)))
-        sizes = settings.splitter_sizes
-        if len(sizes) == 2 and all(size > 0 for size in sizes):
+        sizes = self._split_sizes(list(settings.splitter_sizes))
+        if len(sizes) == self.splitter.count() and sizes[0] > 0 and sizes[-1] > 0:
             self.splitter.setSizes(sizes)
+            if self.facsimile is not None and sizes[1] > 0:
+                self._sizes_with_facsimile = sizes
         for kind, visible in settings.kind_toggles.items():
             if kind in self._kind_actions and not visible:
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
         self.set_line_mode(settings.line_mode)
+        if self.facsimile is not None:
+            self.facsimile_action.setChecked(settings.facsimile_shown)
 
     def store_state(self) -> None:
         settings = self.settings
         if settings is None:
             return
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
-        settings.splitter_sizes = [int(size) for size in self.splitter.sizes()]
+        sizes = self.splitter.sizes()
+        if self.facsimile is not None and not self.facsimile.isVisibleTo(self):
+            sizes = self._sizes_with_facsimile or sizes  # the pane's width is kept for later
+        settings.splitter_sizes = [int(size) for size in sizes]
         settings.zoom = int(self.view.zoom_level)
         settings.line_mode = self.view.line_mode
+        if self.facsimile is not None:
+            settings.facsimile_shown = self.facsimile_action.isChecked()
         settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,
