@@ -309,3 +309,37 @@ def test_a_failed_export_write_shows_an_error(
     assert not out.parent.exists()
     assert [title for title, _text, _details in dialogs] == ["Cannot save the export"]
     assert "entities.csv" in dialogs[0][1]
+
+
+# ------------------------------------------------------------- panel rows
+
+
+def test_copy_on_a_panel_row_copies_the_name_and_authority(
+    make_window, small_letter, qtbot
+) -> None:
+    from PySide6.QtCore import Qt
+
+    window = make_window(small_letter)
+    tree = window.panel.entities
+    window.panel.tabs.setCurrentWidget(tree)
+    rome = next(row for row in tree.leaves() if row.text(0).startswith("Rome"))
+    menu = tree.row_menu(rome)
+    texts = [action.text() for action in menu.actions()]
+    assert "Copy id" in texts
+    clipboard = QApplication.clipboard()
+    clipboard.clear()
+    menu.actions()[texts.index("Copy")].trigger()
+    assert clipboard.text() == "Rome http://www.wikidata.org/entity/Q220"
+    menu.deleteLater()
+
+    # Ctrl+C on the current row, and Edit ▸ Copy with the row focused, do the same.
+    bob = next(row for row in tree.leaves() if row.text(0).startswith("Bob Baker"))
+    tree.setCurrentItem(bob)
+    tree.setFocus()
+    clipboard.clear()
+    qtbot.keyClick(tree, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == "Bob Baker"
+    tree.setCurrentItem(rome)
+    clipboard.clear()
+    window.copy()
+    assert clipboard.text() == "Rome http://www.wikidata.org/entity/Q220"

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QIcon,
     QKeyEvent,
+    QKeySequence,
     QPainter,
     QPalette,
     QPixmap,
@@ -360,12 +361,37 @@ class EntityTree(_LazyBuild, QTreeWidget):
                 self._activate(item, 0, additive)
                 event.accept()
                 return
+        if event.matches(QKeySequence.StandardKey.Copy) and isinstance(self.currentItem(), _Row):
+            self.copy()  # the entity's name and authority URIs, not just the cell's text
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    # -- copying ------------------------------------------------------------------
+    def reference(self, item: _Row) -> str:
+        """What Copy puts on the clipboard for a row: each entity's name and authority URIs
+        (one line each), or the row's text when it names no known entity."""
+        from viewer.gui.printing import entity_reference
+
+        letter = self._letter
+        entities = [letter.entity(i) for i in item.select] if letter is not None else []
+        lines = [entity_reference(entity) for entity in entities if entity is not None]
+        return "\n".join(lines) or item.text(0)
+
+    def copy(self) -> None:
+        """Edit ▸ Copy and Ctrl+C on a row: its entities' references to the clipboard."""
+        item = self.currentItem()
+        if isinstance(item, _Row):
+            QGuiApplication.clipboard().setText(self.reference(item))
 
     def _context_menu(self, pos) -> None:
         item = self.itemAt(pos)
         if not isinstance(item, _Row) or not item.select:
             return
+        self.row_menu(item).exec(self.viewport().mapToGlobal(pos))
+
+    def row_menu(self, item: _Row) -> QMenu:
+        """The context menu of a row that selects entities."""
         menu = QMenu(self)
         menu.addAction("Select", lambda: self._activate(item, 0, False))
         menu.addAction("Add to selection", lambda: self._activate(item, 0, True))
@@ -375,10 +401,14 @@ class EntityTree(_LazyBuild, QTreeWidget):
                 lambda: self.entitiesActivated.emit(list(item.alternate_select), False),
             )
         menu.addSeparator()
+        copy = menu.addAction(
+            "Copy", lambda: QGuiApplication.clipboard().setText(self.reference(item))
+        )
+        copy.setToolTip("The name and its authority URIs (GND, VIAF, Wikidata…)")
         ids = " ".join(item.select)
         menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(ids))
         self._extend_menu(menu, item)
-        menu.exec(self.viewport().mapToGlobal(pos))
+        return menu
 
     def _extend_menu(self, menu: QMenu, item: _Row) -> None:
         pass
