@@ -343,3 +343,23 @@ def test_copy_on_a_panel_row_copies_the_name_and_authority(
     clipboard.clear()
     window.copy()
     assert clipboard.text() == "Rome http://www.wikidata.org/entity/Q220"
+
+
+def test_copy_on_a_register_row_copies_the_name(corpus_window, qtbot) -> None:
+    window = corpus_window
+    register = window.register_panel
+    entity = register.model.entity_at(
+        next(row for row in range(register.model.rowCount()) if register.model.entity_at(row))
+    )
+    menu = register.row_menu(entity)
+    texts = [action.text() for action in menu.actions()]
+    clipboard = QApplication.clipboard()
+    clipboard.clear()
+    menu.actions()[texts.index("Copy")].trigger()
+    assert clipboard.text() == entity.name
+    menu.actions()[texts.index("Copy id")].trigger()
+    assert clipboard.text() == entity.id
+    with qtbot.waitSignal(register.entitiesActivated) as chosen:
+        menu.actions()[texts.index("Select")].trigger()
+    assert chosen.args == [[entity.id], False]
+    menu.deleteLater()
