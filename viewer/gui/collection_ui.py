@@ -48,7 +48,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -699,6 +700,8 @@ class RegisterPanel(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.clicked.connect(self._clicked)
         self.view.activated.connect(self._activated)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.count_label = QLabel()
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setObjectName("registerCount")
@@ -820,6 +823,22 @@ class RegisterPanel(QWidget):
         entity = self.model.entity_at(index.row()) if index.isValid() else None
         if entity is not None:
             self.entitiesActivated.emit([entity.id], additive)
+
+    def _context_menu(self, pos) -> None:
+        entity = self.model.entity_at(self.view.indexAt(pos).row())
+        if entity is not None:
+            self.row_menu(entity).exec(self.view.viewport().mapToGlobal(pos))
+
+    def row_menu(self, entity) -> QMenu:
+        """The context menu of an entity's row. Copy gives its name: the collection's
+        register keeps no authority URIs (the side panel's Copy adds them)."""
+        menu = QMenu(self)
+        menu.addAction("Select", lambda: self.entitiesActivated.emit([entity.id], False))
+        menu.addAction("Add to selection", lambda: self.entitiesActivated.emit([entity.id], True))
+        menu.addSeparator()
+        menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(entity.name))
+        menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(entity.id))
+        return menu
 
     def activate(self, entity_id: str, additive: bool = False) -> bool:
         """Choose ``entity_id`` as a click on its row would (keyboard actions, tests)."""

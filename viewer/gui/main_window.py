@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self._watched: str | None = None
         self._view_done: Callable[[], None] | None = None  # the session waits on the view
         self._open_first = False  # open the collection's first letter once it is read
+        self._exports = None  # viewer.gui.export_ui.Exports, built when first used
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
@@ -382,6 +383,33 @@ class MainWindow(QMainWindow):
         if self.facsimile is None:
             self.facsimile_action.setVisible(False)
             self.image_folder_action.setVisible(False)
+        # Print and exports: viewer.gui.export_ui does the work, imported when first used.
+        self.print_action = self._action(
+            "&Print…", self.print_letter, [QKeySequence.StandardKey.Print],
+            "Print the letter as shown, with a preview",
+        )  # fmt: skip
+        self.export_pdf_action = self._action(
+            "Letter as &PDF…", self.export_pdf, [],
+            "Save the letter as shown (highlights, letterhead, notes) as a PDF file",
+        )  # fmt: skip
+        self.export_cmif_action = self._action(
+            "Collection as &CMIF…", self.export_cmif, [],
+            "Save the collection's correspondence metadata as CMIF, for correspSearch",
+        )  # fmt: skip
+        self.export_entities_action = self._action(
+            "&Entities as CSV…", lambda: self.export_csv("entities"), [],
+            "Save every entity of the collection as a spreadsheet (CSV)",
+        )  # fmt: skip
+        self.export_letters_action = self._action(
+            "&Letters as CSV…", lambda: self.export_csv("letters"), [],
+            "Save one row per letter of the collection as a spreadsheet (CSV)",
+        )  # fmt: skip
+        self.copy_citation_action = self._action(
+            "Copy Ci&tation", self.copy_citation, ["Ctrl+Shift+C"],
+            "Copy a line to cite the letter by (title, edition, file, date)",
+        )  # fmt: skip
+        self.export_menu = QMenu("&Export", self)
+        self._update_export_actions()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -394,9 +422,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self.register_folder_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.print_action)
+        for action in (
+            self.export_pdf_action,
+            self.export_cmif_action,
+            self.export_entities_action,
+            self.export_letters_action,
+        ):
+            self.export_menu.addAction(action)
+        file_menu.addMenu(self.export_menu)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = self._menus["Edit"]
         edit.addAction(self.copy_action)
+        edit.addAction(self.copy_citation_action)
         edit.addAction(self.find_action)
         edit.addAction(self.search_action)
         view = self._menus["View"]
@@ -555,6 +594,8 @@ class MainWindow(QMainWindow):
             facsimile.page_chosen.connect(self._go_to_page)
             facsimile.offset_clicked.connect(self._go_to_offset)
             self.facsimile_action.toggled.connect(self._facsimile_toggled)
+        bridge.letterShown.connect(lambda _letter: self._update_export_actions())
+        bridge.collectionChanged.connect(lambda _index: self._update_export_actions())
 
     def _connect_collection_signals(self) -> None:
         """The collection's connections, made when its parts are attached."""
@@ -1045,6 +1086,52 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(lambda _c=False, p=path: self.open_letter(p))
         if not recent:
             menu.addAction("(none)").setEnabled(False)
+
+    # -- print and exports (viewer.gui.export_ui) ------------------------------------
+    def exports(self):
+        """The window's :class:`viewer.gui.export_ui.Exports`, built the first time."""
+        if self._exports is None:
+            from viewer.gui.export_ui import Exports
+
+            catalog = self.catalog
+            self._exports = Exports(
+                self,
+                self.session,
+                folder=lambda: self.folder if self.session.collection is not None else None,
+                register_dirs=lambda: (
+                    [str(d) for d in catalog.extra_folders] if catalog is not None else []
+                ),
+                status=self.status,
+                status_bar=self.statusBar(),
+            )
+        return self._exports
+
+    def print_letter(self) -> None:
+        self.exports().print_letter()
+
+    def export_pdf(self) -> None:
+        self.exports().export_pdf()
+
+    def export_cmif(self) -> None:
+        self.exports().export_cmif()
+
+    def export_csv(self, kind: str) -> None:
+        self.exports().export_csv(kind)
+
+    def copy_citation(self) -> None:
+        self.exports().copy_citation()
+
+    def _update_export_actions(self) -> None:
+        has_letter = self.session.letter is not None
+        for action in (self.print_action, self.export_pdf_action, self.copy_citation_action):
+            action.setEnabled(has_letter)
+        has_folder = self.folder is not None and self.session.collection is not None
+        for action in (
+            self.export_cmif_action,
+            self.export_entities_action,
+            self.export_letters_action,
+        ):
+            action.setEnabled(has_folder)
 
     # -- the collection ------------------------------------------------------------
     @property

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QIcon,
     QKeyEvent,
+    QKeySequence,
     QPainter,
     QPalette,
     QPixmap,
@@ -361,7 +362,28 @@ class EntityTree(_LazyBuild, QTreeWidget):
                 self._activate(item, 0, additive)
                 event.accept()
                 return
+        if event.matches(QKeySequence.StandardKey.Copy) and isinstance(self.currentItem(), _Row):
+            self.copy()  # the entity's name and authority URIs, not just the cell's text
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    # -- copying ------------------------------------------------------------------
+    def reference(self, item: _Row) -> str:
+        """What Copy puts on the clipboard for a row: each entity's name and authority URIs
+        (one line each), or the row's text when it names no known entity."""
+        from viewer.gui.printing import entity_reference
+
+        letter = self._letter
+        entities = [letter.entity(i) for i in item.select] if letter is not None else []
+        lines = [entity_reference(entity) for entity in entities if entity is not None]
+        return "\n".join(lines) or item.text(0)
+
+    def copy(self) -> None:
+        """Edit ▸ Copy and Ctrl+C on a row: its entities' references to the clipboard."""
+        item = self.currentItem()
+        if isinstance(item, _Row):
+            QGuiApplication.clipboard().setText(self.reference(item))
 
     def _context_menu(self, pos) -> None:
         menu = self.context_menu(self.itemAt(pos))
@@ -370,24 +392,33 @@ class EntityTree(_LazyBuild, QTreeWidget):
 
     def context_menu(self, item: QTreeWidgetItem | None) -> QMenu | None:
         """The context menu of ``item`` (None: it has none)."""
-        menu = QMenu(self)
-        if isinstance(item, _Row) and item.select:
-            menu.addAction("Select", lambda: self._activate(item, 0, False))
-            menu.addAction("Add to selection", lambda: self._activate(item, 0, True))
-            if item.alternate_select:
-                menu.addAction(
-                    f"Select {item.text(1)}",
-                    lambda: self.entitiesActivated.emit(list(item.alternate_select), False),
-                )
-            menu.addSeparator()
-            ids = " ".join(item.select)
-            menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(ids))
-            self._extend_menu(menu, item)
+        selects = isinstance(item, _Row) and item.select
+        menu = self.row_menu(item) if selects else QMenu(self)
         if item is not None:
             self._item_actions(menu, item)
         if menu.isEmpty():
             menu.deleteLater()
             return None
+        return menu
+
+    def row_menu(self, item: _Row) -> QMenu:
+        """The context menu of a row that selects entities."""
+        menu = QMenu(self)
+        menu.addAction("Select", lambda: self._activate(item, 0, False))
+        menu.addAction("Add to selection", lambda: self._activate(item, 0, True))
+        if item.alternate_select:
+            menu.addAction(
+                f"Select {item.text(1)}",
+                lambda: self.entitiesActivated.emit(list(item.alternate_select), False),
+            )
+        menu.addSeparator()
+        copy = menu.addAction(
+            "Copy", lambda: QGuiApplication.clipboard().setText(self.reference(item))
+        )
+        copy.setToolTip("The name and its authority URIs (GND, VIAF, Wikidata…)")
+        ids = " ".join(item.select)
+        menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(ids))
+        self._extend_menu(menu, item)
         return menu
 
     def _extend_menu(self, menu: QMenu, item: _Row) -> None:
