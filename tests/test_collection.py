@@ -398,6 +398,7 @@ def test_a_new_register_file_resolves_cached_letters(collection, monkeypatch) ->
     assert not after.cancelled
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "damage",
     [b"{not json", b"[1, 2, 3]", b'{"format": 999}', b"\xff\xfe\x00garbage", b""],

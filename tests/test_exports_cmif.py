@@ -65,6 +65,7 @@ def export_one(tmp_path: Path, schema: etree.RelaxNG, xml: str) -> etree._Elemen
 # ------------------------------------------------------------ real data
 
 
+@pytest.mark.slow
 def test_the_four_editions_give_valid_cmif_with_schnitzlers_gnd(cmif_schema):
     result = export_cmif(require(CORPUS), FIXED)
     root = valid(cmif_schema, result.data)
@@ -104,6 +105,7 @@ def test_the_four_editions_give_valid_cmif_with_schnitzlers_gnd(cmif_schema):
     assert bibl_ids
 
 
+@pytest.mark.slow
 def test_no_placeholder_date_and_no_forbidden_attribute_value_reaches_the_file(cmif_schema):
     root = valid(cmif_schema, export_cmif(require(CORPUS), FIXED).data)
     for date in root.iterfind(".//t:correspAction/t:date", NS):
@@ -334,6 +336,7 @@ def test_calendar_date(value, expected):
     assert calendar_date(value) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_cli_writes_cmif_to_stdout_and_the_report_to_stderr(cmif_schema):
     result = subprocess.run(

@@ -87,6 +87,7 @@ def test_letters_round_trip():
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_editions_as_csv():
     corpus = require(CORPUS)
     letters = export_csv("letters", corpus)
@@ -102,6 +103,7 @@ def test_the_editions_as_csv():
     assert int(schnitzler[5]) >= 20
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_cli_csv(tmp_path):
     result = subprocess.run(

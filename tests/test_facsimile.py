@@ -311,6 +311,7 @@ def test_escher_pages_numbered_again_in_an_enclosure_keep_their_own_images(tmp_p
     assert offsets == sorted(offsets) and offsets[0] == 0
 
 
+@pytest.mark.slow
 def test_every_escher_letter_in_the_corpus_links_every_mention_in_its_text():
     letters = sorted(require(ESCHER / "briefe").glob("K_*.xml"))
     assert len(letters) == 21
@@ -336,6 +337,7 @@ def test_a_broken_line_table_is_a_warning(tmp_path):
 # ------------------------------------------------------------------ the command line
 
 
+@pytest.mark.slow
 def test_dump_with_images_gives_pages_and_regions(folder, tmp_path):
     facsimile = (
         '<facsimile><surface xml:id="s1"><graphic url="Seite.1.tif"/>'

@@ -82,11 +82,13 @@ def _referenced(element: etree._Element, letter: Letter) -> set[str]:
 REAL = _real_letters()
 
 
+@pytest.mark.slow
 def test_the_real_material_is_there() -> None:
     with_letterheads = [p for p in REAL if _letterhead_elements(p)]
     assert len(with_letterheads) == 65
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
 def test_a_printed_letterhead_is_shown_whole(path: Path) -> None:
     elements = _letterhead_elements(path)
@@ -110,6 +112,7 @@ def test_a_printed_letterhead_is_shown_whole(path: Path) -> None:
     assert not [d for d in letter.diagnostics if d.code == "empty-letterhead"]
 
 
+@pytest.mark.slow
 def test_frankfurter_zeitung_letters_name_their_issuer() -> None:
     folder = LETTERHEADS / "schnitzler-briefe" / "editions"
     issuers: dict[str, int] = {}

@@ -198,6 +198,7 @@ def test_the_cache_keeps_the_letterheads(society: Path, tmp_path: Path) -> None:
     assert second.to_json()["letterheads"] == first.to_json()["letterheads"]
 
 
+@pytest.mark.slow
 def test_frankfurter_zeitung_groups_under_one_issuer_with_versions(tmp_path: Path) -> None:
     index = index_folder(
         require(LETTERHEADS), cache_dir=tmp_path / "cache", mode="serial", use_cache=False

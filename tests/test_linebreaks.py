@@ -59,6 +59,7 @@ def corpus_letters() -> list[Path]:
     return escher + [p for p in jean_paul if "<lb" in p.read_text(encoding="utf-8")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
 def test_flowing_text_has_no_mid_sentence_line_break_and_keeps_every_offset(reading):
     broken_before = 0
@@ -103,6 +104,7 @@ def test_line_breaks_one_per_lb_that_breaks_in_order_each_at_a_line_start():
     assert "p1-l5" in [b.id for b in diplomatic.line_breaks]
 
 
+@pytest.mark.slow
 def test_corpus_line_breaks_start_distinct_lines():
     for path in corpus_letters():
         for reading in ("normalised", "diplomatic"):
@@ -114,6 +116,7 @@ def test_corpus_line_breaks_start_distinct_lines():
                 assert letter.text[offset] != "\n", (path.name, offset)
 
 
+@pytest.mark.slow
 def test_dump_line_breaks_are_the_models(tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), "--dump", str(require(BLUMER))],
@@ -199,6 +202,7 @@ def test_a_letterhead_keeps_its_lines_in_flowing_text():
     assert "Jody Williams\nNobel Peace Laureate" in shown_text(letter, FLOWING)  # signed
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_screenshots_of_both_line_modes_differ(tmp_path):
     env = {

@@ -39,6 +39,7 @@ def test_every_letter_opens_and_every_reference_resolves(
     assert line_references == 205
 
 
+@pytest.mark.slow
 def test_to_his_mother(open_letter, corpus_root) -> None:
     letter = open_letter(TO_MOTHER)
     assert letter.title.startswith("Von Jean Paul an Sophie Rosine Richter")

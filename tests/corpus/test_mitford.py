@@ -18,6 +18,7 @@ EDITION = "mitford"
 ELFORD = f"{EDITION}/letters/1819-01-09-Elford.xml"
 
 
+@pytest.mark.slow
 def test_every_letter_opens(letters_of, open_letter, check, corpus_root) -> None:
     letters = letters_of(EDITION)
     assert len(letters) == 21

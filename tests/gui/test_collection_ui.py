@@ -337,6 +337,7 @@ def test_choosing_an_entity_in_the_register(qtbot, index) -> None:
 # ==================================================================== search
 
 
+@pytest.mark.slow
 def test_search_lists_hits_with_context_and_opens_them(qtbot, index, letters) -> None:
     panel = SearchPanel()
     qtbot.addWidget(panel)
@@ -435,6 +436,7 @@ def open_and_wait(controller, folder) -> None:
     assert controller.wait_for_index(30000), "indexing did not finish"
 
 
+@pytest.mark.slow
 def test_open_folder_lists_letters_and_opens_the_first(installed, letters) -> None:
     window, controller = installed
     open_and_wait(controller, letters["a"].parent)
@@ -447,6 +449,7 @@ def test_open_folder_lists_letters_and_opens_the_first(installed, letters) -> No
     assert controller.letter_dock.isVisible() and controller.register_dock.isVisible()
 
 
+@pytest.mark.slow
 def test_click_in_the_list_opens_the_letter_and_marks_it(installed, letters, qtbot) -> None:
     window, controller = installed
     open_and_wait(controller, letters["a"].parent)
@@ -463,6 +466,7 @@ def test_click_in_the_list_opens_the_letter_and_marks_it(installed, letters, qtb
     assert Path(window.current_letter.file).name == "b.xml"
 
 
+@pytest.mark.slow
 def test_an_entity_from_the_register_filters_the_list_and_stays_selected(
     installed, letters, qtbot
 ) -> None:
@@ -488,6 +492,7 @@ def test_an_entity_from_the_register_filters_the_list_and_stays_selected(
     assert sorted(names_in_list(controller.letter_list)) == ["a", "b", "c"]
 
 
+@pytest.mark.slow
 def test_any_mode_is_remembered_in_the_settings(installed, letters) -> None:
     window, controller = installed
     open_and_wait(controller, letters["a"].parent)
@@ -516,6 +521,7 @@ def test_dropping_a_folder_opens_it_as_the_collection(installed, letters, qtbot)
     assert controller.folder == os.path.abspath(folder)
 
 
+@pytest.mark.slow
 def test_dropping_files_opens_the_first_and_adds_them(installed, letters, home) -> None:
     window, controller = installed
     other = write_letters(home / "other")
@@ -527,6 +533,7 @@ def test_dropping_files_opens_the_first_and_adds_them(installed, letters, home) 
     assert controller.letter_list.model.row_of(str(other["b"])) >= 0
 
 
+@pytest.mark.slow
 def test_search_opens_the_letter_at_the_hit(installed, letters, qtbot) -> None:
     window, controller = installed
     open_and_wait(controller, letters["a"].parent)
@@ -588,6 +595,7 @@ def test_cancel_stops_indexing_in_the_window(installed, home, qtbot, monkeypatch
     assert controller.collection.stats.cached >= 10
 
 
+@pytest.mark.slow
 def test_recent_menu_reopens_a_folder(installed, letters) -> None:
     _window, controller = installed
     folder = letters["a"].parent

@@ -64,6 +64,7 @@ def corpus_window(make_window, icbl_path, tmp_path):
 # ------------------------------------------------------------------ the menus
 
 
+@pytest.mark.slow
 def test_the_menus_hold_print_exports_and_copy_citation(window) -> None:
     file_menu = action_texts(window.menu("File"))
     assert "Print…" in file_menu and "Export" in file_menu
@@ -85,6 +86,7 @@ def test_the_menus_hold_print_exports_and_copy_citation(window) -> None:
     assert not window.export_entities_action.isEnabled()
 
 
+@pytest.mark.slow
 def test_printing_and_exports_are_not_imported_for_the_first_paint(window) -> None:
     # The window's module imports none of them; they are loaded when an action is used.
     import viewer.gui.main_window as main_window
@@ -99,6 +101,7 @@ def test_printing_and_exports_are_not_imported_for_the_first_paint(window) -> No
 # ------------------------------------------------------------- the letter
 
 
+@pytest.mark.slow
 def test_export_letter_as_pdf_writes_the_letter_text(window, tmp_path, monkeypatch) -> None:
     out = tmp_path / "letter.pdf"
     calls = answer_save_dialog(monkeypatch, out)
@@ -115,6 +118,7 @@ def test_export_letter_as_pdf_writes_the_letter_text(window, tmp_path, monkeypat
     assert "A4" in filters and "US Letter" in filters and selected == filters.split(";;")[0]
 
 
+@pytest.mark.slow
 def test_the_chosen_page_size_is_the_pdf_page_size(window, tmp_path, monkeypatch) -> None:
     from viewer.gui.export_ui import PDF_FILTERS
 
@@ -128,6 +132,7 @@ def test_the_chosen_page_size_is_the_pdf_page_size(window, tmp_path, monkeypatch
     assert (round(width_in, 1), round(height_in, 1)) == (8.5, 11.0)
 
 
+@pytest.mark.slow
 def test_a_failed_pdf_write_shows_an_error_and_writes_nothing(
     window, tmp_path, monkeypatch, dialogs
 ) -> None:
@@ -145,12 +150,14 @@ def test_a_failed_pdf_write_shows_an_error_and_writes_nothing(
     assert "letter.pdf" in message and "nothing was changed" in message
 
 
+@pytest.mark.slow
 def test_cancelling_the_save_dialog_writes_nothing(window, tmp_path, monkeypatch) -> None:
     answer_save_dialog(monkeypatch, "")
     window.export_pdf_action.trigger()
     assert list(tmp_path.glob("*.pdf")) == []
 
 
+@pytest.mark.slow
 def test_the_print_preview_prints_the_letter_as_shown(window, tmp_path, monkeypatch) -> None:
     from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
@@ -191,6 +198,7 @@ def test_copy_citation_puts_the_citation_on_the_clipboard(window) -> None:
 # ------------------------------------------------------------ the collection
 
 
+@pytest.mark.slow
 def test_cmif_export_of_the_editions_validates_and_reports(
     corpus_window, tmp_path, monkeypatch, qtbot, dialogs
 ) -> None:
@@ -247,6 +255,7 @@ def test_cmif_export_of_the_editions_validates_and_reports(
     assert not exports.running and len(asked) == 1
 
 
+@pytest.mark.slow
 def test_csv_exports_write_a_spreadsheet(corpus_window, tmp_path, monkeypatch, qtbot) -> None:
     window = corpus_window
     exports = window.exports()
@@ -267,6 +276,7 @@ def test_csv_exports_write_a_spreadsheet(corpus_window, tmp_path, monkeypatch, q
     )
 
 
+@pytest.mark.slow
 def test_a_cancelled_export_writes_nothing(corpus_window, tmp_path, monkeypatch, qtbot) -> None:
     import threading
 
@@ -297,6 +307,7 @@ def test_a_cancelled_export_writes_nothing(corpus_window, tmp_path, monkeypatch,
     assert not window.statusBar().findChild(QWidget, "exportProgress").isVisible()
 
 
+@pytest.mark.slow
 def test_a_failed_export_write_shows_an_error(
     corpus_window, tmp_path, monkeypatch, qtbot, dialogs
 ) -> None:
@@ -314,6 +325,7 @@ def test_a_failed_export_write_shows_an_error(
 # ------------------------------------------------------------- panel rows
 
 
+@pytest.mark.slow
 def test_copy_on_a_panel_row_copies_the_name_and_authority(
     make_window, small_letter, qtbot
 ) -> None:
@@ -345,6 +357,7 @@ def test_copy_on_a_panel_row_copies_the_name_and_authority(
     assert clipboard.text() == "Rome http://www.wikidata.org/entity/Q220"
 
 
+@pytest.mark.slow
 def test_copy_on_a_register_row_copies_the_name(corpus_window, qtbot) -> None:
     window = corpus_window
     register = window.register_panel

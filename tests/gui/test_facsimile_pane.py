@@ -101,6 +101,7 @@ def test_qt_written_images_have_the_size_the_header_reader_says(tmp_path):
         assert image_size(path) == (333, 222), name
 
 
+@pytest.mark.slow
 def test_pages_show_decoded_at_the_size_shown_and_full_size_when_zoomed(pane, escher):
     assert pane.has_images() is False
     pane.set_pages(escher.pages, escher.zones)
@@ -120,6 +121,7 @@ def test_pages_show_decoded_at_the_size_shown_and_full_size_when_zoomed(pane, es
     assert pane._loader.decodes == decodes
 
 
+@pytest.mark.slow
 def test_the_caret_line_is_outlined_and_its_page_shown(pane, escher, qtbot):
     pane.set_pages(escher.pages, escher.zones)
     text = escher.text
@@ -224,6 +226,7 @@ def test_a_page_without_a_local_image_says_why_in_plain_text(pane, tmp_path):
     assert "iiif.example.org" in pane._message_item.text()
 
 
+@pytest.mark.slow
 def test_decoding_on_the_thread_pool_reports_when_the_page_is_shown(qtbot, tmp_path):
     letter = attach_images(read_letter(zone_letter(tmp_path)), ImageFinder())
     widget = FacsimilePane(loader=PageImageLoader(runner=thread_pool_runner()))
@@ -248,6 +251,7 @@ def test_regions_stay_on_the_page_they_belong_to(pane, tmp_path):
     assert [o.rect.getRect() for o in pane.outlines()] == [(1.0, 2.0, 3.0, 4.0)]
 
 
+@pytest.mark.slow
 def test_the_other_pages_are_decoded_while_one_is_shown(pane, escher):
     pane.set_pages(escher.pages, escher.zones)
     assert pane._loader.decodes == 3  # page 1, then pages 2 and 3 in the background

@@ -120,6 +120,7 @@ def set_caret(window, offset: int) -> None:
     window.view.setTextCursor(cursor)
 
 
+@pytest.mark.slow
 def test_a_letter_with_page_images_shows_the_pane_with_its_pages(make_facsimile_window, tmp_path):
     window = make_facsimile_window(zone_letter(tmp_path / "letters"))
     pane = window.facsimile
@@ -134,6 +135,7 @@ def test_a_letter_with_page_images_shows_the_pane_with_its_pages(make_facsimile_
     assert pane.width() >= pane.minimumSizeHint().width()
 
 
+@pytest.mark.slow
 def test_a_letter_without_images_hides_the_pane(make_facsimile_window, tmp_path, icbl_path):
     window = make_facsimile_window(icbl_path)
     pane = window.facsimile
@@ -149,6 +151,7 @@ def test_a_letter_without_images_hides_the_pane(make_facsimile_window, tmp_path,
     assert window.splitter.sizes()[0] > 0 and window.splitter.sizes()[2] > 0
 
 
+@pytest.mark.slow
 def test_the_pane_follows_the_caret_to_its_page_and_line(make_facsimile_window, tmp_path, qtbot):
     window = make_facsimile_window(zone_letter(tmp_path / "letters"))
     pane = window.facsimile
@@ -162,6 +165,7 @@ def test_the_pane_follows_the_caret_to_its_page_and_line(make_facsimile_window, 
     assert [o.rect.getRect() for o in pane.outlines()] == [(100.0, 300.0, 600.0, 60.0)]
 
 
+@pytest.mark.slow
 def test_choosing_a_page_moves_the_text_caret_to_its_page_break(
     make_facsimile_window, tmp_path, qtbot
 ):
@@ -177,6 +181,7 @@ def test_choosing_a_page_moves_the_text_caret_to_its_page_break(
     assert window.view.caret_offset() == 0 and pane.current_page() == 0
 
 
+@pytest.mark.slow
 def test_clicking_a_line_on_the_image_moves_the_text_caret_there(
     make_facsimile_window, tmp_path, qtbot
 ):
@@ -190,6 +195,7 @@ def test_clicking_a_line_on_the_image_moves_the_text_caret_there(
     assert [o.rect.getRect() for o in pane.outlines()] == [(100.0, 300.0, 600.0, 60.0)]
 
 
+@pytest.mark.slow
 def test_a_selection_outlines_its_regions_on_every_page_and_clearing_removes_them(
     make_facsimile_window, tmp_path
 ):
@@ -215,6 +221,7 @@ def test_a_selection_outlines_its_regions_on_every_page_and_clearing_removes_the
     assert selected() == []
 
 
+@pytest.mark.slow
 def test_the_escher_table_lines_are_outlined_for_a_selected_entity(make_facsimile_window, tmp_path):
     edition = tmp_path / "escher"
     (edition / "briefe").mkdir(parents=True)
@@ -241,6 +248,7 @@ def test_the_escher_table_lines_are_outlined_for_a_selected_entity(make_facsimil
     assert (44.0, 427.0, 1108.0, 71.0) in [o.rect.getRect() for o in pane.outlines()]
 
 
+@pytest.mark.slow
 def test_the_toggle_hides_the_pane_and_is_remembered(make_facsimile_window, tmp_path, qtbot):
     from viewer.settings import Settings
 
@@ -277,6 +285,7 @@ def test_no_two_window_actions_share_a_shortcut(make_facsimile_window):
             seen[name] = action.text()
 
 
+@pytest.mark.slow
 def test_add_image_folder_finds_the_scans_and_is_remembered(
     make_facsimile_window, tmp_path, monkeypatch
 ):
@@ -311,6 +320,7 @@ def test_add_image_folder_finds_the_scans_and_is_remembered(
     assert again.facsimile.isVisible()
 
 
+@pytest.mark.slow
 def test_screenshot_shows_the_page_image_from_images_dir(qapp, tmp_path):
     scans = tmp_path / "scans"
     path = zone_letter(tmp_path / "letters", images=scans)
@@ -344,6 +354,7 @@ def test_screenshot_shows_the_page_image_from_images_dir(qapp, tmp_path):
     assert hits > 2000, hits
 
 
+@pytest.mark.slow
 def test_a_long_letter_gets_its_images_in_both_parts(make_facsimile_window, tmp_path, qtbot):
     from viewer.tei.reader import STAGED_FROM_BYTES
 
@@ -376,6 +387,7 @@ def test_a_long_letter_gets_its_images_in_both_parts(make_facsimile_window, tmp_
     ]
 
 
+@pytest.mark.slow
 def test_the_splitter_keeps_the_pane_width_across_sessions(make_facsimile_window, tmp_path):
     path = zone_letter(tmp_path / "letters")
     window = make_facsimile_window(path)
@@ -387,6 +399,7 @@ def test_the_splitter_keeps_the_pane_width_across_sessions(make_facsimile_window
     assert again.splitter.sizes() == sizes
 
 
+@pytest.mark.slow
 def test_keys_on_the_image_reach_the_pane_and_the_window_zoom_stays_unambiguous(
     make_facsimile_window, tmp_path, qtbot
 ):
@@ -415,6 +428,7 @@ def test_keys_on_the_image_reach_the_pane_and_the_window_zoom_stays_unambiguous(
     assert not window.facsimile_action.isChecked() and not pane.isVisible()
 
 
+@pytest.mark.slow
 def test_a_screenshot_shows_the_pane_whatever_the_remembered_toggle(
     make_facsimile_window, tmp_path
 ):
@@ -430,6 +444,7 @@ def test_a_screenshot_shows_the_pane_whatever_the_remembered_toggle(
     assert shot.facsimile_action.isChecked() and shot.facsimile.isVisible()
 
 
+@pytest.mark.slow
 def test_a_new_letter_shows_its_first_page_whatever_the_caret_was(make_facsimile_window, tmp_path):
     first = zone_letter(tmp_path / "one")
     second = zone_letter(tmp_path / "two")

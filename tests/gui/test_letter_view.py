@@ -128,6 +128,7 @@ def covered(ranges: list[tuple[int, int]]) -> set[int]:
 # ------------------------------------------------------------------------ the text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path", [ICBL, SCHNITZLER, SCHNITZLER_NOTES, JEAN_PAUL, MITFORD], ids=lambda p: p.stem
 )
@@ -350,6 +351,7 @@ def test_selection_of_several_entities_counts_shared_mentions_once(view, inline)
     assert view.set_selection({"p1", "p2"}) == 3
 
 
+@pytest.mark.slow
 def test_next_and_previous_cycle_and_wrap(view, qtbot) -> None:
     letter = read_letter(ICBL)
     view.set_letter(letter)

@@ -65,6 +65,7 @@ def test_the_letterheads_panel_is_docked_with_the_collection_register(window) ->
     assert window.letterheads_panel.group_rows() == []
 
 
+@pytest.mark.slow
 def test_choosing_a_letterhead_narrows_the_letter_list_in_date_order(window, qtbot) -> None:
     open_and_wait(window)
     everything = listed(window)
@@ -105,6 +106,7 @@ def test_choosing_a_letterhead_narrows_the_letter_list_in_date_order(window, qtb
     assert not letters.show_all_button.isVisible()
 
 
+@pytest.mark.slow
 def test_a_version_of_the_history_narrows_to_its_letters(window, qtbot) -> None:
     open_and_wait(window)
     panel = window.letterheads_panel
@@ -121,6 +123,7 @@ def test_a_version_of_the_history_narrows_to_its_letters(window, qtbot) -> None:
     assert label.endswith(f": {len(group.versions[1].letters)}")
 
 
+@pytest.mark.slow
 def test_an_entity_chosen_afterwards_replaces_the_letterhead_narrowing(window) -> None:
     open_and_wait(window)
     assert window.letterheads_panel.choose(FRANKFURTER_ZEITUNG)
@@ -146,6 +149,7 @@ def test_an_entity_chosen_afterwards_replaces_the_letterhead_narrowing(window) -
     assert len(letters.rows()) == 60
 
 
+@pytest.mark.slow
 def test_the_side_panel_shows_the_current_letterheads_history(window, qtbot) -> None:
     open_and_wait(window)
     (group,) = [g for g in window.collection.letterhead_groups() if g.issuer == FRANKFURTER_ZEITUNG]
@@ -190,6 +194,7 @@ def test_the_side_panel_shows_the_current_letterheads_history(window, qtbot) -> 
     assert normalise_for_compare(window.current_letter.file) == normalised(group.files)[0]
 
 
+@pytest.mark.slow
 def test_without_a_collection_the_history_action_is_not_offered(window) -> None:
     letter = require(EDITIONS / "L00500.xml")
     assert window.open_letter(str(letter))

@@ -63,6 +63,7 @@ def top_character(view: LetterView) -> int:
     return view.cursorForPosition(QPoint(x, 2)).position()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [BLUMER, ESCHER_LONG, JEAN_PAUL], ids=lambda p: p.stem)
 @pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
 def test_flowing_has_no_line_at_an_lb_and_lines_have_one_per_lb(view, path, reading):
@@ -164,6 +165,7 @@ def test_switching_keeps_selection_caret_and_the_top_line(view, qtbot):
         }
 
 
+@pytest.mark.slow
 def test_a_jean_paul_line_reference_scrolls_to_and_marks_its_line(view):
     path = require(JEAN_PAUL)
     letter = read_letter(path, registers=RegisterCatalog().for_letter(str(path)))
@@ -194,6 +196,7 @@ def test_a_jean_paul_line_reference_scrolls_to_and_marks_its_line(view):
     assert ("flash", reference.start, reference.end) in describe_selection_layers(view)
 
 
+@pytest.mark.slow
 def test_two_stage_open_in_source_lines_and_switching_meanwhile(qtbot, view, long_letter):
     staged = read_letter_staged(long_letter)
     view.set_line_mode(SOURCE_LINES)
@@ -211,6 +214,7 @@ def test_two_stage_open_in_source_lines_and_switching_meanwhile(qtbot, view, lon
     assert {b.offset for b in whole.line_breaks} <= block_starts(view)
 
 
+@pytest.mark.slow
 def test_the_window_toggle_is_remembered(make_window, tmp_path):
     path = tmp_path / "big.xml"
     path.write_bytes(make_letter(target_bytes=40_000, mentions=500))

@@ -83,6 +83,7 @@ def test_window_opens_the_letter(window):
     assert window.width() >= 1000 and window.height() >= 600
 
 
+@pytest.mark.slow
 def test_letter_opened_signal(qtbot, make_window, small_letter, icbl_path):
     window = make_window(icbl_path)
     with qtbot.waitSignal(window.letter_opened) as blocker:
@@ -91,6 +92,7 @@ def test_letter_opened_signal(qtbot, make_window, small_letter, icbl_path):
     assert window.current_letter.file == str(small_letter)
 
 
+@pytest.mark.slow
 def test_bad_file_shows_dialog_and_keeps_letter(window, tmp_path, dialogs):
     before = window.current_letter
     bad = tmp_path / "broken.xml"
@@ -113,6 +115,7 @@ def test_missing_file_shows_dialog(window, tmp_path, dialogs):
 # ------------------------------------------------------------ click-to-filter
 
 
+@pytest.mark.slow
 def test_clicking_a_mention_selects_and_marks_panel_rows(qtbot, window):
     letter = window.current_letter
     mention = first_mention(letter, BERNSTEIN)
@@ -130,6 +133,7 @@ def test_clicking_a_mention_selects_and_marks_panel_rows(qtbot, window):
     assert "ICBL Ambassadors, Management Committee" in status
 
 
+@pytest.mark.slow
 def test_clicking_a_panel_row_emphasises_mentions(qtbot, window):
     letter = window.current_letter
     tree = window.panel.letterhead
@@ -148,6 +152,7 @@ def test_clicking_a_panel_row_emphasises_mentions(qtbot, window):
     ]
 
 
+@pytest.mark.slow
 def test_jody_williams_marks_ambassador_and_signature(qtbot, window):
     letter = window.current_letter
     window.set_selection({WILLIAMS})
@@ -158,6 +163,7 @@ def test_jody_williams_marks_ambassador_and_signature(qtbot, window):
     assert window.view.emphasised_count == len(letter.mentions_of(WILLIAMS))
 
 
+@pytest.mark.slow
 def test_ctrl_click_adds_to_selection(qtbot, window):
     tree = window.panel.letterhead
     window.panel.only_selected.setChecked(False)
@@ -180,6 +186,7 @@ def test_ctrl_click_adds_to_selection(qtbot, window):
     assert window.selection == {GOOSE}
 
 
+@pytest.mark.slow
 def test_entities_panel_row_selects(qtbot, window):
     tree = window.panel.entities
     window.panel.tabs.setCurrentWidget(tree)
@@ -188,6 +195,7 @@ def test_entities_panel_row_selects(qtbot, window):
     assert window.view.emphasised_count == len(window.current_letter.mentions_of(AZERBAIJAN))
 
 
+@pytest.mark.slow
 def test_next_previous_cycle(qtbot, window):
     window.set_selection({AZERBAIJAN})
     view = window.view
@@ -205,6 +213,7 @@ def test_next_previous_cycle(qtbot, window):
     assert window.mention_counter.text() == f"{seen[-1] + 1} / {count}"
 
 
+@pytest.mark.slow
 def test_navigation_disabled_without_selection(window):
     assert not window.next_action.isEnabled()
     window.set_selection({AZERBAIJAN})
@@ -266,6 +275,7 @@ def test_kind_toggles_keep_the_selection(qtbot, window):
     assert window.selection == {HRW}
 
 
+@pytest.mark.slow
 def test_reading_toggle_rereads_and_keeps_selection(qtbot, make_window, small_letter):
     window = make_window(small_letter)
     assert window.current_letter.has_choices
@@ -335,6 +345,7 @@ def test_find_focuses_search(qtbot, window):
     assert window.panel.search.selectedText() == "abc"
 
 
+@pytest.mark.slow
 def test_zoom_actions(window):
     level = window.view.zoom_level
     window.zoom_in_action.trigger()
@@ -345,6 +356,7 @@ def test_zoom_actions(window):
     assert window.view.zoom_level < level
 
 
+@pytest.mark.slow
 def test_accessible_names_and_focus_order(window):
     for widget in (window.view, window.panel.search, window.panel.tabs, window.legend,
                    window.selection_label, window.title_label):  # fmt: skip
@@ -388,6 +400,7 @@ def test_status_and_show_text_range(window):
     assert window.view.verticalScrollBar().value() > 0, "the text scrolled to the range"
 
 
+@pytest.mark.slow
 def test_drop_files_emits_paths(qtbot, window, small_letter):
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(small_letter))])
@@ -402,6 +415,7 @@ def test_drop_files_emits_paths(qtbot, window, small_letter):
     assert window.current_letter.file == str(small_letter)
 
 
+@pytest.mark.slow
 def test_drop_folder_opens_its_first_letter(qtbot, window, tmp_path, small_letter):
     # The collection takes the folder: it is indexed in the background, listed, and
     # its first letter opens.
@@ -466,6 +480,7 @@ def test_settings_round_trip(qtbot, make_window, icbl_path, user_dirs):
     assert again.settings.last_letter == str(icbl_path)
 
 
+@pytest.mark.slow
 def test_corrupt_settings_recovery(qtbot, make_window, icbl_path, user_dirs, dialogs):
     config, _logs = user_dirs
     config.mkdir(parents=True)
@@ -516,6 +531,7 @@ def test_run_select_and_screenshot_in_process(qapp, tmp_path, capsys):
 # ------------------------------------------------------------- crash handler
 
 
+@pytest.mark.slow
 def test_crash_handler_logs_and_shows_dialog(window, user_dirs, dialogs):
     import sys
 
@@ -533,6 +549,7 @@ def test_crash_handler_logs_and_shows_dialog(window, user_dirs, dialogs):
     assert window.isVisible(), "the window stays"
 
 
+@pytest.mark.slow
 def test_crash_in_a_slot_is_caught(qtbot, window, user_dirs, dialogs):
     from PySide6.QtCore import QTimer
 
@@ -577,6 +594,7 @@ def test_every_corpus_letter_opens_with_all_panels(qtbot, make_window, icbl_path
     assert dialogs == []
 
 
+@pytest.mark.slow
 def test_select_option_outside_screenshot_mode(window):
     from viewer.gui.app import apply_select
 
@@ -655,6 +673,7 @@ def test_a_broken_register_beside_the_letter_is_told_in_diagnostics(make_window,
     assert "no register files were found" not in codes.get("dangling-ref", "")
 
 
+@pytest.mark.slow
 def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, tmp_path):
     # app.run starts the window without its collection panels and docks them, and starts
     # indexing, once the letter has been painted.
@@ -689,6 +708,7 @@ def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, t
         uninstall(handler)
 
 
+@pytest.mark.slow
 def test_the_caret_and_the_letter_reach_session_observers(window) -> None:
     # What a new panel would do: observe the session through the bridge.
     shown, carets = [], []

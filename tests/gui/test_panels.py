@@ -148,6 +148,7 @@ def test_clearing_selection_unmarks_and_restores(panel, icbl):
     assert panel.tabs.tabText(0) == "Letterhead"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -442,6 +443,7 @@ def test_hint_shows_while_narrowing_lists(panel, icbl):
     assert not panel.hint.isVisible()
 
 
+@pytest.mark.slow
 def test_letter_without_letterhead_disables_the_tab(panel, icbl):
     letter = dataclasses.replace(icbl, letterhead=())
     panel.set_letter(letter)

@@ -62,6 +62,7 @@ def icbl(qapp):
     return read_letter(ICBL)
 
 
+@pytest.mark.slow
 def test_the_pdf_holds_the_letter_legend_letterhead_metadata_and_citation(icbl):
     data = pdf_bytes(icbl, PrintOptions(selected=(WILLIAMS,), edition="ICBL letters"))
     reader, pages = pdf_text(data)
@@ -94,6 +95,7 @@ def test_the_pdf_holds_the_letter_legend_letterhead_metadata_and_citation(icbl):
     assert reader.metadata.title == icbl.title
 
 
+@pytest.mark.slow
 def test_letter_page_size(icbl):
     reader, _pages = pdf_text(pdf_bytes(icbl, PrintOptions(page_size="Letter")))
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
@@ -154,6 +156,7 @@ def test_letter_text_is_never_markup(qapp, tmp_path):
     assert "Say <b>bold</b> &amp; <img src=x> =1+1" in whole
 
 
+@pytest.mark.slow
 def test_notes_are_endnotes_with_markers(qapp):
     path = require(CORPUS / "escher" / "briefe" / "K_0029_Heer_Oswald_an_Escher_1867-12-15.xml")
     letter = read_letter(path)
@@ -192,6 +195,7 @@ def test_citation(icbl):
     assert "File: icbl-2007-07-24-anama.xml" in line and "Printed 2026-01-02" in line
 
 
+@pytest.mark.slow
 @pytest.mark.e2e
 def test_cli_writes_a_pdf_without_a_window(tmp_path):
     out = tmp_path / "out.pdf"
@@ -225,6 +229,7 @@ def test_entity_reference_is_name_and_authority(icbl):
     assert entity_reference(azerbaijan) == "Azerbaijan http://www.wikidata.org/entity/Q227"
 
 
+@pytest.mark.slow
 def test_print_preview_and_qprinter_use_the_same_pages(icbl, tmp_path):
     from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 

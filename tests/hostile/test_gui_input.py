@@ -111,6 +111,7 @@ def test_bad_path_gets_a_dialog(name, window, dialogs, tmp_path):
     assert_still_working(window, dialogs, tmp_path)
 
 
+@pytest.mark.slow
 def test_entity_expansion_attack_gets_a_dialog(window, dialogs, tmp_path):
     path = tmp_path / "laughs.xml"
     levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
@@ -119,6 +120,7 @@ def test_entity_expansion_attack_gets_a_dialog(window, dialogs, tmp_path):
     assert_still_working(window, dialogs, tmp_path)
 
 
+@pytest.mark.slow
 def test_external_entity_is_shown_unexpanded(window, dialogs, tmp_path, marker, watch, secret):
     path = tmp_path / "xxe.xml"
     path.write_bytes(

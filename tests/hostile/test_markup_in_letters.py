@@ -172,6 +172,7 @@ def test_letter_pane_shows_markup_as_text(qtbot, letter_file, resource_requests)
     assert resource_requests == []
 
 
+@pytest.mark.slow
 @pytest.mark.gui
 def test_letter_pane_tooltips_escape_letter_text(qtbot, letter_file, resource_requests):
     from PySide6.QtCore import QPoint
@@ -252,6 +253,7 @@ def main_window(qtbot, tmp_path, monkeypatch):
     uninstall(handler)
 
 
+@pytest.mark.slow
 @pytest.mark.gui
 def test_whole_window_never_renders_letter_markup(
     qtbot, main_window, letter_file, resource_requests, monkeypatch

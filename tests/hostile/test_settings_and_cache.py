@@ -109,6 +109,7 @@ def _child(code: str, env: dict[str, str], timeout: float = 20) -> subprocess.Co
     )
 
 
+@pytest.mark.slow
 def test_settings_file_that_is_a_named_pipe_does_not_block(tmp_path):
     os.mkfifo(tmp_path / SETTINGS_FILE)
     code = """
