@@ -737,10 +737,14 @@ def _index_batch(paths: Sequence[str]) -> list[dict]:
     return [_index_one(path, _worker_catalog, _worker_reading) for path in paths]
 
 
-def _process_context():
-    # Never plain fork: the GUI indexes from a thread, and forking a threaded
-    # process can deadlock the child. forkserver starts one clean server and
-    # forks workers from it; spawn is the portable fallback.
+def process_context(preload: Sequence[str] = ("viewer.collection", "viewer.tei")):
+    """The multiprocessing context for worker processes (indexing, exports).
+
+    Never plain fork: the GUI indexes and exports from a thread, and forking a
+    threaded process can deadlock the child. forkserver starts one clean server
+    (with ``preload`` imported) and forks workers from it; spawn is the
+    portable fallback.
+    """
     import multiprocessing  # here, not at the top: the window's start-up never needs it
 
     methods = multiprocessing.get_all_start_methods()
@@ -748,7 +752,7 @@ def _process_context():
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         with contextlib.suppress(Exception):
-            context.set_forkserver_preload(["viewer.collection", "viewer.tei"])
+            context.set_forkserver_preload(list(preload))
     return context
 
 
@@ -1196,7 +1200,7 @@ def _run_processes(
         try:
             pool = cf.ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=_process_context(),
+                mp_context=process_context(),
                 initializer=_init_worker,
                 initargs=(register_dirs, reading),
             )

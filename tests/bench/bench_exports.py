@@ -66,12 +66,12 @@ def bench_cmif(folder: Path, runs: int) -> None:
     serial = median(cmif("serial"), runs)
     print(f"CMIF of {len(files)} letters ({sizes[-1] / 1e6:.1f} MB of CMIF)")
     print(f"  baseline: bare parse, one core         {bare:6.2f} s")
-    verdict = "OK" if serial < CMIF_TARGET else "OVER"
+    verdict = "OK" if parallel < CMIF_TARGET else "OVER"
+    print(f"  export, serial                         {serial:6.2f} s  x{serial / bare:4.1f}")
     print(
-        f"  export, serial (the default)           {serial:6.2f} s  "
-        f"x{serial / bare:4.1f}  target < {CMIF_TARGET:.0f} s: {verdict}"
+        f"  export, two worker processes (default) {parallel:6.2f} s  "
+        f"x{parallel / bare:4.1f}  target < {CMIF_TARGET:.0f} s: {verdict}"
     )
-    print(f"  export, two worker processes           {parallel:6.2f} s  x{parallel / bare:4.1f}")
 
 
 def bench_pdf(path: Path, out: Path, runs: int) -> None:

@@ -27,7 +27,6 @@ given, else from the letters' headers where they all agree.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import uuid
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from viewer.collection import find_xml_files
+from viewer.collection import find_xml_files, process_context
 from viewer.errors import EpistolaError
 from viewer.model import Correspondence, CorrespondenceAction, CorrespondenceName
 
@@ -140,14 +139,15 @@ def collect_correspondence(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-    mode: str = "serial",
+    mode: str = "auto",
     workers: int = 2,
 ) -> tuple[list[Correspondence], list[ReadError]]:
     """Every letter under ``folder`` (register files and other XML skipped), in path order.
 
-    ``mode`` is "serial" (the default: on the shared two-core machines two
-    worker processes measured no faster, tests/bench/bench_exports.py),
-    "process", or "auto" (processes from PARALLEL_THRESHOLD files on).
+    ``mode`` is "auto" (the default: two worker processes from
+    PARALLEL_THRESHOLD files on; 5,000 letters took 4.35 s so against 5.28 s
+    serially on an idle two-core machine, tests/bench/bench_exports.py, though
+    no faster while other work loads both cores), "process" or "serial".
     Raises EpistolaError when ``folder`` is not a readable folder; a letter
     that cannot be read is a ReadError, never the end of the export.
     """
@@ -168,7 +168,8 @@ def collect_correspondence(
 
         try:
             with concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=_process_context()
+                max_workers=workers,
+                mp_context=process_context(("viewer.exports.cmif", "viewer.tei.correspondence")),
             ) as pool:
                 futures = [pool.submit(_collect_batch, batch, directories) for batch in batches]
                 for future, batch in zip(futures, batches, strict=True):
@@ -231,19 +232,6 @@ def _collect_batch(paths: Sequence[str], register_dirs: Sequence[str]) -> list:
         else:  # a register file's own set leaves it out: the next letter asks again
             by_folder.pop(directory, None)
     return found
-
-
-def _process_context():
-    # Never plain fork: the window exports from a thread, and forking a threaded
-    # process can deadlock the child (as for the collection index).
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        with contextlib.suppress(Exception):
-            context.set_forkserver_preload(["viewer.exports.cmif", "viewer.tei.correspondence"])
-    return context
 
 
 # ------------------------------------------------------------------ writing
@@ -460,7 +448,7 @@ def export_cmif(
     register_dirs: Sequence[str | os.PathLike[str]] = (),
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-    mode: str = "serial",
+    mode: str = "auto",
 ) -> CmifResult:
     """Read every letter under ``folder`` and build its CMIF file (see :func:`build_cmif`).
 
