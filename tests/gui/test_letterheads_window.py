@@ -205,3 +205,15 @@ def test_without_a_collection_the_history_action_is_not_offered(window) -> None:
     assert menu is None or HISTORY_ACTION not in [a.text() for a in menu.actions()]
     assert window.show_letterhead_history() is False
     assert Path(window.current_letter.file).name == "L00500.xml"
+
+
+@pytest.mark.slow
+def test_escape_clears_a_letterheads_narrowing(window, qtbot) -> None:
+    open_and_wait(window)
+    everything = listed(window)
+    assert window.letterheads_panel.choose(FRANKFURTER_ZEITUNG)
+    group_files = window.letter_list.files_filter
+    assert group_files is not None and len(listed(window)) == 25
+    window.clear_action.trigger()  # Esc
+    assert window.letter_list.files_filter is None
+    assert listed(window) == everything

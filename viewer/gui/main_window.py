@@ -972,8 +972,10 @@ class MainWindow(QMainWindow):
         self._update_navigation(self.view.emphasised_count)
 
     def clear(self) -> None:
-        """Esc: clear the selection and the panel's search."""
+        """Esc: clear the selection, the panel's search and a letterhead's narrowing."""
         self.panel.clear_search()
+        if self.letter_list is not None:
+            self.letter_list.clear_files()
         if self.session.selection:
             self.session.clear_selection()
 
