@@ -832,11 +832,15 @@ class MainWindow(QMainWindow):
         finally:
             self._following_facsimile = False
 
+    def _dialog_folder(self) -> str:
+        """Where a file dialog starts: the open letter's folder, else the home folder."""
+        letter = self.session.letter
+        return str(Path(letter.file).parent) if letter is not None else str(Path.home())
+
     def choose_image_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        letter = self.session.letter
-        start = str(Path(letter.file).parent) if letter else str(Path.home())
+        start = self._dialog_folder()
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of page images", start)
         if folder:
             self.add_image_folder(folder)
@@ -869,8 +873,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------- actions
     def choose_file(self) -> None:
-        letter = self.session.letter
-        start = str(Path(letter.file).parent) if letter else str(Path.home())
+        start = self._dialog_folder()
         from PySide6.QtWidgets import QFileDialog
 
         path, _filter = QFileDialog.getOpenFileName(
@@ -882,8 +885,7 @@ class MainWindow(QMainWindow):
     def choose_register_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        letter = self.session.letter
-        start = str(Path(letter.file).parent) if letter else str(Path.home())
+        start = self._dialog_folder()
         folder = QFileDialog.getExistingDirectory(self, "Add a register folder", start)
         if folder:
             self.add_register_folder(folder)
@@ -1149,10 +1151,7 @@ class MainWindow(QMainWindow):
     def choose_folder(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        letter = self.session.letter
-        start = self.folder or (
-            str(Path(letter.file).parent) if letter is not None else str(Path.home())
-        )
+        start = self.folder or self._dialog_folder()
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of letters", start)
         if folder:
             self.open_folder(folder)
