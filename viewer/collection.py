@@ -3,23 +3,19 @@
 Owns
 
 * finding the letters under a folder (telling them from register files and
-  other XML), parsing them on both cores, and keeping a compact
-  :class:`LetterSummary` of each (never the whole Letter);
-* the on-disk cache of those summaries (JSON in the user cache dir, keyed by
-  path, size and mtime, with a format version): re-opening a collection
-  re-reads only new and changed files and drops removed ones; a damaged cache
-  is rebuilt with a note, never a crash;
-* the collection register (:class:`CollectionEntity`: the same id in several
-  letters is one entity), filtering letters by entities (all/any), the
-  register search (:meth:`CollectionIndex.entity_filter`) and the full-text
-  search whose offsets index each letter's text (:meth:`CollectionIndex.search`);
+  other XML), reading them on both cores, and storing what the collection
+  needs of each in its SQLite database (:mod:`viewer.store`): re-opening a
+  collection reads only new and changed files and drops removed ones, and
+  lists its letters from the database without reading any file;
+* :class:`CollectionIndex`, the open collection as the views see it: letters
+  and entities as sequences paged from the database (never all in memory),
+  filtering letters by entities (all/any), the register search
+  (:meth:`CollectionIndex.entity_positions`) and the full-text search whose
+  offsets index each letter's text (:meth:`CollectionIndex.search`);
 * the ``--index`` JSON shape (:meth:`CollectionIndex.to_json`).
 
-Parsing runs in worker processes (forkserver, never plain fork: the window
-indexes from a thread). The text walk is Python, and lxml releases the GIL
-for short stretches only: two threads ran 5,000 letters several times slower
-than one (a GIL convoy), two processes 1.5x faster (tests/bench/
-bench_collection.py). Workers re-import the main script as ``__mp_main__``,
+Reading runs in worker processes (forkserver, never plain fork: the window
+indexes from a thread). Workers re-import the main script as ``__mp_main__``,
 so it must keep its ``if __name__ == "__main__"`` guard.
 """
 
@@ -30,19 +26,25 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from viewer import __version__
-from viewer.atomic import write_atomic
 from viewer.errors import EpistolaError
-from viewer.filtering import TextFilter, fold, kind_order
+from viewer.filtering import TextFilter, kind_order
+from viewer.folding import (
+    fold_with_offsets,
+    index_query,
+    locate,
+    original_span,
+    phrase_pattern,
+)
 from viewer.gcpause import paused_gc
 from viewer.letterheads import (
     LetterheadGroup,
@@ -51,15 +53,19 @@ from viewer.letterheads import (
     letterhead_records,
 )
 from viewer.model import Letter
+from viewer.store import SEPARATOR, Store
 
-CACHE_FORMAT = 4  # 4: letters keep their letterheads
+CACHE_FORMAT = 5  # 5: SQLite
 CACHE_SUBDIR = "collections"
-# A cache is a few MB for thousands of letters; far beyond that it is not ours.
-MAX_CACHE_BYTES = 512 * 1024 * 1024
 LETTER_SUFFIXES = (".xml", ".tei")
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 CONTEXT_CHARS = 60
+# Indexed files written per transaction: few enough that a kill loses little,
+# many enough that committing costs nothing next to reading them.
+BATCH_ROWS = 250
+PAGE_ROWS = 256  # rows fetched at once when a view pages through letters or entities
+PAGES_KEPT = 32
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
@@ -70,7 +76,7 @@ CancelFn = Callable[[], bool]
 
 @dataclass(frozen=True, eq=False)
 class LetterSummary:
-    """What the collection keeps of one letter: enough to list, filter and search it."""
+    """What the collection lists of one letter (its text and mentions stay in the database)."""
 
     file: str
     title: str
@@ -80,9 +86,9 @@ class LetterSummary:
     senders: tuple[str, ...]
     recipients: tuple[str, ...]
     mentions: int  # mentions plus line references
-    entity_counts: dict[str, int]  # every entity the letter names -> its mentions (0: only named)
-    text: str  # the reading text, so that search offsets index it
+    entities: int  # how many entities the letter names
     letterheads: tuple[LetterheadRecord, ...] = ()  # one per letterhead block
+    id: int = 0  # the letter's row in the collection's database
 
     @property
     def sender(self) -> str:
@@ -99,16 +105,12 @@ class LetterSummary:
 
 
 class CollectionEntity(NamedTuple):
-    """One entity across the collection: merged over every letter naming its id.
-
-    A NamedTuple: a collection holds 100,000 of these, and a tuple is made
-    several times faster than a frozen dataclass.
-    """
+    """One entity across the collection: merged over every letter naming its id."""
 
     id: str
     kind: str
     name: str
-    letters: tuple[str, ...]  # files, in collection order
+    letter_count: int
     mentions: int
 
 
@@ -129,18 +131,110 @@ class Hit:
     context: str  # about CONTEXT_CHARS either side, line breaks shown as spaces
     match_start: int  # where the match sits inside ``context``
     match_end: int
+    reading: str = ""  # "": the collection's reading; else the other one, where it matched
 
 
 @dataclass
 class IndexStats:
     files: int = 0  # XML files seen
     parsed: int = 0  # files read this run (classified and, for letters, parsed)
-    cached: int = 0  # files taken from the cache
-    removed: int = 0  # cache entries dropped because their file is gone
+    cached: int = 0  # files taken from the database
+    removed: int = 0  # entries dropped because their file is gone
     registers: int = 0
     other: int = 0  # XML that is neither a letter nor a register (skipped silently)
     seconds: float = 0.0
     mode: str = "serial"
+
+
+# ------------------------------------------------------------------ paged rows
+
+
+class _Pages:
+    """Rows fetched a page at a time and kept for a while (a view asks for neighbours)."""
+
+    def __init__(self, fetch: Callable[[int, int], list], size: int) -> None:
+        self._fetch = fetch
+        self._size = size
+        self._pages: OrderedDict[int, list] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def row(self, position: int):
+        page_number = position // PAGE_ROWS
+        with self._lock:
+            page = self._pages.get(page_number)
+            if page is not None:
+                self._pages.move_to_end(page_number)
+        if page is None:
+            low = page_number * PAGE_ROWS
+            page = self._fetch(low, min(self._size, low + PAGE_ROWS))
+            with self._lock:
+                self._pages[page_number] = page
+                while len(self._pages) > PAGES_KEPT:
+                    self._pages.popitem(last=False)
+        return page[position - page_number * PAGE_ROWS]
+
+
+class LetterRows(Sequence[LetterSummary]):
+    """The collection's letters in its order, read from the database a page at a time."""
+
+    def __init__(self, index: CollectionIndex, ids: list[int]) -> None:
+        self._index = index
+        self._ids = ids
+        self._pages = _Pages(self._page, len(ids))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, position):  # type: ignore[override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self._ids)))]
+        if position < 0:
+            position += len(self._ids)
+        if not 0 <= position < len(self._ids):
+            raise IndexError(position)
+        return self._pages.row(position)
+
+    def __iter__(self) -> Iterator[LetterSummary]:
+        for position in range(len(self._ids)):
+            yield self._pages.row(position)
+
+    def _page(self, low: int, high: int) -> list[LetterSummary]:
+        ids = self._ids[low:high]
+        rows = self._index.store.letter_rows(ids)
+        return [self._index.summary_from_row(rows[i]) if i in rows else None for i in ids]
+
+
+class EntityRows(Sequence[CollectionEntity]):
+    """The collection register in display order (kind, name), paged from the database."""
+
+    def __init__(self, store: Store, count: int) -> None:
+        self._store = store
+        self._count = count
+        self._pages = _Pages(self._page, count)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, position):  # type: ignore[override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self._count))]
+        if position < 0:
+            position += self._count
+        if not 0 <= position < self._count:
+            raise IndexError(position)
+        return self._pages.row(position)
+
+    def __iter__(self) -> Iterator[CollectionEntity]:
+        for position in range(self._count):
+            yield self._pages.row(position)
+
+    def _page(self, low: int, high: int) -> list[CollectionEntity]:
+        return [_entity(row) for row in self._store.entity_rows(low, high)]
+
+
+def _entity(row: tuple) -> CollectionEntity:
+    key, kind, name, letters, mentions = row
+    return CollectionEntity(key, kind, name or key, letters, mentions)
 
 
 # ------------------------------------------------------------------ the index
@@ -152,130 +246,165 @@ class CollectionIndex:
     def __init__(
         self,
         folder: str,
-        letters: Sequence[LetterSummary] = (),
+        store: Store,
         errors: Sequence[FileError] = (),
-        entity_meta: dict[str, tuple[str, str]] | None = None,
         *,
         cancelled: bool = False,
         notes: Sequence[str] = (),
         stats: IndexStats | None = None,
-    ) -> None:
-        with paused_gc():
-            self._build(folder, letters, errors, entity_meta, cancelled, notes, stats)
-
-    def _build(
-        self,
-        folder: str,
-        letters: Sequence[LetterSummary],
-        errors: Sequence[FileError],
-        entity_meta: dict[str, tuple[str, str]] | None,
-        cancelled: bool,
-        notes: Sequence[str],
-        stats: IndexStats | None,
+        reading: str = "normalised",
     ) -> None:
         self.folder = folder
-        self.letters: list[LetterSummary] = list(letters)
+        self.reading = reading
+        self.store = store
         self.errors: list[FileError] = list(errors)
         self.cancelled = cancelled
         self.notes: list[str] = list(notes)
         self.stats = stats or IndexStats()
-        self._by_file = {summary.file: summary for summary in self.letters}
-        self._norm = {_norm_path(s.file): s for s in self.letters}
-        meta = entity_meta or {}
-        self._position = {summary.file: p for p, summary in enumerate(self.letters)}
-        # Where each entity is named and how often, gathered here and dropped
-        # after: lists and ints rather than a dict per entity (100,000 of them).
-        positions: dict[str, list[int]] = {}
-        mentions: dict[str, int] = {}
-        for position, summary in enumerate(self.letters):
-            for entity_id, count in summary.entity_counts.items():
-                found = positions.get(entity_id)
-                if found is None:
-                    positions[entity_id] = [position]
-                    mentions[entity_id] = count
-                else:
-                    found.append(position)
-                    mentions[entity_id] += count
-        files = [summary.file for summary in self.letters]
-        ids = list(positions)
-        default = ("other", "")
-        kinds_names = [meta.get(entity_id, default) for entity_id in ids]
-        names = [name or entity_id for (_k, name), entity_id in zip(kinds_names, ids, strict=True)]
-        # Fold every name and id in one pass over one string: C speed, not 100,000 calls.
-        folded_names = _fold_many(names)
-        folded_ids = _fold_many(ids)
-        keys = list(
-            zip([kind_order(kind) for kind, _name in kinds_names], folded_names, ids, strict=True)
-        )
-        order = sorted(range(len(ids)), key=keys.__getitem__)
-        entities: list[CollectionEntity] = []
-        hay: list[str] = []
-        make = CollectionEntity
-        for i in order:
-            entity_id = ids[i]
-            entities.append(
-                make(
-                    entity_id,
-                    kinds_names[i][0],
-                    names[i],
-                    tuple(map(files.__getitem__, positions[entity_id])),
-                    mentions[entity_id],
-                )
-            )
-            # What the register search looks in: the name and the id.
-            hay.append(f"{folded_names[i]}\n{folded_ids[i]}")
-        self.entities: list[CollectionEntity] = entities
-        self._entity_by_id = {e.id: e for e in entities}
-        self._hay: list[str] = hay
-        self._search_texts: list[tuple[str, list[int] | None]] | None = None
-        self._blob_cache: tuple[str, list[int]] | None = None
-        self._letterhead_groups: list[LetterheadGroup] | None = None
         self._lock = threading.Lock()
+        self._ids = store.letter_ids()
+        self._position = {letter_id: p for p, letter_id in enumerate(self._ids)}
+        self.letters: LetterRows = LetterRows(self, self._ids)
+        self.entities: EntityRows = EntityRows(store, store.entity_count())
+        self._hay: list[str] | None = None
+        self._blob_cache: tuple[str, list[int]] | None = None
+        self._kinds: list[tuple[str, int, int]] | None = None
+        self._letterhead_groups: list[LetterheadGroup] | None = None
+        self._orders: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_records(
+        cls,
+        folder: str,
+        records: Iterable[tuple[str, dict]],
+        errors: Sequence[FileError] = (),
+        *,
+        cancelled: bool = False,
+        notes: Sequence[str] = (),
+        reading: str = "normalised",
+    ) -> CollectionIndex:
+        """A collection held in memory, of (file, record) pairs as :func:`_index_one` makes."""
+        store = Store(None)
+        with store.transaction() as db:
+            for file, record in records:
+                store.put(db, _rel(file, folder), (-1, -1), record)
+        store.derive_entities()
+        return cls(folder, store, errors, cancelled=cancelled, notes=notes, reading=reading)
 
     def merged(self, other: CollectionIndex) -> CollectionIndex:
-        """This collection plus ``other``'s letters (a file in both: ``other``'s summary)."""
-        replaced = {_norm_path(s.file) for s in other.letters}
-        letters = [s for s in self.letters if _norm_path(s.file) not in replaced]
-        letters.extend(other.letters)
-        meta = {e.id: (e.kind, e.name) for e in other.entities}
-        meta.update((e.id, (e.kind, e.name)) for e in self.entities)
-        failed = {_norm_path(e.file) for e in other.errors}
-        errors = [e for e in self.errors if _norm_path(e.file) not in failed | replaced]
+        """This collection plus ``other``'s letters (a file in both: ``other``'s reading).
+
+        Built in memory, so that letters dropped on the window never enter the
+        folder's own database.
+        """
+        store = self.store.copy_to_memory()
+        other_rels = other.store.file_rels()
+        with store.transaction() as db:
+            for rel in other_rels:
+                file = os.path.join(other.folder, rel)
+                store.copy_file_from(db, other.store, rel, _rel(file, self.folder))
+        store.derive_entities()
+        replaced = {_norm_path(os.path.join(other.folder, rel)) for rel in other_rels}
+        errors = [e for e in self.errors if _norm_path(e.file) not in replaced]
         errors.extend(other.errors)
         return CollectionIndex(
             self.folder,
-            letters,
+            store,
             errors,
-            meta,
             cancelled=self.cancelled or other.cancelled,
             notes=[*self.notes, *other.notes],
             stats=self.stats,
+            reading=self.reading,
         )
+
+    # -- rows --------------------------------------------------------------------
+    def summary_from_row(self, row: tuple) -> LetterSummary:
+        (letter_id, rel, title, when, date_text, sort_date, senders, recipients) = row[:8]
+        mentions, entities, letterheads = row[8:]
+        records: tuple[LetterheadRecord, ...] = ()
+        if letterheads:
+            with contextlib.suppress(ValueError, TypeError):
+                records = tuple(LetterheadRecord.from_json(r) for r in json.loads(letterheads))
+        return LetterSummary(
+            file=os.path.join(self.folder, rel),
+            title=title,
+            when=when,
+            date_text=date_text,
+            sort_date=sort_date,
+            senders=tuple(senders.split(SEPARATOR)) if senders else (),
+            recipients=tuple(recipients.split(SEPARATOR)) if recipients else (),
+            mentions=mentions,
+            entities=entities,
+            letterheads=records,
+            id=letter_id,
+        )
+
+    def summaries(self, ids: Sequence[int]) -> list[LetterSummary]:
+        """The letters with these database ids, in the order given (unknown ids left out)."""
+        rows = self.store.letter_rows(ids)
+        return [self.summary_from_row(rows[i]) for i in ids if i in rows]
+
+    def position_of(self, letter_id: int) -> int:
+        """Where the letter sits in the collection's order (-1: not in this collection)."""
+        return self._position.get(letter_id, -1)
+
+    def order(self, by: str) -> list[int]:
+        """Every letter id, ordered by "path", "date", "sender", "recipient" or "title"."""
+        with self._lock:
+            found = self._orders.get(by)
+        if found is None:
+            found = self._ids if by == "path" else self.store.letter_order(by)
+            with self._lock:
+                self._orders[by] = found
+        return found
 
     # -- lookups ---------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.letters)
+        return len(self._ids)
 
     @property
     def is_empty(self) -> bool:
-        return not self.letters
+        return not self._ids
 
     def letter(self, file: str) -> LetterSummary | None:
         """The summary for ``file`` (any spelling of the same path)."""
-        return self._by_file.get(file) or self._norm.get(_norm_path(file))
+        row = self.store.letter_by_rel(_rel(file, self.folder))
+        return self.summary_from_row(row) if row is not None else None
+
+    def text_of(self, file: str) -> str | None:
+        """The letter's indexed text (its reading's), from the database."""
+        summary = self.letter(file)
+        found = self.store.text(summary.id) if summary is not None else None
+        return found[0] if found else None
 
     def entity(self, entity_id: str) -> CollectionEntity | None:
-        return self._entity_by_id.get(entity_id)
+        found = self.store.entity_by_key(entity_id)
+        return _entity(found[1]) if found else None
+
+    def entity_letters(self, entity_id: str) -> list[str]:
+        """The files naming ``entity_id``, in the collection's order."""
+        return [os.path.join(self.folder, rel) for rel in self.store.entity_letter_rels(entity_id)]
+
+    def entity_counts(self, file: str) -> dict[str, int]:
+        """Every entity ``file`` names, with its mentions (0: named only in metadata)."""
+        summary = self.letter(file)
+        return self.store.letter_entities(summary.id) if summary is not None else {}
 
     # -- letterheads across letters -------------------------------------------
     def letterhead_groups(self) -> list[LetterheadGroup]:
         """Every letterhead of the collection grouped by issuer, with its versions (cached)."""
         with self._lock:
-            if self._letterhead_groups is None:
-                self._letterhead_groups = group_letterheads(
-                    (s.file, s.sort_date, s.letterheads) for s in self.letters if s.letterheads
-                )
-            return self._letterhead_groups
+            groups = self._letterhead_groups
+        if groups is None:
+            rows = []
+            for rel, sort_date, raw in self.store.letterhead_rows():
+                with contextlib.suppress(ValueError, TypeError):
+                    records = tuple(LetterheadRecord.from_json(r) for r in json.loads(raw))
+                    rows.append((os.path.join(self.folder, rel), sort_date, records))
+            groups = group_letterheads(rows)
+            with self._lock:
+                self._letterhead_groups = groups
+        return groups
 
     def letters_in(self, files: Iterable[str]) -> list[tuple[LetterSummary, int]]:
         """The letters among ``files`` in the order given (a letterhead's: date order).
@@ -287,31 +416,29 @@ class CollectionIndex:
         return [(summary, 0) for summary in found if summary is not None]
 
     # -- filtering letters by entity ------------------------------------------
-    def letters_mentioning(
-        self, ids: Iterable[str], mode: str = "all"
-    ) -> list[tuple[LetterSummary, int]]:
-        """Letters naming all (or any) of ``ids``, each with its mentions of them.
+    def letter_ids_mentioning(self, ids: Iterable[str], mode: str = "all") -> dict[int, int]:
+        """Letter id -> its mentions of ``ids``, for letters naming all (or any) of them.
 
         A letter that names an entity only in its letterhead or metadata counts,
-        with 0 mentions. No ids: every letter, with 0.
+        with 0 mentions.
         """
         if mode not in ("all", "any"):
             raise ValueError(f"mode must be 'all' or 'any', not {mode!r}")
         wanted = list(dict.fromkeys(ids))
         if not wanted:
-            return [(summary, 0) for summary in self.letters]
-        found: list[set[int]] = []
-        for entity_id in wanted:
-            entity = self._entity_by_id.get(entity_id)
-            letters = entity.letters if entity is not None else ()
-            found.append({self._position[file] for file in letters})
-        positions = set.intersection(*found) if mode == "all" else set.union(*found)
-        result = []
-        for p in sorted(positions):
-            summary = self.letters[p]
-            counts = summary.entity_counts
-            result.append((summary, sum(counts.get(entity_id, 0) for entity_id in wanted)))
-        return result
+            return dict.fromkeys(self._ids, 0)
+        return dict(self.store.letters_naming(wanted, mode == "all"))
+
+    def letters_mentioning(
+        self, ids: Iterable[str], mode: str = "all"
+    ) -> list[tuple[LetterSummary, int]]:
+        """Letters naming all (or any) of ``ids``, each with its mentions of them.
+
+        In the collection's order. No ids: every letter, with 0.
+        """
+        counts = self.letter_ids_mentioning(ids, mode)
+        ordered = sorted(counts, key=lambda i: self._position.get(i, -1))
+        return [(summary, counts[summary.id]) for summary in self.summaries(ordered)]
 
     # -- the register search ---------------------------------------------------
     def entity_filter(
@@ -348,15 +475,17 @@ class CollectionIndex:
                 return list(range(low, high))
             # The longest word first: it is the likeliest to leave few rows.
             result = self._scan(words.pop(0), low, high)
-        hay = self._hay
+        hay = self._hays()
         for word in words:  # one comprehension per word: a tight loop, no per-row all()
             result = [i for i in result if word in hay[i]]
         return result
 
     def _scan(self, word: str, low: int, high: int) -> list[int]:
         """Positions in [low, high) whose haystack holds ``word``."""
-        hay = self._hay
+        hay = self._hays()
         blob, starts = self._blob()
+        if low >= high:
+            return []
         begin = starts[low]
         stop = starts[high] if high < len(starts) else len(blob)
         # A word found in many rows is quicker to test row by row; a rare one is
@@ -375,69 +504,103 @@ class CollectionIndex:
         return found
 
     def prepare_search(self) -> None:
-        """Build what both searches scan now (otherwise on first use): for a worker thread."""
+        """Load what the register search scans now (otherwise on first use): for a thread."""
         self._blob()
-        self._searchable()
+
+    def _hays(self) -> list[str]:
+        with self._lock:
+            if self._hay is None:
+                with paused_gc():
+                    self._hay = self.store.entity_hays()
+            return self._hay
 
     def _blob(self) -> tuple[str, list[int]]:
+        hay = self._hays()
         with self._lock:
             if self._blob_cache is None:
                 starts: list[int] = []
                 offset = 0
-                for text in self._hay:
+                for text in hay:
                     starts.append(offset)
                     offset += len(text) + 1
-                self._blob_cache = ("\0".join(self._hay), starts)
+                self._blob_cache = ("\0".join(hay), starts)
             return self._blob_cache
+
+    def _kind_rows(self) -> list[tuple[str, int, int]]:
+        with self._lock:
+            if self._kinds is None:
+                rows = self.store.kind_counts()
+                self._kinds = sorted(rows, key=lambda row: kind_order(row[0]))
+            return self._kinds
 
     def kind_range(self, kind: str) -> tuple[int, int]:
         """Positions [low, high) of ``kind`` in :attr:`entities` (sorted by kind)."""
+        for name, first, count in self._kind_rows():
+            if name == kind:
+                return first, first + count
         order = kind_order(kind)
-        keys = self._kind_keys()
-        return bisect.bisect_left(keys, order), bisect.bisect_right(keys, order)
+        # A kind with no entity: the empty range where it would sort.
+        before = [
+            first + count for name, first, count in self._kind_rows() if kind_order(name) < order
+        ]
+        at = max(before, default=0)
+        return at, at
 
     def kinds(self) -> list[tuple[str, int]]:
         """(kind, number of entities) in display order."""
-        kinds = getattr(self, "_kinds", None)
-        if kinds is None:
-            counts: dict[str, int] = {}
-            for entity in self.entities:
-                counts[entity.kind] = counts.get(entity.kind, 0) + 1
-            kinds = self._kinds = sorted(counts.items(), key=lambda item: kind_order(item[0]))
-        return list(kinds)
-
-    def _kind_keys(self) -> list[int]:
-        keys = getattr(self, "_kind_key_list", None)
-        if keys is None:
-            keys = [kind_order(e.kind) for e in self.entities]
-            self._kind_key_list = keys
-        return keys
+        return [(kind, count) for kind, _first, count in self._kind_rows()]
 
     # -- full-text search ------------------------------------------------------
     def search(self, query: str, limit: int = 500) -> list[Hit]:
-        """Occurrences of ``query`` as a phrase (case-, accent- and spacing-blind)."""
+        """Occurrences of ``query`` as a phrase (case-, accent- and spacing-blind).
+
+        The full-text index finds the letters whose words begin with the
+        query's words; the phrase is then found in each one's text, in the
+        collection's order, until ``limit`` hits. Either reading's text matches.
+        """
         pattern = phrase_pattern(query)
         if pattern is None:
             return []
-        texts = self._searchable()
+        match = index_query(query)
+        if match is None:
+            candidates = list(self._ids)
+        else:
+            position = self._position
+            found = [i for i in self.store.search_candidates(match) if i in position]
+            candidates = sorted(found, key=position.__getitem__)
         hits: list[Hit] = []
-        for summary, (folded, offsets) in zip(self.letters, texts, strict=True):
-            for match in pattern.finditer(folded):
-                start, end = _original_span(offsets, match.start(), match.end(), summary.text)
-                hits.append(_hit(summary, start, end))
-                if len(hits) >= limit:
-                    return hits
+        for start in range(0, len(candidates), 64):
+            chunk = candidates[start : start + 64]
+            rows = self.store.letter_rows(chunk)
+            texts = self.store.texts(chunk)
+            for letter_id in chunk:
+                row, text = rows.get(letter_id), texts.get(letter_id)
+                if row is None or text is None:
+                    continue
+                summary = self.summary_from_row(row)
+                for reading_text, reading in ((text[0], ""), (text[1], self._other_reading)):
+                    if not reading_text:
+                        continue
+                    found_here = _find_all(pattern, reading_text)
+                    for begin, end in found_here:
+                        hits.append(_hit(summary, reading_text, begin, end, reading))
+                        if len(hits) >= limit:
+                            return hits
+                    if found_here:
+                        break  # the other reading's hits would repeat these
         return hits
 
-    def _searchable(self) -> list[tuple[str, list[int] | None]]:
-        with self._lock:
-            if self._search_texts is None:
-                self._search_texts = [fold_with_offsets(s.text) for s in self.letters]
-            return self._search_texts
+    @property
+    def _other_reading(self) -> str:
+        return "diplomatic" if self.reading == "normalised" else "normalised"
 
     # -- output ----------------------------------------------------------------
     def to_json(self) -> dict:
         """The public ``--index`` shape; keys may be added, never renamed or dropped."""
+        letters_of: dict[str, list[str]] = {}
+        for key, rel in self.store.all_entity_letters():
+            letters_of.setdefault(key, []).append(os.path.join(self.folder, rel))
+        kinds = self.store.kind_totals()
         return {
             "folder": self.folder,
             "letters": [
@@ -451,7 +614,10 @@ class CollectionIndex:
                     "senders": list(s.senders),
                     "recipients": list(s.recipients),
                     "mentions": s.mentions,
-                    "entities": len(s.entity_counts),
+                    "entities": s.entities,
+                    "letterheadIssuers": sorted(
+                        {r.issuer for r in s.letterheads if r.issuer is not None}
+                    ),
                 }
                 for s in self.letters
             ],
@@ -460,7 +626,7 @@ class CollectionIndex:
                     "id": e.id,
                     "kind": e.kind,
                     "name": e.name,
-                    "letters": list(e.letters),
+                    "letters": letters_of.get(e.id, []),
                     "mentions": e.mentions,
                 }
                 for e in self.entities
@@ -469,11 +635,32 @@ class CollectionIndex:
             "letterheads": [group.to_json() for group in self.letterhead_groups()],
             "cancelled": self.cancelled,
             "notes": list(self.notes),
+            "database": str(self.store.path) if self.store.path is not None else None,
+            "files": {
+                "letters": kinds.get("letter", 0),
+                "registers": kinds.get("register", 0),
+                "other": kinds.get("other", 0),
+                "errors": kinds.get("error", 0),
+            },
+            "stats": {
+                "parsed": self.stats.parsed,
+                "cached": self.stats.cached,
+                "removed": self.stats.removed,
+                "seconds": round(self.stats.seconds, 3),
+                "mode": self.stats.mode,
+            },
         }
 
 
-def _hit(summary: LetterSummary, start: int, end: int) -> Hit:
-    text = summary.text
+def _find_all(pattern, text: str) -> list[tuple[int, int]]:
+    folded, offsets = fold_with_offsets(text)
+    return [
+        original_span(offsets, match.start(), match.end(), text)
+        for match in pattern.finditer(folded)
+    ]
+
+
+def _hit(summary: LetterSummary, text: str, start: int, end: int, reading: str = "") -> Hit:
     left = max(0, start - CONTEXT_CHARS)
     right = min(len(text), end + CONTEXT_CHARS)
     before = text[left:start].replace("\n", " ")
@@ -491,100 +678,8 @@ def _hit(summary: LetterSummary, start: int, end: int) -> Hit:
         context=context,
         match_start=match_start,
         match_end=match_start + len(match),
+        reading=reading,
     )
-
-
-# --------------------------------------------------------- folding for search
-
-
-# Every character met so far, and what it folds to when that differs from itself:
-# str.translate with this table folds a text at C speed.
-_FOLD_SEEN: set[str] = set()
-_FOLD_TABLE: dict[int, str] = {}
-_FOLD_LOCK = threading.Lock()
-
-
-def _fold_table(text: str) -> dict[int, str]:
-    new = set(text) - _FOLD_SEEN
-    if new:
-        with _FOLD_LOCK:
-            for ch in new:
-                folded = fold(ch)
-                if folded != ch:
-                    _FOLD_TABLE[ord(ch)] = folded
-            _FOLD_SEEN.update(new)
-    return _FOLD_TABLE
-
-
-def _fold_fast(text: str) -> str:
-    """``fold`` character by character through the shared table (the same result here)."""
-    return text.translate(_fold_table(text))
-
-
-def _fold_many(texts: list[str]) -> list[str]:
-    """``_fold_fast`` of each text, folding them all as one string."""
-    if not texts:
-        return []
-    joined = "\0".join(t.replace("\0", " ") for t in texts)
-    folded = _fold_fast(joined).split("\0")
-    if len(folded) != len(texts):  # a character that folds to NUL: never in practice
-        return [_fold_fast(t) for t in texts]
-    return folded
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
-    """The folded text and, when folding changed its length, each folded char's source index.
-
-    ``None`` means folded index == original index (the common case: é → e keeps
-    the length; ß → ss or ligatures do not).
-    """
-    table = _fold_table(text)
-    folded = text.translate(table)
-    if len(folded) == len(text) and not any(
-        len(table.get(ord(ch), ch)) != 1 for ch in set(text) if ord(ch) in table
-    ):
-        return folded, None
-    offsets: list[int] = []
-    for index, ch in enumerate(text):
-        replacement = table.get(ord(ch))
-        offsets.extend([index] * (1 if replacement is None else len(replacement)))
-    return folded, offsets
-
-
-def _original_span(offsets: list[int] | None, start: int, end: int, text: str) -> tuple[int, int]:
-    if offsets is None:
-        return start, end
-    if start >= len(offsets):
-        return len(text), len(text)
-    original_start = offsets[start]
-    original_end = offsets[end - 1] + 1 if end > start else original_start
-    return original_start, original_end
-
-
-def phrase_pattern(query: str) -> re.Pattern[str] | None:
-    """The query's words, folded, in order, with any whitespace between them."""
-    words = fold(query).split()
-    if not words:
-        return None
-    return re.compile(r"\s+".join(re.escape(word) for word in words))
-
-
-def locate(text: str, query: str, near: int = 0) -> tuple[int, int] | None:
-    """Where ``query`` occurs in ``text``, the occurrence nearest ``near``.
-
-    For showing a hit in a letter whose text may differ from the indexed one
-    (another reading, or the file changed since).
-    """
-    pattern = phrase_pattern(query)
-    if pattern is None:
-        return None
-    folded, offsets = fold_with_offsets(text)
-    best: tuple[int, int] | None = None
-    for match in pattern.finditer(folded):
-        span = _original_span(offsets, match.start(), match.end(), text)
-        if best is None or abs(span[0] - near) < abs(best[0] - near):
-            best = span
-    return best
 
 
 # ------------------------------------------------------------- classification
@@ -600,8 +695,8 @@ def classify_file(path: str | os.PathLike[str]) -> str:
 # ------------------------------------------------------------- summarising
 
 
-def summarise(letter: Letter, file: str) -> tuple[LetterSummary, dict[str, tuple[str, str]]]:
-    """A letter's summary, and (kind, name) of every entity it names."""
+def letter_record(letter: Letter) -> dict:
+    """What the collection stores of a letter read in full (the shape workers send back)."""
     counts: dict[str, int] = dict.fromkeys(letter.letterhead_entities(), 0)
     for party in (*letter.senders, *letter.recipients, *letter.places):
         for entity_id in party.entities:
@@ -612,79 +707,399 @@ def summarise(letter: Letter, file: str) -> tuple[LetterSummary, dict[str, tuple
     for mention in letter.mentions:
         for entity_id in mention.entities:
             mention_kinds.setdefault(entity_id, mention.kind)
-    meta: dict[str, tuple[str, str]] = {}
-    for entity_id in counts:
+    entities: list[list] = []
+    for entity_id, count in counts.items():
         entity = letter.entity(entity_id)
         if entity is not None:
             # A register entry named "..." or "–" says nothing in a list of names.
             named = any(ch.isalnum() for ch in entity.name)
-            meta[entity_id] = (entity.kind, entity.name if named else entity_id)
+            kind, name = entity.kind, (entity.name if named else entity_id)
         else:
-            meta[entity_id] = (mention_kinds.get(entity_id, "other"), entity_id)
+            kind, name = mention_kinds.get(entity_id, "other"), entity_id
+        entities.append([entity_id, count, kind, name])
     date = letter.date
     when = date.when if date else None
-    summary = LetterSummary(
-        file=file,
-        title=letter.title,
-        when=when,
-        date_text=date.text if date else "",
-        sort_date=(when or (date.not_before or date.not_after or "") if date else "") or "",
-        senders=tuple(p.name for p in letter.senders if p.name),
-        recipients=tuple(p.name for p in letter.recipients if p.name),
-        mentions=len(letter.mentions) + len(letter.line_references),
-        entity_counts=counts,
-        text=letter.text,
-        letterheads=letterhead_records(letter),
-    )
-    return summary, meta
-
-
-def _summary_to_json(summary: LetterSummary, meta: dict[str, tuple[str, str]]) -> dict:
     return {
-        "title": summary.title,
-        "when": summary.when,
-        "dateText": summary.date_text,
-        "sortDate": summary.sort_date,
-        "senders": list(summary.senders),
-        "recipients": list(summary.recipients),
-        "mentions": summary.mentions,
-        "entities": [
-            [entity_id, count, *meta.get(entity_id, ("other", entity_id))]
-            for entity_id, count in summary.entity_counts.items()
-        ],
-        "text": summary.text,
-        "letterheads": [record.to_json() for record in summary.letterheads],
+        "title": letter.title,
+        "when": when,
+        "dateText": date.text if date else "",
+        "sortDate": (when or (date.not_before or date.not_after or "") if date else "") or "",
+        "senders": [p.name for p in letter.senders if p.name],
+        "recipients": [p.name for p in letter.recipients if p.name],
+        "mentions": len(letter.mentions) + len(letter.line_references),
+        "entities": entities,
+        "text": letter.text,
+        "letterheads": [record.to_json() for record in letterhead_records(letter)],
     }
 
 
-def _summary_from_json(file: str, data: dict) -> tuple[LetterSummary, dict[str, tuple[str, str]]]:
-    counts: dict[str, int] = {}
-    meta: dict[str, tuple[str, str]] = {}
-    for entity_id, count, kind, name in data["entities"]:
-        if not isinstance(entity_id, str) or not isinstance(count, int):
-            raise ValueError("bad entity row")
-        counts[entity_id] = count
-        meta[entity_id] = (str(kind), str(name))
-    summary = LetterSummary(
-        file=file,
-        title=_str(data["title"]),
-        when=data["when"] if isinstance(data["when"], str) else None,
-        date_text=_str(data["dateText"]),
-        sort_date=_str(data["sortDate"]),
-        senders=tuple(_str(s) for s in data["senders"]),
-        recipients=tuple(_str(r) for r in data["recipients"]),
-        mentions=int(data["mentions"]),
-        entity_counts=counts,
-        text=_str(data["text"]),
-        letterheads=tuple(LetterheadRecord.from_json(row) for row in data["letterheads"]),
+# --------------------------------------------------------------- the database
+
+
+def default_cache_dir() -> Path:
+    from viewer.settings import cache_dir
+
+    return cache_dir()
+
+
+def _parser_fingerprint() -> str:
+    """Changes whenever the parsing code does, so that rows from older code are dropped."""
+    import viewer.tei
+
+    parts = [__version__, str(CACHE_FORMAT)]
+    package = Path(viewer.tei.__file__).parent
+    for source in sorted(package.glob("*.py")):
+        with contextlib.suppress(OSError):
+            info = source.stat()
+            parts.append(f"{source.name}:{info.st_size}:{info.st_mtime_ns}")
+    for module in ("model.py", "collection.py", "store.py", "folding.py", "letterheads.py"):
+        with contextlib.suppress(OSError):
+            info = (package.parent / module).stat()
+            parts.append(f"{module}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def cache_path(
+    folder: str | os.PathLike[str],
+    register_dirs: Sequence[str] = (),
+    reading: str = "normalised",
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The collection's database file (one per folder, reading and register folders)."""
+    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = "\0".join(
+        [os.path.abspath(folder), reading, *sorted(os.path.abspath(d) for d in register_dirs)]
     )
-    return summary, meta
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return base / CACHE_SUBDIR / f"{digest}.sqlite"
 
 
-def _str(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected text")
-    return value
+def open_store(
+    folder: str,
+    register_dirs: Sequence[str],
+    reading: str,
+    cache_dir: str | os.PathLike[str] | None,
+    notes: list[str],
+) -> Store:
+    """The folder's database, emptied when it was written by other parsing code."""
+    store = Store(cache_path(folder, register_dirs, reading, cache_dir), notes)
+    fingerprint = _parser_fingerprint()
+    if store.meta("parser") != fingerprint:
+        store.reset()
+        with store.transaction() as db:
+            store.set_meta(
+                db,
+                parser=fingerprint,
+                epistola=__version__,
+                folder=os.path.abspath(folder),
+                reading=reading,
+                registerDirs=json.dumps(list(register_dirs), ensure_ascii=False),
+            )
+    return store
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+# --------------------------------------------------------------- indexing
+
+
+def find_xml_files(folder: str, cancel: CancelFn | None = None) -> list[str]:
+    """XML files under ``folder`` (recursively, hidden folders skipped), sorted, relative."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if cancel is not None and cancel():
+            break
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            if name.lower().endswith(LETTER_SUFFIXES):
+                found.append(os.path.relpath(os.path.join(root, name), folder))
+    return found
+
+
+class _Writer:
+    """Indexed files written to the database a batch per transaction, as they arrive."""
+
+    def __init__(self, store: Store, progress: ProgressFn | None, total: int, done: int) -> None:
+        self.store = store
+        self.progress = progress
+        self.total = total
+        self.done = done
+        self.kinds: dict[str, str] = {}
+        self._pending: list[tuple[str, tuple[int, int], dict]] = []
+
+    def record(self, rel: str, stamp: tuple[int, int], result: dict) -> None:
+        self._pending.append((rel, stamp, result))
+        self.kinds[rel] = str(result.get("kind"))
+        self.done += 1
+        if len(self._pending) >= BATCH_ROWS:
+            self.flush()
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        with self.store.transaction() as db:
+            for rel, stamp, result in pending:
+                self.store.put(db, rel, stamp, result)
+
+
+def index_folder(
+    folder: str | os.PathLike[str],
+    *,
+    register_dirs: Sequence[str | os.PathLike[str]] = (),
+    cache_dir: str | os.PathLike[str] | None = None,
+    workers: int = 2,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    reading: str = "normalised",
+    mode: str = "auto",
+    use_cache: bool = True,
+    catalog=None,
+    only: Iterable[str] | None = None,
+) -> CollectionIndex:
+    """Index every letter under ``folder`` into its database; see the module docstring.
+
+    ``mode`` is "auto" (processes when there is enough to parse), "process",
+    "thread" or "serial". ``catalog`` (a RegisterCatalog) is used by the serial
+    and thread modes; processes keep one each. ``use_cache=False`` indexes
+    into memory from scratch. ``only`` (relative paths) limits the look for
+    changes to those files (a file watcher's news); the rest is taken as it is
+    in the database. Raises EpistolaError only when ``folder`` is not a
+    readable folder.
+    """
+    started = time.perf_counter()
+    folder_str = os.fspath(folder)
+    if not os.path.isdir(folder_str):
+        raise EpistolaError("is not a folder", folder_str)
+    if not os.access(folder_str, os.R_OK | os.X_OK):
+        raise EpistolaError("permission denied: the folder cannot be read", folder_str)
+    register_list = [os.fspath(d) for d in register_dirs]
+    stats = IndexStats()
+    notes: list[str] = []
+    if use_cache:
+        store = open_store(folder_str, register_list, reading, cache_dir, notes)
+    else:
+        store = Store(None, notes)
+
+    def cancelled() -> bool:
+        return cancel is not None and bool(cancel())
+
+    known = store.file_rows()
+    if only is not None and known:
+        relpaths = sorted(set(known) | {os.path.normpath(rel) for rel in only})
+        relpaths = [
+            rel for rel in relpaths if rel in known or os.path.exists(os.path.join(folder_str, rel))
+        ]
+        relpaths = [rel for rel in relpaths if not os.path.isdir(os.path.join(folder_str, rel))]
+    else:
+        relpaths = find_xml_files(folder_str, cancel)
+    # Named pipes, sockets and devices called *.xml are never opened (reading
+    # a pipe would wait forever): they are reported, not read.
+    special: list[FileError] = []
+    stamps: dict[str, tuple[int, int]] = {}
+    watched = set(only) if only is not None and known else None
+    for rel in relpaths:
+        if watched is not None and rel not in watched and rel in known:
+            stamps[rel] = (known[rel][0], known[rel][1])  # unchanged, by the watcher's word
+            continue
+        path = os.path.join(folder_str, rel)
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            special.append(FileError(path, f"cannot be read ({error.strerror or error})"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            special.append(FileError(path, "is not a regular file (a pipe or a device?)"))
+            continue
+        stamps[rel] = (info.st_size, info.st_mtime_ns)
+    relpaths = [rel for rel in relpaths if rel in stamps]
+    stats.files = len(relpaths)
+
+    # Registers changed (inside the folder or outside it) make their letters stale.
+    stale_registers = {
+        path
+        for path, stamp in store.register_stamps().items()
+        if (_stamp(path) or (-1, -1)) != tuple(stamp)
+    }
+    registers_before = {rel for rel, row in known.items() if row[2] == "register"}
+    todo: list[str] = []
+    for rel in relpaths:
+        row = known.get(rel)
+        if row is None or (row[0], row[1]) != stamps[rel] or stale_registers.intersection(row[3]):
+            todo.append(rel)
+    removed = sorted(rel for rel in known if rel not in stamps)
+    stats.removed = len(removed)
+    # A register file added, changed or removed in the folder can change how any
+    # letter resolves its references: read the letters again.
+    if any(rel in registers_before for rel in todo) or any(
+        rel not in stamps for rel in registers_before
+    ):
+        todo = sorted(
+            set(todo) | {rel for rel in relpaths if known.get(rel, (0, 0, ""))[2] != "register"}
+        )
+    if removed:
+        with store.transaction() as db:
+            store.remove(db, removed)
+    stats.cached = len(relpaths) - len(todo)
+
+    total = len(relpaths)
+    writer = _Writer(store, progress, total, stats.cached)
+    if progress is not None:
+        progress(writer.done, total)
+
+    def record(rel: str, result: dict) -> None:
+        writer.record(rel, stamps[rel], result)
+        stats.parsed += 1
+
+    effective = mode
+    if mode == "auto":
+        effective = "process" if workers > 1 and len(todo) >= PARALLEL_THRESHOLD else "serial"
+    stats.mode = effective
+
+    def run(todo: list[str]) -> bool:
+        """Read ``todo``; True when cancelled."""
+        nonlocal catalog, effective
+        paths = {rel: os.path.join(folder_str, rel) for rel in todo}
+        if not todo:
+            return False
+        if cancelled():
+            return True
+        try:
+            if effective == "process":
+                outcome = _run_processes(
+                    todo, paths, record, cancelled, workers, register_list, reading
+                )
+                if outcome is not None:
+                    return outcome
+                notes.append("Worker processes could not be started; the letters were read here.")
+                effective = stats.mode = "serial"
+                todo = [rel for rel in todo if rel not in writer.kinds]
+            if catalog is None:
+                from viewer.tei.catalog import RegisterCatalog
+
+                catalog = RegisterCatalog(extra_folders=register_list)
+            if effective == "thread":
+                return _run_threads(todo, paths, record, cancelled, workers, catalog, reading)
+            for rel in todo:
+                if cancelled():
+                    return True
+                record(rel, _index_one(paths[rel], catalog, reading))
+            return False
+        finally:
+            writer.flush()
+
+    was_cancelled = run(todo)
+    # A register file that was not there before can resolve what the letters
+    # left dangling: read the letters not read this time again too.
+    new_registers = [
+        rel for rel in todo if writer.kinds.get(rel) == "register" and rel not in registers_before
+    ]
+    if new_registers and not was_cancelled:
+        again = sorted(
+            rel for rel in relpaths if rel not in writer.kinds and known[rel][2] != "register"
+        )
+        stats.cached -= len(again)
+        writer.done -= len(again)
+        was_cancelled = run(again)
+    if relpaths and cancelled() and writer.done < total:
+        was_cancelled = True
+
+    rows = store.file_rows()
+    used = sorted({path for row in rows.values() if row[2] == "letter" for path in row[3]})
+    register_stamps = {path: _stamp(path) or (-1, -1) for path in used}
+    with store.transaction() as db:
+        store.set_registers(db, register_stamps)
+    if store.dirty:
+        store.derive_entities()
+    errors: list[FileError] = list(special)
+    errors.extend(FileError(os.path.join(folder_str, rel), msg) for rel, msg in store.error_rows())
+    kinds = {rel: row[2] for rel, row in rows.items()}
+    stats.registers = sum(1 for kind in kinds.values() if kind == "register")
+    stats.other = sum(1 for kind in kinds.values() if kind == "other")
+    # A register's own problems are reported when the user opened it: named as a
+    # register folder, or found in the folder as a register (discovery may also
+    # try files beside the folder, and files this index already reported).
+    named = [os.path.abspath(d) for d in register_list]
+    in_folder = {os.path.join(folder_str, rel): kind for rel, kind in kinds.items()}
+    for register_file, message in sorted(dict(store.register_error_rows()).items()):
+        kind = in_folder.get(register_file)
+        if kind == "register" or (
+            kind is None and any(_is_within(register_file, d) for d in named)
+        ):
+            errors.append(FileError(register_file, f"register file: {message}"))
+    errors.sort(key=lambda error: error.file)
+    stats.seconds = time.perf_counter() - started
+    return CollectionIndex(
+        folder_str,
+        store,
+        errors,
+        cancelled=was_cancelled,
+        notes=notes,
+        stats=stats,
+        reading=reading,
+    )
+
+
+def index_files(
+    files: Sequence[str | os.PathLike[str]],
+    *,
+    register_dirs: Sequence[str | os.PathLike[str]] = (),
+    reading: str = "normalised",
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+    catalog=None,
+) -> CollectionIndex:
+    """A collection of the given files (dropped on the window, named on the command line).
+
+    Read here, one after the other, into memory: a handful of files. A file
+    given by name is read as a letter even if it looks like something else,
+    so that its problem is reported rather than the file ignored.
+    """
+    if catalog is None:
+        from viewer.tei.catalog import RegisterCatalog
+
+        catalog = RegisterCatalog(extra_folders=[os.fspath(d) for d in register_dirs])
+    from viewer.tei import read_letter
+
+    records: list[tuple[str, dict]] = []
+    errors: list[FileError] = []
+    paths = [os.fspath(f) for f in files]
+    cancelled = False
+    for done, path in enumerate(paths):
+        if cancel is not None and cancel():
+            cancelled = True
+            break
+        if progress is not None:
+            progress(done, len(paths))
+        try:
+            letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
+        except EpistolaError as error:
+            errors.append(FileError(path, error.message))
+            continue
+        except (RecursionError, MemoryError, ValueError, TypeError) as error:
+            errors.append(FileError(path, f"could not be read ({type(error).__name__})"))
+            continue
+        records.append((path, {"kind": "letter", "letter": letter_record(letter)}))
+    if progress is not None and not cancelled:
+        progress(len(paths), len(paths))
+    folder = os.path.commonpath([os.path.abspath(p) for p in paths]) if paths else ""
+    if len(paths) == 1 and folder:
+        folder = os.path.dirname(folder)
+    return CollectionIndex.from_records(
+        folder, records, errors, cancelled=cancelled, reading=reading
+    )
 
 
 # ----------------------------------------------------------------- workers
@@ -716,10 +1131,9 @@ def _index_one(path: str, catalog, reading: str) -> dict:
             return {"kind": kind}
         registers = catalog.for_letter(path)
         letter = read_letter(path, reading=reading, registers=registers)
-        summary, meta = summarise(letter, path)
         return {
             "kind": "letter",
-            "letter": _summary_to_json(summary, meta),
+            "letter": letter_record(letter),
             "uses": registers.files,
             "registerErrors": [[f, m] for f, m in registers.errors],
         }
@@ -754,421 +1168,6 @@ def process_context(preload: Sequence[str] = ("viewer.collection", "viewer.tei")
         with contextlib.suppress(Exception):
             context.set_forkserver_preload(list(preload))
     return context
-
-
-# --------------------------------------------------------------- the cache
-
-
-def default_cache_dir() -> Path:
-    from viewer.settings import cache_dir
-
-    return cache_dir()
-
-
-def _parser_fingerprint() -> str:
-    """Changes whenever the parsing code does, so that summaries from older code are dropped."""
-    import viewer.tei
-
-    parts = [__version__, str(CACHE_FORMAT)]
-    package = Path(viewer.tei.__file__).parent
-    for source in sorted(package.glob("*.py")):
-        with contextlib.suppress(OSError):
-            info = source.stat()
-            parts.append(f"{source.name}:{info.st_size}:{info.st_mtime_ns}")
-    for module in ("model.py", "collection.py"):
-        with contextlib.suppress(OSError):
-            info = (package.parent / module).stat()
-            parts.append(f"{module}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-def cache_path(
-    folder: str | os.PathLike[str],
-    register_dirs: Sequence[str] = (),
-    reading: str = "normalised",
-    cache_dir: str | os.PathLike[str] | None = None,
-) -> Path:
-    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = "\0".join(
-        [os.path.abspath(folder), reading, *sorted(os.path.abspath(d) for d in register_dirs)]
-    )
-    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return base / CACHE_SUBDIR / f"{digest}.json"
-
-
-def _load_cache(path: Path, fingerprint: str, notes: list[str]) -> dict:
-    try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_CACHE_BYTES + 1)
-    except FileNotFoundError:
-        return {}
-    except OSError as error:
-        notes.append(
-            f"The collection cache {path} could not be read ({error.strerror}); "
-            "the folder is read afresh."
-        )
-        return {}
-    try:
-        if len(raw) > MAX_CACHE_BYTES:
-            raise ValueError("too large")
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            raise ValueError("unknown format")
-        files = data["files"]
-        registers = data["registers"]
-        if not isinstance(files, dict) or not isinstance(registers, dict):
-            raise ValueError("bad structure")
-    except (ValueError, KeyError, TypeError, UnicodeError, RecursionError) as error:
-        notes.append(f"The collection cache {path} was damaged ({error}); it is rebuilt.")
-        return {}
-    if data.get("parser") != fingerprint:
-        return {}  # written by other parsing code: summaries may differ, re-read all
-    return data
-
-
-def _stamp(path: str) -> tuple[int, int] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
-
-
-# --------------------------------------------------------------- indexing
-
-
-def find_xml_files(folder: str, cancel: CancelFn | None = None) -> list[str]:
-    """XML files under ``folder`` (recursively, hidden folders skipped), sorted, relative."""
-    found: list[str] = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        if cancel is not None and cancel():
-            break
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            if name.lower().endswith(LETTER_SUFFIXES):
-                found.append(os.path.relpath(os.path.join(root, name), folder))
-    return found
-
-
-def index_folder(
-    folder: str | os.PathLike[str],
-    *,
-    register_dirs: Sequence[str | os.PathLike[str]] = (),
-    cache_dir: str | os.PathLike[str] | None = None,
-    workers: int = 2,
-    progress: ProgressFn | None = None,
-    cancel: CancelFn | None = None,
-    reading: str = "normalised",
-    mode: str = "auto",
-    use_cache: bool = True,
-    catalog=None,
-) -> CollectionIndex:
-    """Index every letter under ``folder``; see the module docstring.
-
-    ``mode`` is "auto" (processes when there is enough to parse), "process",
-    "thread" or "serial". ``catalog`` (a RegisterCatalog) is used by the serial
-    and thread modes; processes keep one each. Raises EpistolaError only when
-    ``folder`` is not a readable folder.
-    """
-    started = time.perf_counter()
-    folder_str = os.fspath(folder)
-    if not os.path.isdir(folder_str):
-        raise EpistolaError("is not a folder", folder_str)
-    if not os.access(folder_str, os.R_OK | os.X_OK):
-        raise EpistolaError("permission denied: the folder cannot be read", folder_str)
-    register_list = [os.fspath(d) for d in register_dirs]
-    stats = IndexStats()
-    notes: list[str] = []
-    fingerprint = _parser_fingerprint()
-    cache_file = cache_path(folder_str, register_list, reading, cache_dir)
-    with paused_gc():
-        cache = _load_cache(cache_file, fingerprint, notes) if use_cache else {}
-    cached_files: dict = cache.get("files", {})
-    cached_registers: dict = cache.get("registers", {})
-
-    def cancelled() -> bool:
-        return cancel is not None and bool(cancel())
-
-    relpaths = find_xml_files(folder_str, cancel)
-    # Named pipes, sockets and devices called *.xml are never opened (reading
-    # a pipe would wait forever): they are reported, not read.
-    special: list[FileError] = []
-    stamps: dict[str, tuple[int, int] | None] = {}
-    for rel in relpaths:
-        path = os.path.join(folder_str, rel)
-        try:
-            info = os.stat(path)
-        except OSError as error:
-            special.append(FileError(path, f"cannot be read ({error.strerror or error})"))
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            special.append(FileError(path, "is not a regular file (a pipe or a device?)"))
-            continue
-        stamps[rel] = (info.st_size, info.st_mtime_ns)
-    relpaths = [rel for rel in relpaths if rel in stamps]
-    stats.files = len(relpaths)
-
-    # Registers changed (inside the folder or outside it) make their letters stale.
-    stale_registers = {
-        path
-        for path, stamp in cached_registers.items()
-        if (_stamp(path) or (-1, -1)) != (tuple(stamp) if isinstance(stamp, list) else None)
-    }
-    folder_registers_before = {
-        rel for rel, entry in cached_files.items() if _entry_kind(entry) == "register"
-    }
-    entries: dict[str, dict] = {}
-    decoded: dict[str, tuple[LetterSummary, dict[str, tuple[str, str]]]] = {}
-    todo: list[str] = []
-    damaged = 0
-    with paused_gc():
-        for rel in relpaths:
-            stamp = stamps[rel]
-            entry = cached_files.get(rel)
-            if not _entry_fresh(entry, stamp, stale_registers):
-                todo.append(rel)
-                continue
-            if _entry_kind(entry) == "letter":
-                try:
-                    file = os.path.join(folder_str, rel)
-                    decoded[rel] = _summary_from_json(file, entry["letter"])
-                except (KeyError, TypeError, ValueError):
-                    damaged += 1
-                    todo.append(rel)
-                    continue
-            entries[rel] = entry
-    if damaged:
-        notes.append(f"{damaged} damaged entries of the collection cache were read afresh.")
-    stats.removed = sum(1 for rel in cached_files if rel not in stamps)
-    # A register file added, changed or removed in the folder can change how any
-    # letter resolves its references: read the letters again.
-    changed_register = any(rel in folder_registers_before for rel in todo) or any(
-        rel not in stamps for rel in folder_registers_before
-    )
-    if changed_register:
-        for rel in list(entries):
-            if _entry_kind(entries[rel]) in ("letter", "error"):
-                del entries[rel]
-                decoded.pop(rel, None)
-                todo.append(rel)
-        todo.sort()
-    stats.cached = len(entries)
-
-    total = len(relpaths)
-    done = len(entries)
-    if progress is not None:
-        progress(done, total)
-
-    def record(rel: str, result: dict) -> None:
-        nonlocal done
-        stamp = stamps[rel]
-        result["size"], result["mtime"] = stamp if stamp is not None else (-1, -1)
-        entries[rel] = result
-        done += 1
-        stats.parsed += 1
-        if progress is not None:
-            progress(done, total)
-
-    effective = mode
-    if mode == "auto":
-        effective = "process" if workers > 1 and len(todo) >= PARALLEL_THRESHOLD else "serial"
-    stats.mode = effective
-
-    def run(todo: list[str]) -> bool:
-        """Read ``todo``; True when cancelled."""
-        nonlocal catalog, effective
-        paths = {rel: os.path.join(folder_str, rel) for rel in todo}
-        if not todo:
-            return False
-        if cancelled():
-            return True
-        if effective == "process":
-            outcome = _run_processes(
-                todo, paths, record, cancelled, workers, register_list, reading
-            )
-            if outcome is not None:
-                return outcome
-            notes.append("Worker processes could not be started; the letters were read here.")
-            effective = stats.mode = "serial"
-            todo = [rel for rel in todo if rel not in entries]
-        if catalog is None:
-            from viewer.tei.catalog import RegisterCatalog
-
-            catalog = RegisterCatalog(extra_folders=register_list)
-        if effective == "thread":
-            return _run_threads(todo, paths, record, cancelled, workers, catalog, reading)
-        for rel in todo:
-            if cancelled():
-                return True
-            record(rel, _index_one(paths[rel], catalog, reading))
-        return False
-
-    was_cancelled = run(todo)
-    # A register file that was not there before can resolve what the cached
-    # letters left dangling: read them again too.
-    new_registers = [
-        rel
-        for rel in todo
-        if _entry_kind(entries.get(rel)) == "register" and rel not in folder_registers_before
-    ]
-    if new_registers and not was_cancelled:
-        again = sorted(
-            rel for rel in decoded if _entry_kind(entries.get(rel)) in ("letter", "error")
-        )
-        for rel in again:
-            del entries[rel]
-            del decoded[rel]
-        stats.cached -= len(again)
-        done -= len(again)
-        was_cancelled = run(again)
-    if relpaths and cancelled() and done < total:
-        was_cancelled = True
-
-    letters: list[LetterSummary] = []
-    errors: list[FileError] = list(special)
-    meta: dict[str, tuple[str, str]] = {}
-    register_stamps: dict[str, list[int]] = {}
-    register_errors: dict[str, str] = {}
-    for rel in sorted(entries):
-        entry = entries[rel]
-        file = os.path.join(folder_str, rel)
-        kind = _entry_kind(entry)
-        if kind == "letter":
-            if rel in decoded:
-                summary, letter_meta = decoded[rel]
-            else:
-                summary, letter_meta = _summary_from_json(file, entry["letter"])
-            letters.append(summary)
-            for entity_id, value in letter_meta.items():
-                known = meta.get(entity_id)
-                # Prefer a real name over the id itself (a mention with no register entry).
-                if known is None or (known[1] == entity_id and value[1] != entity_id):
-                    meta[entity_id] = value
-            for used in entry.get("uses", ()):
-                if used not in register_stamps:
-                    stamp = _stamp(used)
-                    register_stamps[used] = list(stamp) if stamp is not None else [-1, -1]
-            for register_file, message in entry.get("registerErrors", ()):
-                register_errors.setdefault(register_file, message)
-        elif kind == "error":
-            errors.append(FileError(file, str(entry.get("error", "could not be read"))))
-        elif kind == "register":
-            stats.registers += 1
-        else:
-            stats.other += 1
-    # A register's own problems are reported when the user opened it: named as a
-    # register folder, or found in the folder as a register (discovery may also
-    # try files beside the folder, and files this index already reported).
-    named = [os.path.abspath(d) for d in register_list]
-    in_folder = {os.path.join(folder_str, rel): _entry_kind(e) for rel, e in entries.items()}
-    for register_file, message in sorted(register_errors.items()):
-        kind = in_folder.get(register_file)
-        if kind == "register" or (
-            kind is None and any(_is_within(register_file, d) for d in named)
-        ):
-            errors.append(FileError(register_file, f"register file: {message}"))
-
-    if use_cache and (stats.parsed or stats.removed or not cache):
-        payload = {
-            "format": CACHE_FORMAT,
-            "parser": fingerprint,
-            "epistola": __version__,
-            "folder": os.path.abspath(folder_str),
-            "reading": reading,
-            "registerDirs": register_list,
-            "registers": register_stamps,
-            "files": entries,
-        }
-        try:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(cache_file, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-        except (OSError, ValueError) as error:
-            notes.append(f"The collection cache could not be written to {cache_file} ({error}).")
-    errors.sort(key=lambda error: error.file)
-    # The cache's JSON tree can go before the collection is built (peak memory).
-    entries.clear()
-    decoded.clear()
-    cache = cached_files = {}
-    stats.seconds = time.perf_counter() - started
-    return CollectionIndex(
-        folder_str,
-        letters,
-        errors,
-        meta,
-        cancelled=was_cancelled,
-        notes=notes,
-        stats=stats,
-    )
-
-
-def index_files(
-    files: Sequence[str | os.PathLike[str]],
-    *,
-    register_dirs: Sequence[str | os.PathLike[str]] = (),
-    reading: str = "normalised",
-    progress: ProgressFn | None = None,
-    cancel: CancelFn | None = None,
-    catalog=None,
-) -> CollectionIndex:
-    """A collection of the given files (dropped on the window, named on the command line).
-
-    Read here, one after the other and without the cache: a handful of files.
-    A file given by name is read as a letter even if it looks like something
-    else, so that its problem is reported rather than the file ignored.
-    """
-    if catalog is None:
-        from viewer.tei.catalog import RegisterCatalog
-
-        catalog = RegisterCatalog(extra_folders=[os.fspath(d) for d in register_dirs])
-    from viewer.tei import read_letter
-
-    letters: list[LetterSummary] = []
-    errors: list[FileError] = []
-    meta: dict[str, tuple[str, str]] = {}
-    paths = [os.fspath(f) for f in files]
-    cancelled = False
-    for done, path in enumerate(paths):
-        if cancel is not None and cancel():
-            cancelled = True
-            break
-        if progress is not None:
-            progress(done, len(paths))
-        try:
-            letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
-        except EpistolaError as error:
-            errors.append(FileError(path, error.message))
-            continue
-        except (RecursionError, MemoryError, ValueError, TypeError) as error:
-            errors.append(FileError(path, f"could not be read ({type(error).__name__})"))
-            continue
-        summary, letter_meta = summarise(letter, path)
-        letters.append(summary)
-        for entity_id, value in letter_meta.items():
-            meta.setdefault(entity_id, value)
-    if progress is not None and not cancelled:
-        progress(len(paths), len(paths))
-    folder = os.path.commonpath([os.path.abspath(p) for p in paths]) if paths else ""
-    return CollectionIndex(folder, letters, errors, meta, cancelled=cancelled)
-
-
-def _entry_kind(entry: object) -> str | None:
-    if isinstance(entry, dict):
-        kind = entry.get("kind")
-        if kind in ("letter", "register", "other", "error"):
-            return kind
-    return None
-
-
-def _entry_fresh(entry: object, stamp: tuple[int, int] | None, stale: set[str]) -> bool:
-    if stamp is None or _entry_kind(entry) is None:
-        return False
-    assert isinstance(entry, dict)
-    if (entry.get("size"), entry.get("mtime")) != stamp:
-        return False
-    uses = entry.get("uses", ())
-    return not (isinstance(uses, list) and stale.intersection(uses))
 
 
 def _batches(items: Sequence[str], size: int) -> list[list[str]]:
@@ -1288,6 +1287,11 @@ def _drain(pool, futures, cancelled: Callable[[], bool], take: Callable[[object]
 # ------------------------------------------------------------------ helpers
 
 
+def _rel(file: str, folder: str) -> str:
+    """``file`` as the database keys it: relative to the collection's folder."""
+    return os.path.relpath(file, folder) if folder else os.path.abspath(file)
+
+
 def _is_within(path: str, root: str) -> bool:
     try:
         return os.path.commonpath([os.path.abspath(path), root]) == root
@@ -1317,6 +1321,7 @@ __all__ = [
     "fold_with_offsets",
     "index_files",
     "index_folder",
+    "letter_record",
     "locate",
     "phrase_pattern",
 ]

@@ -1,0 +1,146 @@
+"""Folding text for the collection's searches, fast: one translate table shared by all.
+
+Owns the accent- and case-blind forms the collection stores and matches (the
+same as :func:`viewer.filtering.fold`, character by character at C speed),
+the mapping of a match in folded text back to the letter's own offsets, the
+phrase pattern of a query, and the keys that order the collection register.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from viewer.filtering import fold, kind_order
+
+# Every character met so far, and what it folds to when that differs from itself:
+# str.translate with this table folds a text at C speed.
+_FOLD_SEEN: set[str] = set()
+_FOLD_TABLE: dict[int, str] = {}
+_FOLD_LOCK = threading.Lock()
+# What the full-text index takes as a word: letters and digits (FTS5's unicode61 rule).
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _fold_table(text: str) -> dict[int, str]:
+    new = set(text) - _FOLD_SEEN
+    if new:
+        with _FOLD_LOCK:
+            for ch in new:
+                folded = fold(ch)
+                if folded != ch:
+                    _FOLD_TABLE[ord(ch)] = folded
+            _FOLD_SEEN.update(new)
+    return _FOLD_TABLE
+
+
+def fold_fast(text: str) -> str:
+    """``fold`` character by character through the shared table (the same result here)."""
+    return text.translate(_fold_table(text))
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """``fold_fast`` of each text, folding them all as one string."""
+    if not texts:
+        return []
+    joined = "\0".join(t.replace("\0", " ") for t in texts)
+    folded = fold_fast(joined).split("\0")
+    if len(folded) != len(texts):  # a character that folds to NUL: never in practice
+        return [fold_fast(t) for t in texts]
+    return folded
+
+
+def fold_for_index(text: str) -> str:
+    """What the full-text index reads of a letter's text."""
+    return fold_fast(text) if text else ""
+
+
+def sort_key(value: str) -> str:
+    """A column's sort key: folded, so that sorting ignores case and accents."""
+    return fold_fast(value) if value else ""
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, when folding changed its length, each folded char's source index.
+
+    ``None`` means folded index == original index (the common case: é → e keeps
+    the length; ß → ss or ligatures do not).
+    """
+    table = _fold_table(text)
+    folded = text.translate(table)
+    if len(folded) == len(text) and not any(
+        len(table.get(ord(ch), ch)) != 1 for ch in set(text) if ord(ch) in table
+    ):
+        return folded, None
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        replacement = table.get(ord(ch))
+        offsets.extend([index] * (1 if replacement is None else len(replacement)))
+    return folded, offsets
+
+
+def original_span(offsets: list[int] | None, start: int, end: int, text: str) -> tuple[int, int]:
+    if offsets is None:
+        return start, end
+    if start >= len(offsets):
+        return len(text), len(text)
+    original_start = offsets[start]
+    original_end = offsets[end - 1] + 1 if end > start else original_start
+    return original_start, original_end
+
+
+def phrase_pattern(query: str) -> re.Pattern[str] | None:
+    """The query's words, folded, in order, with any whitespace between them."""
+    words = fold(query).split()
+    if not words:
+        return None
+    return re.compile(r"\s+".join(re.escape(word) for word in words))
+
+
+def index_query(query: str) -> str | None:
+    """The FTS5 query finding every letter that may hold ``query`` as a phrase.
+
+    Each word of the query must begin a word of the letter (a prefix term);
+    the phrase itself is then checked on the letter's text. None: the query
+    has no word the index knows (only punctuation), so every letter is a candidate.
+    """
+    words = _WORD.findall(fold(query))
+    if not words:
+        return None
+    return " AND ".join(f'"{word}"*' for word in words)
+
+
+def locate(text: str, query: str, near: int = 0) -> tuple[int, int] | None:
+    """Where ``query`` occurs in ``text``, the occurrence nearest ``near``.
+
+    For showing a hit in a letter whose text may differ from the indexed one
+    (another reading, or the file changed since).
+    """
+    pattern = phrase_pattern(query)
+    if pattern is None:
+        return None
+    folded, offsets = fold_with_offsets(text)
+    best: tuple[int, int] | None = None
+    for match in pattern.finditer(folded):
+        span = original_span(offsets, match.start(), match.end(), text)
+        if best is None or abs(span[0] - near) < abs(best[0] - near):
+            best = span
+    return best
+
+
+def entity_order_keys(rows: list[tuple[int, str, str, str]]) -> tuple[list[tuple], list[str]]:
+    """For (row id, entity id, kind, name) rows: their register sort keys and search texts.
+
+    The register lists entities by kind, then folded name, then id; its search
+    looks in the folded name and id.
+    """
+    ids = [row[1] for row in rows]
+    names = [row[3] or row[1] for row in rows]
+    folded_names = fold_many(names)
+    folded_ids = fold_many(ids)
+    keys = [
+        (kind_order(row[2]), folded_name, row[1])
+        for row, folded_name in zip(rows, folded_names, strict=True)
+    ]
+    hays = [f"{name}\n{key}" for name, key in zip(folded_names, folded_ids, strict=True)]
+    return keys, hays

@@ -1,0 +1,640 @@
+"""The collection's SQLite database: its schema, its safety, and the queries over it.
+
+Owns
+
+* one database per collection (``sqlite3``, WAL, FTS5) in the user cache dir,
+  and what happens when that goes wrong: a damaged or foreign file is set
+  aside (renamed, never deleted) and rebuilt with a note; a cache dir that
+  cannot be written degrades to an in-memory database with a warning;
+* the schema: every XML file seen (with size and mtime, so that re-indexing
+  touches only what changed), letters, mentions per letter and entity,
+  entities merged over the collection, the letters' texts and their
+  full-text index, and the register files the letters used;
+* writing a batch of indexed files in one transaction (an interrupted index
+  keeps every finished batch and resumes from there) and re-deriving the
+  merged entities afterwards;
+* the read queries the collection and its views page through.
+
+No Qt and no lxml here: rows in, plain tuples out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from viewer.folding import entity_order_keys, fold_for_index, sort_key
+
+SCHEMA_VERSION = 1
+# PRAGMA application_id: tells our databases from any other SQLite file ("Epis").
+APPLICATION_ID = 0x45706973
+BUSY_TIMEOUT_MS = 15_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files(
+    rel TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, kind TEXT NOT NULL,
+    error TEXT, uses TEXT, register_errors TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS letters(
+    id INTEGER PRIMARY KEY, rel TEXT UNIQUE NOT NULL, title TEXT NOT NULL,
+    date_when TEXT, date_text TEXT NOT NULL, sort_date TEXT NOT NULL,
+    senders TEXT NOT NULL, recipients TEXT NOT NULL, mentions INTEGER NOT NULL,
+    entities INTEGER NOT NULL, letterheads TEXT,
+    sender_key TEXT NOT NULL, recipient_key TEXT NOT NULL, title_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS letters_date ON letters(sort_date, rel);
+CREATE TABLE IF NOT EXISTS mentions(
+    entity TEXT NOT NULL, letter INTEGER NOT NULL, count INTEGER NOT NULL,
+    kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(entity, letter)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS mentions_letter ON mentions(letter);
+CREATE TABLE IF NOT EXISTS entities(
+    id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+    name TEXT NOT NULL, letters INTEGER NOT NULL, mentions INTEGER NOT NULL,
+    position INTEGER, hay TEXT
+);
+CREATE INDEX IF NOT EXISTS entities_position ON entities(position);
+CREATE TABLE IF NOT EXISTS texts(letter INTEGER PRIMARY KEY, text TEXT NOT NULL, alt TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+    body, alt, content='', tokenize='unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS registers(path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER)
+    WITHOUT ROWID;
+"""
+
+LETTER_COLUMNS = (
+    "id, rel, title, date_when, date_text, sort_date, senders, recipients, mentions, "
+    "entities, letterheads"
+)
+ENTITY_COLUMNS = "key, kind, name, letters, mentions"
+SEPARATOR = "\x1f"  # between the names of several senders (never in a name: it is a control)
+
+
+class StoreError(Exception):
+    """The database cannot be used at all (not even in memory)."""
+
+
+class Store:
+    """One collection's database; safe to use from several threads (one connection each)."""
+
+    def __init__(self, path: Path | None, notes: list[str] | None = None) -> None:
+        self.notes: list[str] = notes if notes is not None else []
+        self.path = path
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        if path is None:
+            self._shared = self._connect(":memory:", shared=True)
+            return
+        try:
+            self._open_file(path)
+        except (sqlite3.Error, OSError) as error:
+            self._fall_back_to_memory(path, error)
+
+    # -- opening -----------------------------------------------------------------
+    @property
+    def in_memory(self) -> bool:
+        return self._shared is not None
+
+    def _connect(self, target: str, *, shared: bool = False) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            target,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
+            check_same_thread=not shared,
+        )
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if target != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA temp_store=MEMORY")
+        connection.execute("PRAGMA cache_size=-16000")  # 16 MB of pages per connection
+        _ensure_schema(connection)
+        return connection
+
+    def _open_file(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not _is_ours(path):
+            aside = _set_aside(path)
+            self.notes.append(
+                f"The collection database {path} was damaged or not Epistola's; "
+                f"it was moved to {aside.name} and the collection is indexed afresh."
+            )
+        try:
+            self._local.connection = self._connect(str(path))
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and not _looks_corrupt(error):
+                raise
+            aside = _set_aside(path)
+            self.notes.append(
+                f"The collection database {path} was damaged ({error}); it was moved to "
+                f"{aside.name} and the collection is indexed afresh."
+            )
+            self._local.connection = self._connect(str(path))
+
+    def _fall_back_to_memory(self, path: Path, error: BaseException) -> None:
+        reason = getattr(error, "strerror", None) or str(error)
+        self.notes.append(
+            f"The collection database could not be written in {path.parent} ({reason}); "
+            "this collection is kept in memory and will be read afresh next time."
+        )
+        self.path = None
+        self._shared = self._connect(":memory:", shared=True)
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (the one shared connection for an in-memory database)."""
+        if self._shared is not None:
+            return self._shared
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            assert self.path is not None
+            connection = self._local.connection = self._connect(str(self.path))
+        return connection
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        if self._shared is not None:
+            with self._shared_lock:
+                yield self._shared
+        else:
+            yield self.connection()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it lands, or none of it (a crash keeps the last)."""
+        with self._reading() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    # -- meta ----------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self._reading() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, db: sqlite3.Connection, **values: str) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(values.items())
+        )
+
+    def reset(self) -> None:
+        """Drop every row (the parsing code changed: what was read may now read differently)."""
+        with self.transaction() as db:
+            for table in ("files", "letters", "mentions", "entities", "texts", "registers", "meta"):
+                db.execute(f"DELETE FROM {table}")
+            db.execute("INSERT INTO search(search) VALUES ('delete-all')")
+
+    # -- what is indexed -------------------------------------------------------
+    def file_rows(self) -> dict[str, tuple[int, int, str, list[str]]]:
+        """rel -> (size, mtime, kind, register files used) of every file indexed."""
+        with self._reading() as db:
+            rows = db.execute("SELECT rel, size, mtime, kind, uses FROM files").fetchall()
+        return {rel: (size, mtime, kind, _json_list(uses)) for rel, size, mtime, kind, uses in rows}
+
+    def register_stamps(self) -> dict[str, tuple[int, int]]:
+        with self._reading() as db:
+            rows = db.execute("SELECT path, size, mtime FROM registers").fetchall()
+        return {path: (size, mtime) for path, size, mtime in rows}
+
+    # -- writing -----------------------------------------------------------------------
+    def remove(self, db: sqlite3.Connection, rels: Iterable[str]) -> None:
+        for rel in rels:
+            self._remove_letter(db, rel)
+            db.execute("DELETE FROM files WHERE rel = ?", (rel,))
+
+    def _remove_letter(self, db: sqlite3.Connection, rel: str) -> None:
+        row = db.execute("SELECT id FROM letters WHERE rel = ?", (rel,)).fetchone()
+        if row is None:
+            return
+        letter = row[0]
+        text = db.execute("SELECT text, alt FROM texts WHERE letter = ?", (letter,)).fetchone()
+        if text is not None:
+            db.execute(
+                "INSERT INTO search(search, rowid, body, alt) VALUES ('delete', ?, ?, ?)",
+                (letter, fold_for_index(text[0]), fold_for_index(text[1] or "")),
+            )
+        db.execute("DELETE FROM texts WHERE letter = ?", (letter,))
+        db.execute("DELETE FROM mentions WHERE letter = ?", (letter,))
+        db.execute("DELETE FROM letters WHERE id = ?", (letter,))
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
+
+    def put(self, db: sqlite3.Connection, rel: str, stamp: tuple[int, int], record: dict) -> None:
+        """Store one indexed file (the dict ``viewer.collection`` makes of it), replacing it."""
+        self._remove_letter(db, rel)
+        kind = record.get("kind")
+        db.execute(
+            "INSERT OR REPLACE INTO files(rel, size, mtime, kind, error, uses, register_errors) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rel,
+                stamp[0],
+                stamp[1],
+                kind,
+                record.get("error"),
+                json.dumps(record.get("uses") or [], ensure_ascii=False),
+                json.dumps(record.get("registerErrors") or [], ensure_ascii=False),
+            ),
+        )
+        if kind != "letter":
+            return
+
+        data = record["letter"]
+        senders = SEPARATOR.join(data["senders"])
+        recipients = SEPARATOR.join(data["recipients"])
+        letterheads = data.get("letterheads") or None
+        cursor = db.execute(
+            "INSERT INTO letters(rel, title, date_when, date_text, sort_date, senders, recipients,"
+            " mentions, entities, letterheads, sender_key, recipient_key, title_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rel,
+                data["title"],
+                data["when"],
+                data["dateText"],
+                data["sortDate"],
+                senders,
+                recipients,
+                int(data["mentions"]),
+                len(data["entities"]),
+                json.dumps(letterheads, ensure_ascii=False) if letterheads else None,
+                sort_key("; ".join(data["senders"])),
+                sort_key("; ".join(data["recipients"])),
+                sort_key(data["title"]),
+            ),
+        )
+        letter = cursor.lastrowid
+        db.executemany(
+            "INSERT OR REPLACE INTO mentions(entity, letter, count, kind, name)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(entity, letter, count, kind, name) for entity, count, kind, name in data["entities"]],
+        )
+        text = data["text"]
+        alt = data.get("altText") or None
+        db.execute("INSERT INTO texts(letter, text, alt) VALUES (?, ?, ?)", (letter, text, alt))
+        db.execute(
+            "INSERT INTO search(rowid, body, alt) VALUES (?, ?, ?)",
+            (letter, data.get("foldedText") or fold_for_index(text), fold_for_index(alt or "")),
+        )
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
+
+    def set_registers(self, db: sqlite3.Connection, stamps: dict[str, tuple[int, int]]) -> None:
+        db.execute("DELETE FROM registers")
+        db.executemany(
+            "INSERT INTO registers(path, size, mtime) VALUES (?, ?, ?)",
+            [(path, size, mtime) for path, (size, mtime) in stamps.items()],
+        )
+
+    @property
+    def dirty(self) -> bool:
+        """True when letters changed since the merged entities were last derived."""
+        return self.meta("dirty") == "1" or self.meta("entities") != "derived"
+
+    def derive_entities(self) -> None:
+        """Merge the mentions into one row per entity, in the register's display order.
+
+        One entity's kind and name come from the first letter (in index order)
+        that gives it a real name, not only its id (a mention with no register entry).
+        """
+
+        with self.transaction() as db:
+            db.execute("DELETE FROM entities")
+            db.execute(
+                "INSERT INTO entities(key, kind, name, letters, mentions)"
+                " SELECT entity, kind, name, n, total FROM ("
+                " SELECT entity, kind, name, count(*) AS n, sum(count) AS total,"
+                " min((name = entity) * 4294967296 + letter) FROM mentions GROUP BY entity)"
+            )
+            rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
+            keys, hays = entity_order_keys(rows)
+            order = sorted(range(len(rows)), key=keys.__getitem__)
+            db.executemany(
+                "UPDATE entities SET position = ?, hay = ? WHERE id = ?",
+                [(position, hays[i], rows[i][0]) for position, i in enumerate(order)],
+            )
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('entities', 'derived')")
+
+    # -- reading: letters ------------------------------------------------------------
+    def letter_ids(self) -> list[int]:
+        """Every letter's id, in the collection's order (by path)."""
+        with self._reading() as db:
+            return [row[0] for row in db.execute("SELECT id FROM letters ORDER BY rel")]
+
+    def letter_order(self, order_by: str) -> list[int]:
+        """Every letter's id sorted by one of the fixed orders of :data:`LETTER_ORDERS`."""
+        clause = LETTER_ORDERS[order_by]
+        with self._reading() as db:
+            return [row[0] for row in db.execute(f"SELECT id FROM letters ORDER BY {clause}")]
+
+    def letter_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
+        """id -> the letter's row (columns: :data:`LETTER_COLUMNS`)."""
+        found: dict[int, tuple] = {}
+        with self._reading() as db:
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for row in db.execute(
+                    f"SELECT {LETTER_COLUMNS} FROM letters WHERE id IN ({marks})",
+                    chunk,
+                ):
+                    found[row[0]] = row
+        return found
+
+    def letter_by_rel(self, rel: str) -> tuple | None:
+        with self._reading() as db:
+            return db.execute(
+                f"SELECT {LETTER_COLUMNS} FROM letters WHERE rel = ?",
+                (rel,),
+            ).fetchone()
+
+    def letter_count(self) -> int:
+        with self._reading() as db:
+            return db.execute("SELECT count(*) FROM letters").fetchone()[0]
+
+    def letter_entities(self, letter: int) -> dict[str, int]:
+        with self._reading() as db:
+            return dict(
+                db.execute("SELECT entity, count FROM mentions WHERE letter = ?", (letter,))
+            )
+
+    def letterhead_rows(self) -> list[tuple[str, str, str]]:
+        """(rel, sort_date, letterheads JSON) of the letters that carry a letterhead."""
+        with self._reading() as db:
+            return db.execute(
+                "SELECT rel, sort_date, letterheads FROM letters"
+                " WHERE letterheads IS NOT NULL ORDER BY rel"
+            ).fetchall()
+
+    def text(self, letter: int) -> tuple[str, str | None] | None:
+        with self._reading() as db:
+            return db.execute("SELECT text, alt FROM texts WHERE letter = ?", (letter,)).fetchone()
+
+    # -- reading: entities ---------------------------------------------------------
+    def entity_count(self) -> int:
+        with self._reading() as db:
+            return db.execute("SELECT count(*) FROM entities").fetchone()[0]
+
+    def entity_rows(self, low: int, high: int) -> list[tuple]:
+        """Entities at positions [low, high) (columns: :data:`ENTITY_COLUMNS`)."""
+        with self._reading() as db:
+            return db.execute(
+                f"SELECT {ENTITY_COLUMNS} FROM entities"
+                " WHERE position >= ? AND position < ? ORDER BY position",
+                (low, high),
+            ).fetchall()
+
+    def entity_by_key(self, key: str) -> tuple[int, tuple] | None:
+        with self._reading() as db:
+            row = db.execute(
+                f"SELECT position, {ENTITY_COLUMNS} FROM entities WHERE key = ?",
+                (key,),
+            ).fetchone()
+        return (row[0], row[1:]) if row else None
+
+    def entity_hays(self) -> list[str]:
+        """Every entity's folded name and id, in position order (the register search's rows)."""
+        with self._reading() as db:
+            return [row[0] for row in db.execute("SELECT hay FROM entities ORDER BY position")]
+
+    def kind_counts(self) -> list[tuple[str, int, int]]:
+        """(kind, first position, count) of each kind."""
+        with self._reading() as db:
+            return db.execute(
+                "SELECT kind, min(position), count(*) FROM entities GROUP BY kind"
+                " ORDER BY min(position)"
+            ).fetchall()
+
+    def letters_naming(self, keys: Sequence[str], match_all: bool) -> list[tuple[int, int]]:
+        """(letter id, its mentions of ``keys``) of letters naming all/any of ``keys``."""
+        marks = ",".join("?" * len(keys))
+        having = f" HAVING count(*) = {len(keys)}" if match_all else ""
+        with self._reading() as db:
+            return db.execute(
+                f"SELECT letter, sum(count) FROM mentions WHERE entity IN ({marks})"
+                f" GROUP BY letter{having}",
+                list(keys),
+            ).fetchall()
+
+    def entity_letter_rels(self, key: str) -> list[str]:
+        with self._reading() as db:
+            return [
+                row[0]
+                for row in db.execute(
+                    "SELECT l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
+                    " WHERE m.entity = ? ORDER BY l.rel",
+                    (key,),
+                )
+            ]
+
+    def all_entity_letters(self) -> Iterator[tuple[str, str]]:
+        """(entity key, rel) of every mention row, by entity then path (for ``--index``)."""
+        with self._reading() as db:
+            yield from db.execute(
+                "SELECT m.entity, l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
+                " ORDER BY m.entity, l.rel"
+            )
+
+    # -- reading: full text ----------------------------------------------------------
+    def search_candidates(self, match: str) -> list[int]:
+        """Ids of the letters whose text (either reading) holds every term of ``match``."""
+        with self._reading() as db:
+            try:
+                return [row[0] for row in db.execute("SELECT rowid FROM search(?)", (match,))]
+            except sqlite3.OperationalError:  # a query FTS5 cannot parse: no candidates
+                return []
+
+    def texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """id -> (text, other reading's text or None) of these letters."""
+        found: dict[int, tuple[str, str | None]] = {}
+        with self._reading() as db:
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                for letter, text, alt in db.execute(
+                    f"SELECT letter, text, alt FROM texts WHERE letter IN ({marks})",
+                    chunk,
+                ):
+                    found[letter] = (text, alt)
+        return found
+
+    # -- copying -----------------------------------------------------------------------
+    def file_rels(self) -> list[str]:
+        with self._reading() as db:
+            return [row[0] for row in db.execute("SELECT rel FROM files ORDER BY rel")]
+
+    def record(self, rel: str) -> tuple[tuple[int, int], dict] | None:
+        """The stamp and record :meth:`put` stored for ``rel`` (to copy it elsewhere)."""
+        with self._reading() as db:
+            row = db.execute(
+                "SELECT size, mtime, kind, error, uses, register_errors FROM files WHERE rel = ?",
+                (rel,),
+            ).fetchone()
+            if row is None:
+                return None
+            size, mtime, kind, error, uses, register_errors = row
+            record: dict = {"kind": kind, "uses": _json_list(uses)}
+            record["registerErrors"] = _json_list(register_errors)
+            if error is not None:
+                record["error"] = error
+            letter = db.execute(
+                f"SELECT {LETTER_COLUMNS} FROM letters WHERE rel = ?",
+                (rel,),
+            ).fetchone()
+            if kind == "letter" and letter is not None:
+                letter_id = letter[0]
+                entities = [
+                    list(r)
+                    for r in db.execute(
+                        "SELECT entity, count, kind, name FROM mentions WHERE letter = ?",
+                        (letter_id,),
+                    )
+                ]
+                text = db.execute(
+                    "SELECT text, alt FROM texts WHERE letter = ?", (letter_id,)
+                ).fetchone() or ("", None)
+                record["letter"] = {
+                    "title": letter[2],
+                    "when": letter[3],
+                    "dateText": letter[4],
+                    "sortDate": letter[5],
+                    "senders": letter[6].split(SEPARATOR) if letter[6] else [],
+                    "recipients": letter[7].split(SEPARATOR) if letter[7] else [],
+                    "mentions": letter[8],
+                    "entities": entities,
+                    "text": text[0],
+                    "altText": text[1],
+                    "letterheads": _json_list(letter[10]),
+                }
+        return (size, mtime), record
+
+    def copy_file_from(self, db: sqlite3.Connection, other: Store, rel: str, new_rel: str) -> None:
+        found = other.record(rel)
+        if found is not None:
+            self.put(db, new_rel, found[0], found[1])
+
+    def copy_to_memory(self) -> Store:
+        """A copy of this database in memory (for a collection that adds files of its own)."""
+        copy = Store(None)
+        with self._reading() as source:
+            source.backup(copy.connection())
+        return copy
+
+    # -- errors ------------------------------------------------------------------------
+    def error_rows(self) -> list[tuple[str, str]]:
+        with self._reading() as db:
+            return db.execute(
+                "SELECT rel, error FROM files WHERE kind = 'error' ORDER BY rel"
+            ).fetchall()
+
+    def register_error_rows(self) -> list[tuple[str, str]]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT register_errors FROM files"
+                " WHERE kind = 'letter' AND register_errors != '[]'"
+            ).fetchall()
+        found: list[tuple[str, str]] = []
+        for (raw,) in rows:
+            for item in _json_list(raw):
+                if isinstance(item, list) and len(item) == 2:
+                    found.append((str(item[0]), str(item[1])))
+        return found
+
+    def kind_totals(self) -> dict[str, int]:
+        """How many files of each kind (letter, register, other, error) are indexed."""
+        with self._reading() as db:
+            return dict(db.execute("SELECT kind, count(*) FROM files GROUP BY kind"))
+
+
+LETTER_ORDERS = {
+    "path": "rel",
+    "date": "sort_date = '', sort_date, rel",
+    "sender": "sender_key = '', sender_key, sort_date, rel",
+    "recipient": "recipient_key = '', recipient_key, sort_date, rel",
+    "title": "title_key = '', title_key, rel",
+}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _ensure_schema(connection: sqlite3.Connection) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version not in (0, SCHEMA_VERSION):
+        raise sqlite3.DatabaseError(f"schema version {version}, this Epistola reads 1")
+    connection.executescript(
+        f"BEGIN IMMEDIATE; {_SCHEMA}"
+        f" PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+        " COMMIT;"
+    )
+
+
+def _is_ours(path: Path) -> bool:
+    """True when ``path`` is an SQLite database this code wrote (or an empty file)."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(100)
+    except OSError:
+        return True  # let sqlite report it
+    if not header:
+        return True
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return False
+    application_id = int.from_bytes(header[68:72], "big")
+    return application_id in (0, APPLICATION_ID) and (
+        application_id == APPLICATION_ID or int.from_bytes(header[60:64], "big") == 0
+    )
+
+
+def _looks_corrupt(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return any(word in text for word in ("malformed", "not a database", "corrupt", "schema"))
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` (and its WAL files) to a dated name beside it; never delete."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.stem}.damaged-{stamp}-{n}{path.suffix}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        with contextlib.suppress(OSError):
+            os.replace(side, Path(f"{aside}{suffix}"))
+    return aside
+
+
+def _json_list(raw: object) -> list:
+    if not isinstance(raw, str):
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
