@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,7 @@ from testdata import CORPUS, require
 
 import viewer.tei
 from viewer.collection import (
-    CACHE_FORMAT,
     CollectionIndex,
-    LetterSummary,
     cache_path,
     classify_file,
     fold_with_offsets,
@@ -191,7 +190,8 @@ def test_the_same_id_in_several_letters_is_one_entity(collection) -> None:
     assert anna.kind == "person" and anna.name == "Anna Zürcher"
     # Mentioned once in a.xml and twice in b.xml.
     assert anna.mentions == 3
-    assert set(anna.letters) == {str(files["a"]), str(files["b"])}
+    assert set(index.entity_letters("anna")) == {str(files["a"]), str(files["b"])}
+    assert anna.letter_count == 2
     zurich = index.entity("zh")
     assert zurich is not None and zurich.kind == "place" and zurich.mentions == 2
     ids = [e.id for e in index.entities]
@@ -226,7 +226,7 @@ def test_empty_folder_gives_an_empty_index(home: Path, tmp_path: Path) -> None:
     (home / "empty").mkdir()
     index = index_folder(home / "empty", cache_dir=tmp_path / "cache")
     assert index.is_empty
-    assert index.letters == [] and index.entities == [] and index.errors == []
+    assert list(index.letters) == [] and list(index.entities) == [] and index.errors == []
 
 
 def test_not_a_folder_is_an_epistola_error(tmp_path: Path) -> None:
@@ -300,13 +300,13 @@ def test_the_real_corpus_has_87_letters_and_no_errors(tmp_path: Path) -> None:
     # Entities from the separate Jean Paul registers are merged across letters.
     jp = [e for e in index.entities if e.id.startswith("JP-")]
     assert jp, "no Jean Paul register entity was found"
-    assert any(len(e.letters) > 1 for e in index.entities)
+    assert any(e.letter_count > 1 for e in index.entities)
     # The same folder in worker processes gives the same collection.
     again = index_folder(CORPUS, cache_dir=tmp_path / "other", mode="process")
     assert again.stats.mode == "process"
     assert [s.file for s in again.letters] == [s.file for s in index.letters]
-    assert {(e.id, e.mentions, e.letters) for e in again.entities} == {
-        (e.id, e.mentions, e.letters) for e in index.entities
+    assert {(e.id, e.mentions, e.letter_count) for e in again.entities} == {
+        (e.id, e.mentions, e.letter_count) for e in index.entities
     }
 
 
@@ -401,34 +401,54 @@ def test_a_new_register_file_resolves_cached_letters(collection, monkeypatch) ->
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "damage",
-    [b"{not json", b"[1, 2, 3]", b'{"format": 999}', b"\xff\xfe\x00garbage", b""],
+    [b"{not json", b"SQLite format 3\x00" + b"\xff" * 200, b"\xff\xfe\x00garbage", b""],
 )
-def test_a_corrupt_cache_is_rebuilt_with_a_note(collection, damage: bytes) -> None:
+def test_a_damaged_database_is_set_aside_and_rebuilt_with_a_note(collection, damage) -> None:
     folder, _files, cache = collection
-    index_folder(folder, cache_dir=cache)
+    index_folder(folder, cache_dir=cache).close()  # as when Epistola is not running
     target = cache_path(folder, cache_dir=cache)
     target.write_bytes(damage)
+    for side in ("-wal", "-shm"):
+        Path(f"{target}{side}").unlink(missing_ok=True)
     index = index_folder(folder, cache_dir=cache)
     assert files_of(index) == {"a.xml", "b.xml", "c.xml"}
     assert index.stats.parsed == 5  # every XML file looked at again
-    if damage != b'{"format": 999}':  # an old format is simply replaced, no note needed
+    if damage:  # an empty file is simply a new database, no note needed
         assert any("damaged" in note for note in index.notes)
-    data = json.loads(target.read_text(encoding="utf-8"))
-    assert data["format"] == CACHE_FORMAT
+        (aside,) = [p for p in target.parent.iterdir() if ".damaged-" in p.name and
+                    not p.name.endswith(("-wal", "-shm"))]  # fmt: skip
+        assert aside.read_bytes() == damage  # set aside, never deleted
+    assert index_folder(folder, cache_dir=cache).stats.parsed == 0
 
 
-def test_a_cache_with_damaged_entries_never_crashes(collection) -> None:
+def test_a_foreign_sqlite_database_is_never_overwritten(collection) -> None:
     folder, _files, cache = collection
-    index_folder(folder, cache_dir=cache)
     target = cache_path(folder, cache_dir=cache)
-    data = json.loads(target.read_text(encoding="utf-8"))
-    for entry in data["files"].values():
-        if entry.get("kind") == "letter":
-            entry["letter"]["entities"] = [["x", "not a count"]]
-    target.write_text(json.dumps(data), encoding="utf-8")
+    target.parent.mkdir(parents=True)
+    with sqlite3.connect(target) as other:
+        other.execute("CREATE TABLE precious(x)")
+        other.execute("INSERT INTO precious VALUES ('keep me')")
+    other.close()
+    index = index_folder(folder, cache_dir=cache)
+    assert files_of(index) == {"a.xml", "b.xml", "c.xml"}
+    assert any("not Epistola's collection database" in note for note in index.notes)
+    (aside,) = [p for p in target.parent.iterdir() if ".damaged-" in p.name]
+    with sqlite3.connect(aside) as kept:
+        assert kept.execute("SELECT x FROM precious").fetchall() == [("keep me",)]
+    kept.close()
+
+
+def test_a_database_truncated_mid_write_never_crashes(collection) -> None:
+    folder, _files, cache = collection
+    index_folder(folder, cache_dir=cache).close()
+    target = cache_path(folder, cache_dir=cache)
+    with sqlite3.connect(target) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    raw = target.read_bytes()
+    target.write_bytes(raw[: len(raw) // 2] + b"\x00" * 17)
     index = index_folder(folder, cache_dir=cache)  # must not raise
-    assert len(index.letters) + len(index.errors) == 3
-    # The next opening reads the damaged entries afresh.
+    assert files_of(index) == {"a.xml", "b.xml", "c.xml"}
     again = index_folder(folder, cache_dir=cache)
     assert files_of(again) == {"a.xml", "b.xml", "c.xml"}
     assert again.errors == []
@@ -553,18 +573,19 @@ def test_entity_search_agrees_with_the_panel_filter_rule() -> None:
     first = ["Anna", "Ágnes", "Zoë", "Jörg", "Karl", "Maria", "Straße"]
     last = ["Müller", "Muller", "Čapek", "Kohl", "Annan", "Weiß", "Strasse"]
     kinds = ["person", "place", "organisation"]
-    summaries = []
-    meta: dict[str, tuple[str, str]] = {}
+    records = []
     n = 0
     for i in range(40):
-        counts = {}
+        entities = []
         for _j in range(12):
-            entity_id = f"e{n}"
-            meta[entity_id] = (kinds[n % 3], f"{first[n % 7]} {last[(n // 7) % 7]} {n}")
-            counts[entity_id] = 1 + n % 2
+            name = f"{first[n % 7]} {last[(n // 7) % 7]} {n}"
+            entities.append([f"e{n}", 1 + n % 2, kinds[n % 3], name])
             n += 1
-        summaries.append(LetterSummary(f"/c/{i}.xml", f"L{i}", None, "", "", (), (), 1, counts, ""))
-    index = CollectionIndex("/c", summaries, [], meta)
+        letter = {"title": f"L{i}", "when": None, "dateText": "", "sortDate": "",
+                  "senders": [], "recipients": [], "mentions": 1, "entities": entities,
+                  "text": "", "letterheads": []}  # fmt: skip
+        records.append((f"/c/{i}.xml", {"kind": "letter", "letter": letter}))
+    index = CollectionIndex.from_records("/c", records)
     queries = ["a", "an", "ANNA", "muller", "müller anna", "capek", "e1", "weiss", "strasse",
                "zoe kohl 3", "ö", "nobody", "", "  ", "1 2"]  # fmt: skip
     for query in queries:
@@ -589,12 +610,12 @@ def test_search_offsets_index_the_letter_text(collection) -> None:
     hits = index.search("zurich")
     assert {Path(h.file).name for h in hits} == {"a.xml", "b.xml"}
     for hit in hits:
-        text = index.letter(hit.file).text
+        text = index.text_of(hit.file)
         assert fold(text[hit.start : hit.end]) == "zurich"
         assert hit.context[hit.match_start : hit.match_end] == text[hit.start : hit.end]
     # ß folds to ss: the offsets still land on the original characters.
     (hit,) = index.search("grosse strasse")
-    text = index.letter(hit.file).text
+    text = index.text_of(hit.file)
     assert text[hit.start : hit.end] == "Große Straße"
     # A phrase matches across a line break.
     (hit,) = index.search("anna and walked")
@@ -611,7 +632,7 @@ def test_search_real_letter(home: Path, tmp_path: Path) -> None:
     index = index_folder(folder, cache_dir=tmp_path / "cache")
     hits = index.search("Azerbaijan")
     assert len(hits) >= 5
-    text = index.letter(hits[0].file).text
+    text = index.text_of(hits[0].file)
     assert all(text[h.start : h.end] == "Azerbaijan" for h in hits)
 
 

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import stat
 import threading
 import time
@@ -53,7 +54,7 @@ from viewer.letterheads import (
     letterhead_records,
 )
 from viewer.model import Letter
-from viewer.store import SEPARATOR, Store
+from viewer.store import SEPARATOR, Store, set_aside
 
 CACHE_FORMAT = 5  # 5: SQLite
 CACHE_SUBDIR = "collections"
@@ -316,6 +317,10 @@ class CollectionIndex:
             stats=self.stats,
             reading=self.reading,
         )
+
+    def close(self) -> None:
+        """Close this thread's connection to the database (others close when their thread ends)."""
+        self.store.close()
 
     # -- rows --------------------------------------------------------------------
     def summary_from_row(self, row: tuple) -> LetterSummary:
@@ -886,10 +891,69 @@ def index_folder(
     register_list = [os.fspath(d) for d in register_dirs]
     stats = IndexStats()
     notes: list[str] = []
-    if use_cache:
-        store = open_store(folder_str, register_list, reading, cache_dir, notes)
-    else:
-        store = Store(None, notes)
+    for attempt in range(3):
+        store = _open_for_index(folder_str, register_list, reading, cache_dir, notes, use_cache)
+        try:
+            return _index_into(
+                store, folder_str, register_list, stats, notes, started,
+                progress=progress, cancel=cancel, workers=workers, reading=reading,
+                mode=mode, catalog=catalog, only=only,
+            )  # fmt: skip
+        except sqlite3.DatabaseError as error:
+            # Damage found only while reading or writing rows: set the file aside
+            # and index afresh (then, failing that, in memory).
+            store.close()
+            if store.path is None or attempt == 2:
+                raise
+            aside = set_aside(store.path)
+            notes.append(
+                f"The collection database {store.path} was damaged ({error}); it was moved "
+                f"to {aside.name} and the collection is indexed afresh."
+            )
+            stats = IndexStats()
+            if attempt == 1:
+                use_cache = False
+    raise AssertionError("unreachable")
+
+
+def _open_for_index(
+    folder: str,
+    register_list: list[str],
+    reading: str,
+    cache_dir: str | os.PathLike[str] | None,
+    notes: list[str],
+    use_cache: bool,
+) -> Store:
+    if not use_cache:
+        return Store(None, notes)
+    try:
+        return open_store(folder, register_list, reading, cache_dir, notes)
+    except sqlite3.DatabaseError as error:
+        path = cache_path(folder, register_list, reading, cache_dir)
+        aside = set_aside(path)
+        notes.append(
+            f"The collection database {path} was damaged ({error}); it was moved "
+            f"to {aside.name} and the collection is indexed afresh."
+        )
+        return open_store(folder, register_list, reading, cache_dir, notes)
+
+
+def _index_into(
+    store: Store,
+    folder_str: str,
+    register_list: list[str],
+    stats: IndexStats,
+    notes: list[str],
+    started: float,
+    *,
+    progress: ProgressFn | None,
+    cancel: CancelFn | None,
+    workers: int,
+    reading: str,
+    mode: str,
+    catalog,
+    only: Iterable[str] | None,
+) -> CollectionIndex:
 
     def cancelled() -> bool:
         return cancel is not None and bool(cancel())

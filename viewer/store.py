@@ -77,8 +77,8 @@ ENTITY_COLUMNS = "key, kind, name, letters, mentions"
 SEPARATOR = "\x1f"  # between the names of several senders (never in a name: it is a control)
 
 
-class StoreError(Exception):
-    """The database cannot be used at all (not even in memory)."""
+class ForeignDatabase(sqlite3.DatabaseError):
+    """An SQLite file that some other program wrote: never written to, set aside."""
 
 
 class Store:
@@ -110,29 +110,42 @@ class Store:
             isolation_level=None,  # transactions are explicit (BEGIN IMMEDIATE)
             check_same_thread=not shared,
         )
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if target != ":memory:":
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("PRAGMA temp_store=MEMORY")
-        connection.execute("PRAGMA cache_size=-16000")  # 16 MB of pages per connection
-        _ensure_schema(connection)
+        try:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            if application_id != APPLICATION_ID and (
+                application_id != 0
+                or connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            ):
+                raise ForeignDatabase(target)
+            if target != ":memory:":
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA temp_store=MEMORY")
+            connection.execute("PRAGMA cache_size=-16000")  # 16 MB of pages per connection
+            _ensure_schema(connection)
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _open_file(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and not _is_ours(path):
-            aside = _set_aside(path)
-            self.notes.append(
-                f"The collection database {path} was damaged or not Epistola's; "
-                f"it was moved to {aside.name} and the collection is indexed afresh."
-            )
         try:
+            if path.exists() and not _is_ours(path):
+                raise ForeignDatabase(str(path))
+            self._local.connection = self._connect(str(path))
+        except ForeignDatabase:
+            aside = set_aside(path)
+            self.notes.append(
+                f"The file {path} was not Epistola's collection database; it was moved to "
+                f"{aside.name}, untouched, and the collection is indexed afresh."
+            )
             self._local.connection = self._connect(str(path))
         except sqlite3.DatabaseError as error:
             if isinstance(error, sqlite3.OperationalError) and not _looks_corrupt(error):
                 raise
-            aside = _set_aside(path)
+            aside = set_aside(path)
             self.notes.append(
                 f"The collection database {path} was damaged ({error}); it was moved to "
                 f"{aside.name} and the collection is indexed afresh."
@@ -597,10 +610,7 @@ def _is_ours(path: Path) -> bool:
         return True
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
         return False
-    application_id = int.from_bytes(header[68:72], "big")
-    return application_id in (0, APPLICATION_ID) and (
-        application_id == APPLICATION_ID or int.from_bytes(header[60:64], "big") == 0
-    )
+    return int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
 
 
 def _looks_corrupt(error: sqlite3.Error) -> bool:
@@ -608,7 +618,7 @@ def _looks_corrupt(error: sqlite3.Error) -> bool:
     return any(word in text for word in ("malformed", "not a database", "corrupt", "schema"))
 
 
-def _set_aside(path: Path) -> Path:
+def set_aside(path: Path) -> Path:
     """Rename ``path`` (and its WAL files) to a dated name beside it; never delete."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
