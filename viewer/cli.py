@@ -76,6 +76,17 @@ JSON output (--index):
   last. A version is one set of printed lines or members; "added", "removed"
   and "changed" compare it with the most alike earlier version ("since").
 
+JSON output (--search QUERY DIR):
+  {"query", "hits": [{"file", "start", "end", "context", "title", "reading"}],
+   "letters": number of letters searched, "errors": [{"file", "message"}]}
+  Hits are in the collection's order (by path), each letter's in text order.
+  QUERY matches as a phrase, blind to case, accents and spacing; each of its
+  words matches the beginning of a word. "start"/"end" index the letter's text
+  in "reading" (--dump FILE --reading R prints that text); a hit found only in
+  the other reading (a diplomatic spelling, say) names that reading.
+  --index and --search keep the collection in a database in the user cache
+  dir (see README): a second run reads only files that changed.
+
 CMIF (--cmif DIR): one TEI file valid against the CMIF schema (correspSearch),
   a correspDesc per letter under DIR, on stdout; --cmif-title, --cmif-editor and
   --cmif-url set its title, contact and published URL (else taken from the
@@ -119,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--index",
         metavar="DIR",
         help="print the collection of letters under DIR as JSON and exit",
+    )
+    action.add_argument(
+        "--search",
+        nargs=2,
+        metavar=("QUERY", "DIR"),
+        help="print where the phrase QUERY occurs in the letters under DIR as JSON and exit",
     )
     action.add_argument(
         "--install-desktop",
@@ -301,6 +318,37 @@ def index(folder: str, register_dirs: Sequence[str] = ()) -> int:
     return EXIT_OK
 
 
+def search(query: str, folder: str, register_dirs: Sequence[str] = (), reading=None) -> int:
+    from viewer.collection import index_folder
+
+    if not Path(folder).is_dir():
+        return _fail(f"{folder}: is not a folder")
+    try:
+        result = index_folder(folder, register_dirs=register_dirs, reading=reading or "normalised")
+    except EpistolaError as error:
+        return _fail(str(error))
+    hits = result.search(query, limit=None)
+    _write_json(
+        {
+            "query": query,
+            "hits": [
+                {
+                    "file": hit.file,
+                    "start": hit.start,
+                    "end": hit.end,
+                    "context": hit.context,
+                    "title": hit.title,
+                    "reading": hit.reading or result.reading,
+                }
+                for hit in hits
+            ],
+            "letters": len(result.letters),
+            "errors": [{"file": e.file, "message": e.message} for e in result.errors],
+        }
+    )
+    return EXIT_OK
+
+
 def desktop(remove: bool) -> int:
     from viewer import desktop as integration
 
@@ -392,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(args.check, args.reading, args.registers, args.images)
         if args.index:
             return index(args.index, args.registers)
+        if args.search:
+            return search(args.search[0], args.search[1], args.registers, args.reading)
         if args.install_desktop or args.uninstall_desktop:
             return desktop(remove=args.uninstall_desktop)
         if args.cmif:

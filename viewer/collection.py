@@ -556,7 +556,7 @@ class CollectionIndex:
         return [(kind, count) for kind, _first, count in self._kind_rows()]
 
     # -- full-text search ------------------------------------------------------
-    def search(self, query: str, limit: int = 500) -> list[Hit]:
+    def search(self, query: str, limit: int | None = 500) -> list[Hit]:
         """Occurrences of ``query`` as a phrase (case-, accent- and spacing-blind).
 
         The full-text index finds the letters whose words begin with the
@@ -589,7 +589,7 @@ class CollectionIndex:
                     found_here = _find_all(pattern, reading_text)
                     for begin, end in found_here:
                         hits.append(_hit(summary, reading_text, begin, end, reading))
-                        if len(hits) >= limit:
+                        if limit is not None and len(hits) >= limit:
                             return hits
                     if found_here:
                         break  # the other reading's hits would repeat these
