@@ -40,11 +40,13 @@ from viewer import __version__
 from viewer.errors import EpistolaError
 from viewer.filtering import TextFilter, kind_order
 from viewer.folding import (
+    fold_for_index,
     fold_with_offsets,
     index_query,
     locate,
     original_span,
     phrase_pattern,
+    sort_key,
 )
 from viewer.gcpause import paused_gc
 from viewer.letterheads import (
@@ -286,10 +288,12 @@ class CollectionIndex:
     ) -> CollectionIndex:
         """A collection held in memory, of (file, record) pairs as :func:`_index_one` makes."""
         store = Store(None)
+        writer = store.writer()
         with store.transaction() as db:
-            for file, record in records:
-                store.put(db, _rel(file, folder), (-1, -1), record)
-        store.derive_entities()
+            writer.put_many(
+                db, [(_rel(file, folder), (-1, -1), record) for file, record in records]
+            )
+        writer.finish()
         return cls(folder, store, errors, cancelled=cancelled, notes=notes, reading=reading)
 
     def merged(self, other: CollectionIndex) -> CollectionIndex:
@@ -300,11 +304,15 @@ class CollectionIndex:
         """
         store = self.store.copy_to_memory()
         other_rels = other.store.file_rels()
+        writer = store.writer()
+        items = []
+        for rel in other_rels:
+            found = other.store.record(rel)
+            if found is not None:
+                items.append((_rel(os.path.join(other.folder, rel), self.folder), *found))
         with store.transaction() as db:
-            for rel in other_rels:
-                file = os.path.join(other.folder, rel)
-                store.copy_file_from(db, other.store, rel, _rel(file, self.folder))
-        store.derive_entities()
+            writer.put_many(db, items)
+        writer.finish()
         replaced = {_norm_path(os.path.join(other.folder, rel)) for rel in other_rels}
         errors = [e for e in self.errors if _norm_path(e.file) not in replaced]
         errors.extend(other.errors)
@@ -384,7 +392,7 @@ class CollectionIndex:
 
     def entity(self, entity_id: str) -> CollectionEntity | None:
         found = self.store.entity_by_key(entity_id)
-        return _entity(found[1]) if found else None
+        return _entity(found) if found else None
 
     def entity_letters(self, entity_id: str) -> list[str]:
         """The files naming ``entity_id``, in the collection's order."""
@@ -738,6 +746,19 @@ def letter_record(letter: Letter) -> dict:
     }
 
 
+def prepared(record: dict) -> dict:
+    """``record`` with what the database derives from it made here (in a worker, in parallel)."""
+    record["folded"] = fold_for_index(record["text"])
+    if record.get("altText"):
+        record["altFolded"] = fold_for_index(record["altText"])
+    record["keys"] = [
+        sort_key("; ".join(record["senders"])),
+        sort_key("; ".join(record["recipients"])),
+        sort_key(record["title"]),
+    ]
+    return record
+
+
 # --------------------------------------------------------------- the database
 
 
@@ -834,6 +855,7 @@ class _Writer:
 
     def __init__(self, store: Store, progress: ProgressFn | None, total: int, done: int) -> None:
         self.store = store
+        self.writer = store.writer()
         self.progress = progress
         self.total = total
         self.done = done
@@ -854,8 +876,7 @@ class _Writer:
             return
         pending, self._pending = self._pending, []
         with self.store.transaction() as db:
-            for rel, stamp, result in pending:
-                self.store.put(db, rel, stamp, result)
+            self.writer.put_many(db, pending)
 
 
 def index_folder(
@@ -1013,13 +1034,12 @@ def _index_into(
         todo = sorted(
             set(todo) | {rel for rel in relpaths if known.get(rel, (0, 0, ""))[2] != "register"}
         )
-    if removed:
-        with store.transaction() as db:
-            store.remove(db, removed)
     stats.cached = len(relpaths) - len(todo)
-
     total = len(relpaths)
     writer = _Writer(store, progress, total, stats.cached)
+    if removed:
+        with store.transaction() as db:
+            writer.writer.remove(db, removed)
     if progress is not None:
         progress(writer.done, total)
 
@@ -1085,8 +1105,7 @@ def _index_into(
     register_stamps = {path: _stamp(path) or (-1, -1) for path in used}
     with store.transaction() as db:
         store.set_registers(db, register_stamps)
-    if store.dirty:
-        store.derive_entities()
+    writer.writer.finish()
     errors: list[FileError] = list(special)
     errors.extend(FileError(os.path.join(folder_str, rel), msg) for rel, msg in store.error_rows())
     kinds = {rel: row[2] for rel, row in rows.items()}
@@ -1197,7 +1216,7 @@ def _index_one(path: str, catalog, reading: str) -> dict:
         letter = read_letter(path, reading=reading, registers=registers)
         return {
             "kind": "letter",
-            "letter": letter_record(letter),
+            "letter": prepared(letter_record(letter)),
             "uses": registers.files,
             "registerErrors": [[f, m] for f, m in registers.errors],
         }

@@ -20,6 +20,7 @@ _FOLD_TABLE: dict[int, str] = {}
 _FOLD_LOCK = threading.Lock()
 # What the full-text index takes as a word: letters and digits (FTS5's unicode61 rule).
 _WORD = re.compile(r"[^\W_]+")
+_LATIN_MARKS = re.compile("[\u0300-\u036f]+")
 
 
 def _fold_table(text: str) -> dict[int, str]:
@@ -51,13 +52,23 @@ def fold_many(texts: list[str]) -> list[str]:
 
 
 def fold_for_index(text: str) -> str:
-    """What the full-text index reads of a letter's text."""
-    return fold_fast(text) if text else ""
+    """What the full-text index reads of a letter's text (and of a query's words).
+
+    :func:`fold` in three C calls: several times faster than a translate table
+    on long texts. It keeps combining marks outside U+0300-U+036F, which
+    ``fold`` drops; the index only finds candidates, and each hit is then
+    checked with ``fold`` itself.
+    """
+    if not text:
+        return ""
+    import unicodedata
+
+    return _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def sort_key(value: str) -> str:
     """A column's sort key: folded, so that sorting ignores case and accents."""
-    return fold_fast(value) if value else ""
+    return fold_for_index(value)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -104,7 +115,7 @@ def index_query(query: str) -> str | None:
     the phrase itself is then checked on the letter's text. None: the query
     has no word the index knows (only punctuation), so every letter is a candidate.
     """
-    words = _WORD.findall(fold(query))
+    words = _WORD.findall(fold_for_index(query))
     if not words:
         return None
     return " AND ".join(f'"{word}"*' for word in words)

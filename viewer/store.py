@@ -47,20 +47,18 @@ CREATE TABLE IF NOT EXISTS letters(
     date_when TEXT, date_text TEXT NOT NULL, sort_date TEXT NOT NULL,
     senders TEXT NOT NULL, recipients TEXT NOT NULL, mentions INTEGER NOT NULL,
     entities INTEGER NOT NULL, letterheads TEXT,
-    sender_key TEXT NOT NULL, recipient_key TEXT NOT NULL, title_key TEXT NOT NULL
+    sender_key TEXT NOT NULL, recipient_key TEXT NOT NULL, title_key TEXT NOT NULL,
+    first_mention INTEGER NOT NULL, last_mention INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS letters_date ON letters(sort_date, rel);
-CREATE TABLE IF NOT EXISTS mentions(
-    entity TEXT NOT NULL, letter INTEGER NOT NULL, count INTEGER NOT NULL,
-    kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(entity, letter)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS mentions_letter ON mentions(letter);
+CREATE TABLE IF NOT EXISTS mentions(entity INTEGER NOT NULL, letter INTEGER NOT NULL,
+    count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS entities(
     id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
-    name TEXT NOT NULL, letters INTEGER NOT NULL, mentions INTEGER NOT NULL,
-    position INTEGER, hay TEXT
+    name TEXT NOT NULL, named INTEGER NOT NULL, letters INTEGER NOT NULL DEFAULT 0,
+    mentions INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS entities_position ON entities(position);
+CREATE TABLE IF NOT EXISTS entity_order(position INTEGER PRIMARY KEY, entity INTEGER NOT NULL,
+    hay TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS texts(letter INTEGER PRIMARY KEY, text TEXT NOT NULL, alt TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
     body, alt, content='', tokenize='unicode61 remove_diacritics 0'
@@ -68,12 +66,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
 CREATE TABLE IF NOT EXISTS registers(path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER)
     WITHOUT ROWID;
 """
+# Indexes a bulk load builds once at its end (inserting into them row by row
+# costs several times more than sorting once).
+_LATE_INDEXES = """
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity, letter, count);
+CREATE INDEX IF NOT EXISTS letters_date ON letters(sort_date, rel);
+"""
 
 LETTER_COLUMNS = (
     "id, rel, title, date_when, date_text, sort_date, senders, recipients, mentions, "
     "entities, letterheads"
 )
-ENTITY_COLUMNS = "key, kind, name, letters, mentions"
+ENTITY_COLUMNS = "e.key, e.kind, e.name, e.letters, e.mentions"
 SEPARATOR = "\x1f"  # between the names of several senders (never in a name: it is a control)
 
 
@@ -211,7 +215,8 @@ class Store:
     def reset(self) -> None:
         """Drop every row (the parsing code changed: what was read may now read differently)."""
         with self.transaction() as db:
-            for table in ("files", "letters", "mentions", "entities", "texts", "registers", "meta"):
+            for table in ("files", "letters", "mentions", "entities", "entity_order", "texts",
+                          "registers", "meta"):  # fmt: skip
                 db.execute(f"DELETE FROM {table}")
             db.execute("INSERT INTO search(search) VALUES ('delete-all')")
 
@@ -228,85 +233,9 @@ class Store:
         return {path: (size, mtime) for path, size, mtime in rows}
 
     # -- writing -----------------------------------------------------------------------
-    def remove(self, db: sqlite3.Connection, rels: Iterable[str]) -> None:
-        for rel in rels:
-            self._remove_letter(db, rel)
-            db.execute("DELETE FROM files WHERE rel = ?", (rel,))
-
-    def _remove_letter(self, db: sqlite3.Connection, rel: str) -> None:
-        row = db.execute("SELECT id FROM letters WHERE rel = ?", (rel,)).fetchone()
-        if row is None:
-            return
-        letter = row[0]
-        text = db.execute("SELECT text, alt FROM texts WHERE letter = ?", (letter,)).fetchone()
-        if text is not None:
-            db.execute(
-                "INSERT INTO search(search, rowid, body, alt) VALUES ('delete', ?, ?, ?)",
-                (letter, fold_for_index(text[0]), fold_for_index(text[1] or "")),
-            )
-        db.execute("DELETE FROM texts WHERE letter = ?", (letter,))
-        db.execute("DELETE FROM mentions WHERE letter = ?", (letter,))
-        db.execute("DELETE FROM letters WHERE id = ?", (letter,))
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
-
-    def put(self, db: sqlite3.Connection, rel: str, stamp: tuple[int, int], record: dict) -> None:
-        """Store one indexed file (the dict ``viewer.collection`` makes of it), replacing it."""
-        self._remove_letter(db, rel)
-        kind = record.get("kind")
-        db.execute(
-            "INSERT OR REPLACE INTO files(rel, size, mtime, kind, error, uses, register_errors) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                rel,
-                stamp[0],
-                stamp[1],
-                kind,
-                record.get("error"),
-                json.dumps(record.get("uses") or [], ensure_ascii=False),
-                json.dumps(record.get("registerErrors") or [], ensure_ascii=False),
-            ),
-        )
-        if kind != "letter":
-            return
-
-        data = record["letter"]
-        senders = SEPARATOR.join(data["senders"])
-        recipients = SEPARATOR.join(data["recipients"])
-        letterheads = data.get("letterheads") or None
-        cursor = db.execute(
-            "INSERT INTO letters(rel, title, date_when, date_text, sort_date, senders, recipients,"
-            " mentions, entities, letterheads, sender_key, recipient_key, title_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rel,
-                data["title"],
-                data["when"],
-                data["dateText"],
-                data["sortDate"],
-                senders,
-                recipients,
-                int(data["mentions"]),
-                len(data["entities"]),
-                json.dumps(letterheads, ensure_ascii=False) if letterheads else None,
-                sort_key("; ".join(data["senders"])),
-                sort_key("; ".join(data["recipients"])),
-                sort_key(data["title"]),
-            ),
-        )
-        letter = cursor.lastrowid
-        db.executemany(
-            "INSERT OR REPLACE INTO mentions(entity, letter, count, kind, name)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(entity, letter, count, kind, name) for entity, count, kind, name in data["entities"]],
-        )
-        text = data["text"]
-        alt = data.get("altText") or None
-        db.execute("INSERT INTO texts(letter, text, alt) VALUES (?, ?, ?)", (letter, text, alt))
-        db.execute(
-            "INSERT INTO search(rowid, body, alt) VALUES (?, ?, ?)",
-            (letter, data.get("foldedText") or fold_for_index(text), fold_for_index(alt or "")),
-        )
-        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
+    def writer(self) -> StoreWriter:
+        """The one way to change the letters: see :class:`StoreWriter`."""
+        return StoreWriter(self)
 
     def set_registers(self, db: sqlite3.Connection, stamps: dict[str, tuple[int, int]]) -> None:
         db.execute("DELETE FROM registers")
@@ -318,32 +247,7 @@ class Store:
     @property
     def dirty(self) -> bool:
         """True when letters changed since the merged entities were last derived."""
-        return self.meta("dirty") == "1" or self.meta("entities") != "derived"
-
-    def derive_entities(self) -> None:
-        """Merge the mentions into one row per entity, in the register's display order.
-
-        One entity's kind and name come from the first letter (in index order)
-        that gives it a real name, not only its id (a mention with no register entry).
-        """
-
-        with self.transaction() as db:
-            db.execute("DELETE FROM entities")
-            db.execute(
-                "INSERT INTO entities(key, kind, name, letters, mentions)"
-                " SELECT entity, kind, name, n, total FROM ("
-                " SELECT entity, kind, name, count(*) AS n, sum(count) AS total,"
-                " min((name = entity) * 4294967296 + letter) FROM mentions GROUP BY entity)"
-            )
-            rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
-            keys, hays = entity_order_keys(rows)
-            order = sorted(range(len(rows)), key=keys.__getitem__)
-            db.executemany(
-                "UPDATE entities SET position = ?, hay = ? WHERE id = ?",
-                [(position, hays[i], rows[i][0]) for position, i in enumerate(order)],
-            )
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('entities', 'derived')")
+        return self.meta("dirty") != "0"
 
     # -- reading: letters ------------------------------------------------------------
     def letter_ids(self) -> list[int]:
@@ -384,7 +288,12 @@ class Store:
     def letter_entities(self, letter: int) -> dict[str, int]:
         with self._reading() as db:
             return dict(
-                db.execute("SELECT entity, count FROM mentions WHERE letter = ?", (letter,))
+                db.execute(
+                    "SELECT e.key, m.count FROM letters l"
+                    " JOIN mentions m ON m.rowid BETWEEN l.first_mention AND l.last_mention"
+                    " JOIN entities e ON e.id = m.entity WHERE l.id = ?",
+                    (letter,),
+                )
             )
 
     def letterhead_rows(self) -> list[tuple[str, str, str]]:
@@ -402,47 +311,56 @@ class Store:
     # -- reading: entities ---------------------------------------------------------
     def entity_count(self) -> int:
         with self._reading() as db:
-            return db.execute("SELECT count(*) FROM entities").fetchone()[0]
+            return db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
 
     def entity_rows(self, low: int, high: int) -> list[tuple]:
         """Entities at positions [low, high) (columns: :data:`ENTITY_COLUMNS`)."""
         with self._reading() as db:
             return db.execute(
-                f"SELECT {ENTITY_COLUMNS} FROM entities"
-                " WHERE position >= ? AND position < ? ORDER BY position",
+                f"SELECT {ENTITY_COLUMNS} FROM entity_order o JOIN entities e ON e.id = o.entity"
+                " WHERE o.position >= ? AND o.position < ? ORDER BY o.position",
                 (low, high),
             ).fetchall()
 
-    def entity_by_key(self, key: str) -> tuple[int, tuple] | None:
+    def entity_by_key(self, key: str) -> tuple | None:
         with self._reading() as db:
-            row = db.execute(
-                f"SELECT position, {ENTITY_COLUMNS} FROM entities WHERE key = ?",
-                (key,),
+            return db.execute(
+                f"SELECT {ENTITY_COLUMNS} FROM entities e WHERE e.key = ?", (key,)
             ).fetchone()
-        return (row[0], row[1:]) if row else None
 
     def entity_hays(self) -> list[str]:
         """Every entity's folded name and id, in position order (the register search's rows)."""
         with self._reading() as db:
-            return [row[0] for row in db.execute("SELECT hay FROM entities ORDER BY position")]
+            return [row[0] for row in db.execute("SELECT hay FROM entity_order ORDER BY position")]
 
     def kind_counts(self) -> list[tuple[str, int, int]]:
         """(kind, first position, count) of each kind."""
         with self._reading() as db:
             return db.execute(
-                "SELECT kind, min(position), count(*) FROM entities GROUP BY kind"
-                " ORDER BY min(position)"
+                "SELECT e.kind, min(o.position), count(*) FROM entity_order o"
+                " JOIN entities e ON e.id = o.entity GROUP BY e.kind ORDER BY min(o.position)"
             ).fetchall()
 
     def letters_naming(self, keys: Sequence[str], match_all: bool) -> list[tuple[int, int]]:
         """(letter id, its mentions of ``keys``) of letters naming all/any of ``keys``."""
         marks = ",".join("?" * len(keys))
-        having = f" HAVING count(*) = {len(keys)}" if match_all else ""
         with self._reading() as db:
+            ids = [
+                row[0]
+                for row in db.execute(f"SELECT id FROM entities WHERE key IN ({marks})", list(keys))
+            ]
+            if not ids or (match_all and len(ids) < len(keys)):
+                return []
+            if len(ids) == 1:
+                return db.execute(
+                    "SELECT letter, count FROM mentions WHERE entity = ?", (ids[0],)
+                ).fetchall()
+            marks = ",".join("?" * len(ids))
+            having = f" HAVING count(*) = {len(ids)}" if match_all else ""
             return db.execute(
                 f"SELECT letter, sum(count) FROM mentions WHERE entity IN ({marks})"
                 f" GROUP BY letter{having}",
-                list(keys),
+                ids,
             ).fetchall()
 
     def entity_letter_rels(self, key: str) -> list[str]:
@@ -450,8 +368,8 @@ class Store:
             return [
                 row[0]
                 for row in db.execute(
-                    "SELECT l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
-                    " WHERE m.entity = ? ORDER BY l.rel",
+                    "SELECT l.rel FROM entities e JOIN mentions m ON m.entity = e.id"
+                    " JOIN letters l ON l.id = m.letter WHERE e.key = ? ORDER BY l.rel",
                     (key,),
                 )
             ]
@@ -460,8 +378,8 @@ class Store:
         """(entity key, rel) of every mention row, by entity then path (for ``--index``)."""
         with self._reading() as db:
             yield from db.execute(
-                "SELECT m.entity, l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
-                " ORDER BY m.entity, l.rel"
+                "SELECT e.key, l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
+                " JOIN entities e ON e.id = m.entity ORDER BY e.key, l.rel"
             )
 
     # -- reading: full text ----------------------------------------------------------
@@ -514,7 +432,9 @@ class Store:
                 entities = [
                     list(r)
                     for r in db.execute(
-                        "SELECT entity, count, kind, name FROM mentions WHERE letter = ?",
+                        "SELECT e.key, m.count, e.kind, e.name FROM mentions m"
+                        " JOIN entities e ON e.id = m.entity WHERE m.letter = ?"
+                        " ORDER BY m.rowid",
                         (letter_id,),
                     )
                 ]
@@ -535,11 +455,6 @@ class Store:
                     "letterheads": _json_list(letter[10]),
                 }
         return (size, mtime), record
-
-    def copy_file_from(self, db: sqlite3.Connection, other: Store, rel: str, new_rel: str) -> None:
-        found = other.record(rel)
-        if found is not None:
-            self.put(db, new_rel, found[0], found[1])
 
     def copy_to_memory(self) -> Store:
         """A copy of this database in memory (for a collection that adds files of its own)."""
@@ -572,6 +487,209 @@ class Store:
         """How many files of each kind (letter, register, other, error) are indexed."""
         with self._reading() as db:
             return dict(db.execute("SELECT kind, count(*) FROM files GROUP BY kind"))
+
+
+class StoreWriter:
+    """Changes to one collection's letters, a batch per transaction, then :meth:`finish`.
+
+    Each batch lands whole or not at all, with the entities its letters name
+    (their kind and name); the entities' letter and mention counts and the
+    register's order are derived once, by :meth:`finish`. A run killed before
+    that leaves the database marked dirty, and the next run derives them.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._entities: dict[str, list] | None = None  # key -> [id, named, name]
+        self._next_entity = 0
+        self._names_changed = False
+        self._bulk = False
+
+    def _entity_ids(self, db: sqlite3.Connection) -> dict[str, list]:
+        if self._entities is None:
+            self._entities = {
+                key: [entity_id, named, name]
+                for entity_id, key, named, name in db.execute(
+                    "SELECT id, key, named, name FROM entities"
+                )
+            }
+            self._next_entity = 1 + (db.execute("SELECT max(id) FROM entities").fetchone()[0] or 0)
+            # Loading an empty collection: build the indexes once at the end instead.
+            if not db.execute("SELECT 1 FROM letters LIMIT 1").fetchone():
+                db.execute("DROP INDEX IF EXISTS mentions_entity")
+                db.execute("DROP INDEX IF EXISTS letters_date")
+                self._bulk = True
+        return self._entities
+
+    def remove(self, db: sqlite3.Connection, rels: Iterable[str]) -> None:
+        """Forget these files (gone from disk, or about to be stored again)."""
+        for rel in rels:
+            self._remove_letter(db, rel)
+            db.execute("DELETE FROM files WHERE rel = ?", (rel,))
+
+    def _remove_letter(self, db: sqlite3.Connection, rel: str) -> bool:
+        row = db.execute(
+            "SELECT id, first_mention, last_mention FROM letters WHERE rel = ?", (rel,)
+        ).fetchone()
+        if row is None:
+            return False
+        letter, first, last = row
+        text = db.execute("SELECT text, alt FROM texts WHERE letter = ?", (letter,)).fetchone()
+        if text is not None:
+            db.execute(
+                "INSERT INTO search(search, rowid, body, alt) VALUES ('delete', ?, ?, ?)",
+                (letter, fold_for_index(text[0]), fold_for_index(text[1] or "")),
+            )
+        db.execute("DELETE FROM texts WHERE letter = ?", (letter,))
+        db.execute("DELETE FROM mentions WHERE rowid BETWEEN ? AND ?", (first, last))
+        db.execute("DELETE FROM letters WHERE id = ?", (letter,))
+        self._mark_dirty(db)
+        return True
+
+    @staticmethod
+    def _mark_dirty(db: sqlite3.Connection) -> None:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '1')")
+
+    def put_many(self, db: sqlite3.Connection, items: Sequence[tuple[str, tuple[int, int], dict]]):
+        """Store indexed files, each (rel, (size, mtime), record), replacing what was there.
+
+        A record is the dict :mod:`viewer.collection` makes of a file: its kind,
+        and for a letter its fields, text and entities ([id, count, kind, name]).
+        """
+        entities = self._entity_ids(db)
+        known = db.execute("SELECT 1 FROM letters LIMIT 1").fetchone() is not None
+        # A letter read again (it or its register changed) names its entities as
+        # they read now; otherwise the first letter to give a real name keeps it.
+        reread = {rel for rel, _stamp, _record in items if known and self._remove_letter(db, rel)}
+        db.executemany(
+            "INSERT OR REPLACE INTO files(rel, size, mtime, kind, error, uses, register_errors)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    rel,
+                    stamp[0],
+                    stamp[1],
+                    record.get("kind"),
+                    record.get("error"),
+                    json.dumps(record.get("uses") or [], ensure_ascii=False),
+                    json.dumps(record.get("registerErrors") or [], ensure_ascii=False),
+                )
+                for rel, stamp, record in items
+            ],
+        )
+        letters = [
+            (rel, record["letter"])
+            for rel, _stamp, record in items
+            if record.get("kind") == "letter"
+        ]
+        if not letters:
+            return
+        next_letter = 1 + (db.execute("SELECT max(id) FROM letters").fetchone()[0] or 0)
+        next_mention = 1 + (db.execute("SELECT max(rowid) FROM mentions").fetchone()[0] or 0)
+        letter_rows, mention_rows, text_rows, search_rows = [], [], [], []
+        new_entities, renamed = [], []
+        for letter_id, (rel, data) in enumerate(letters, start=next_letter):
+            first = next_mention
+            again = rel in reread
+            for key, count, kind, name in data["entities"]:
+                named = name != key
+                found = entities.get(key)
+                if found is None:
+                    found = entities[key] = [self._next_entity, named, name]
+                    new_entities.append((self._next_entity, key, kind, name, named))
+                    self._next_entity += 1
+                elif named and (not found[1] or (again and found[2] != name)):
+                    # A real name for what was only an id so far, or a new reading.
+                    found[1], found[2] = True, name
+                    renamed.append((kind, name, found[0]))
+                mention_rows.append((next_mention, found[0], letter_id, count))
+                next_mention += 1
+            keys = data.get("keys") or [
+                sort_key("; ".join(data["senders"])),
+                sort_key("; ".join(data["recipients"])),
+                sort_key(data["title"]),
+            ]
+            letterheads = data.get("letterheads") or None
+            letter_rows.append(
+                (
+                    letter_id,
+                    rel,
+                    data["title"],
+                    data["when"],
+                    data["dateText"],
+                    data["sortDate"],
+                    SEPARATOR.join(data["senders"]),
+                    SEPARATOR.join(data["recipients"]),
+                    int(data["mentions"]),
+                    len(data["entities"]),
+                    json.dumps(letterheads, ensure_ascii=False) if letterheads else None,
+                    *keys,
+                    first,
+                    next_mention - 1,
+                )
+            )
+            alt = data.get("altText") or None
+            text_rows.append((letter_id, data["text"], alt))
+            search_rows.append(
+                (
+                    letter_id,
+                    data.get("folded") or fold_for_index(data["text"]),
+                    data.get("altFolded") or fold_for_index(alt or ""),
+                )
+            )
+        if new_entities or renamed:
+            self._names_changed = True
+        db.executemany(
+            "INSERT INTO entities(id, key, kind, name, named) VALUES (?, ?, ?, ?, ?)", new_entities
+        )
+        db.executemany("UPDATE entities SET kind = ?, name = ?, named = 1 WHERE id = ?", renamed)
+        db.executemany(
+            "INSERT INTO letters(id, rel, title, date_when, date_text, sort_date, senders,"
+            " recipients, mentions, entities, letterheads, sender_key, recipient_key, title_key,"
+            " first_mention, last_mention) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            letter_rows,
+        )
+        db.executemany(
+            "INSERT INTO mentions(rowid, entity, letter, count) VALUES (?, ?, ?, ?)", mention_rows
+        )
+        db.executemany("INSERT INTO texts(letter, text, alt) VALUES (?, ?, ?)", text_rows)
+        db.executemany("INSERT INTO search(rowid, body, alt) VALUES (?, ?, ?)", search_rows)
+        self._mark_dirty(db)
+
+    def finish(self) -> None:
+        """Derive the entities' counts and the register's order from the letters."""
+        store = self.store
+        with store.transaction() as db:
+            for statement in _LATE_INDEXES.strip().split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            if db.execute("SELECT value FROM meta WHERE key = 'dirty'").fetchone() == ("0",):
+                return
+            db.execute("DROP TABLE IF EXISTS temp.tally")
+            db.execute(
+                "CREATE TEMP TABLE tally AS SELECT entity, count(*) AS n, sum(count) AS m"
+                " FROM mentions GROUP BY entity"
+            )
+            db.execute(
+                "UPDATE entities SET letters = tally.n, mentions = tally.m FROM tally"
+                " WHERE tally.entity = entities.id"
+            )
+            gone = db.execute(
+                "DELETE FROM entities WHERE id NOT IN (SELECT entity FROM tally)"
+            ).rowcount
+            db.execute("DROP TABLE temp.tally")
+            ordered = db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
+            total = db.execute("SELECT count(*) FROM entities").fetchone()[0]
+            if gone or self._names_changed or ordered != total:
+                rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
+                keys, hays = entity_order_keys(rows)
+                order = sorted(range(len(rows)), key=keys.__getitem__)
+                db.execute("DELETE FROM entity_order")
+                db.executemany(
+                    "INSERT INTO entity_order(position, entity, hay) VALUES (?, ?, ?)",
+                    [(position, rows[i][0], hays[i]) for position, i in enumerate(order)],
+                )
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
 
 
 LETTER_ORDERS = {
