@@ -77,6 +77,7 @@ def test_a_kill_mid_index_leaves_a_database_that_opens_and_resumes(tmp_path: Pat
 INDEX_AND_REPORT = """
 import json, sys
 import viewer.collection as collection
+collection.BATCH_ROWS = 10  # many small transactions, so that the two interleave
 index = collection.index_folder(sys.argv[1], cache_dir=sys.argv[2], mode="serial")
 print(json.dumps([len(index.letters), index.entity("z").mentions, index.notes]))
 """
@@ -179,3 +180,24 @@ def test_cli_search_prints_hits_in_collection_order(tmp_path: Path) -> None:
     )
     assert missing.returncode != 0 and b"Traceback" not in missing.stderr
     assert b"is not a folder" in missing.stderr
+
+
+def test_a_full_disk_mid_index_keeps_the_collection_in_memory(tmp_path: Path, monkeypatch) -> None:
+    folder, cache = tmp_path / "letters", tmp_path / "cache"
+    write_letters(folder, 12)
+    from viewer.store import StoreWriter
+
+    real = StoreWriter.put_many
+
+    def full_disk(self, db, items):
+        if self.store.path is not None:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, db, items)
+
+    monkeypatch.setattr(StoreWriter, "put_many", full_disk)
+    index = index_folder(folder, cache_dir=cache, mode="serial")
+    assert len(index.letters) == 12 and index.store.in_memory
+    assert any("could not be written (database or disk is full)" in n for n in index.notes)
+    database = cache_path(folder, cache_dir=cache)
+    assert database.exists()  # kept, not set aside as damaged
+    assert not [p for p in database.parent.iterdir() if ".damaged-" in p.name]

@@ -56,7 +56,7 @@ from viewer.letterheads import (
     letterhead_records,
 )
 from viewer.model import Letter
-from viewer.store import SEPARATOR, Store, set_aside
+from viewer.store import SEPARATOR, Store, looks_corrupt, set_aside
 
 CACHE_FORMAT = 5  # 5: SQLite
 CACHE_SUBDIR = "collections"
@@ -198,8 +198,9 @@ class LetterRows(Sequence[LetterSummary]):
         return self._pages.row(position)
 
     def __iter__(self) -> Iterator[LetterSummary]:
-        for position in range(len(self._ids)):
-            yield self._pages.row(position)
+        make = self._index.summary_from_row
+        for row in self._index.store.iter_letter_rows():
+            yield make(row)
 
     def _page(self, low: int, high: int) -> list[LetterSummary]:
         ids = self._ids[low:high]
@@ -228,8 +229,8 @@ class EntityRows(Sequence[CollectionEntity]):
         return self._pages.row(position)
 
     def __iter__(self) -> Iterator[CollectionEntity]:
-        for position in range(self._count):
-            yield self._pages.row(position)
+        for row in self._store.iter_entity_rows():
+            yield _entity(row)
 
     def _page(self, low: int, high: int) -> list[CollectionEntity]:
         return [_entity(row) for row in self._store.entity_rows(low, high)]
@@ -410,9 +411,9 @@ class CollectionIndex:
             groups = self._letterhead_groups
         if groups is None:
             rows = []
-            for rel, sort_date, raw in self.store.letterhead_rows():
+            for rel, sort_date, blocks in self.store.letterhead_rows():
                 with contextlib.suppress(ValueError, TypeError):
-                    records = tuple(LetterheadRecord.from_json(r) for r in json.loads(raw))
+                    records = tuple(LetterheadRecord.from_json(r) for r in blocks)
                     rows.append((os.path.join(self.folder, rel), sort_date, records))
             groups = group_letterheads(rows)
             with self._lock:
@@ -810,9 +811,12 @@ def open_store(
     """The folder's database, emptied when it was written by other parsing code."""
     store = Store(cache_path(folder, register_dirs, reading, cache_dir), notes)
     fingerprint = _parser_fingerprint()
-    if store.meta("parser") != fingerprint:
-        store.reset()
-        with store.transaction() as db:
+    # Checked and reset in one transaction: of two windows opening the folder at
+    # once, only the first empties it.
+    with store.transaction() as db:
+        found = db.execute("SELECT value FROM meta WHERE key = 'parser'").fetchone()
+        if found != (fingerprint,):
+            store.reset(db)
             store.set_meta(
                 db,
                 parser=fingerprint,
@@ -915,23 +919,33 @@ def index_folder(
     for attempt in range(3):
         store = _open_for_index(folder_str, register_list, reading, cache_dir, notes, use_cache)
         try:
-            return _index_into(
+            with paused_gc():  # many small objects, none of them cyclic garbage
+                return _index_into(
                 store, folder_str, register_list, stats, notes, started,
                 progress=progress, cancel=cancel, workers=workers, reading=reading,
-                mode=mode, catalog=catalog, only=only,
-            )  # fmt: skip
+                    mode=mode, catalog=catalog, only=only,
+                )  # fmt: skip
         except sqlite3.DatabaseError as error:
             # Damage found only while reading or writing rows: set the file aside
             # and index afresh (then, failing that, in memory).
             store.close()
             if store.path is None or attempt == 2:
                 raise
+            stats = IndexStats()
+            if not looks_corrupt(error):
+                # A full disk, or a lock held too long by another program: keep
+                # the file as it is and work in memory this time.
+                notes.append(
+                    f"The collection database {store.path} could not be written ({error}); "
+                    "this collection is kept in memory and will be read afresh next time."
+                )
+                use_cache = False
+                continue
             aside = set_aside(store.path)
             notes.append(
                 f"The collection database {store.path} was damaged ({error}); it was moved "
                 f"to {aside.name} and the collection is indexed afresh."
             )
-            stats = IndexStats()
             if attempt == 1:
                 use_cache = False
     raise AssertionError("unreachable")

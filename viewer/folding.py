@@ -52,18 +52,21 @@ def fold_many(texts: list[str]) -> list[str]:
 
 
 def fold_for_index(text: str) -> str:
-    """What the full-text index reads of a letter's text (and of a query's words).
+    """:func:`fold`, in a few C calls: several times faster on long texts.
 
-    :func:`fold` in three C calls: several times faster than a translate table
-    on long texts. It keeps combining marks outside U+0300-U+036F, which
-    ``fold`` drops; the index only finds candidates, and each hit is then
-    checked with ``fold`` itself.
+    Latin diacritics (U+0300-U+036F) go in one regex pass; any other
+    combining mark left after NFKD (Hebrew points, say) is found among the
+    text's distinct characters and dropped too, so the result is ``fold``'s.
     """
     if not text:
         return ""
     import unicodedata
 
-    return _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    folded = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    if folded.isascii():
+        return folded
+    marks = {ord(ch): None for ch in set(folded) if unicodedata.combining(ch)}
+    return folded.translate(marks) if marks else folded
 
 
 def sort_key(value: str) -> str:
@@ -139,6 +142,17 @@ def locate(text: str, query: str, near: int = 0) -> tuple[int, int] | None:
     return best
 
 
+def _fold_lines(texts: list[str]) -> list[str]:
+    """``fold`` of each text, all at once (the register holds 100,000 names)."""
+    if not texts:
+        return []
+    joined = "\0".join(t.replace("\0", " ") for t in texts)
+    folded = fold_for_index(joined).split("\0")
+    if len(folded) != len(texts):  # a character that folds to NUL: never in practice
+        return [fold(t) for t in texts]
+    return folded
+
+
 def entity_order_keys(rows: list[tuple[int, str, str, str]]) -> tuple[list[tuple], list[str]]:
     """For (row id, entity id, kind, name) rows: their register sort keys and search texts.
 
@@ -147,8 +161,8 @@ def entity_order_keys(rows: list[tuple[int, str, str, str]]) -> tuple[list[tuple
     """
     ids = [row[1] for row in rows]
     names = [row[3] or row[1] for row in rows]
-    folded_names = fold_many(names)
-    folded_ids = fold_many(ids)
+    folded_names = _fold_lines(names)
+    folded_ids = _fold_lines(ids)
     keys = [
         (kind_order(row[2]), folded_name, row[1])
         for row, folded_name in zip(rows, folded_names, strict=True)

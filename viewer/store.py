@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS entities(
 );
 CREATE TABLE IF NOT EXISTS entity_order(position INTEGER PRIMARY KEY, entity INTEGER NOT NULL,
     hay TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS letterheads(letter INTEGER NOT NULL, block INTEGER NOT NULL,
+    issuer TEXT, title TEXT NOT NULL, printed INTEGER NOT NULL, lines TEXT NOT NULL,
+    PRIMARY KEY(letter, block)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS letterheads_issuer ON letterheads(issuer);
 CREATE TABLE IF NOT EXISTS texts(letter INTEGER PRIMARY KEY, text TEXT NOT NULL, alt TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
     body, alt, content='', tokenize='unicode61 remove_diacritics 0'
@@ -147,7 +151,7 @@ class Store:
             )
             self._local.connection = self._connect(str(path))
         except sqlite3.DatabaseError as error:
-            if isinstance(error, sqlite3.OperationalError) and not _looks_corrupt(error):
+            if isinstance(error, sqlite3.OperationalError) and not looks_corrupt(error):
                 raise
             aside = set_aside(path)
             self.notes.append(
@@ -212,13 +216,12 @@ class Store:
             "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(values.items())
         )
 
-    def reset(self) -> None:
+    def reset(self, db: sqlite3.Connection) -> None:
         """Drop every row (the parsing code changed: what was read may now read differently)."""
-        with self.transaction() as db:
-            for table in ("files", "letters", "mentions", "entities", "entity_order", "texts",
-                          "registers", "meta"):  # fmt: skip
-                db.execute(f"DELETE FROM {table}")
-            db.execute("INSERT INTO search(search) VALUES ('delete-all')")
+        for table in ("files", "letters", "mentions", "entities", "entity_order", "texts",
+                      "letterheads", "registers", "meta"):  # fmt: skip
+            db.execute(f"DELETE FROM {table}")
+        db.execute("INSERT INTO search(search) VALUES ('delete-all')")
 
     # -- what is indexed -------------------------------------------------------
     def file_rows(self) -> dict[str, tuple[int, int, str, list[str]]]:
@@ -274,6 +277,21 @@ class Store:
                     found[row[0]] = row
         return found
 
+    def iter_letter_rows(self) -> Iterator[tuple]:
+        """Every letter's row in the collection's order (by path), streamed."""
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {LETTER_COLUMNS} FROM letters ORDER BY rel").fetchall()
+        yield from rows
+
+    def iter_entity_rows(self) -> Iterator[tuple]:
+        """Every entity's row in the register's order, streamed."""
+        with self._reading() as db:
+            rows = db.execute(
+                f"SELECT {ENTITY_COLUMNS} FROM entity_order o JOIN entities e ON e.id = o.entity"
+                " ORDER BY o.position"
+            ).fetchall()
+        yield from rows
+
     def letter_by_rel(self, rel: str) -> tuple | None:
         with self._reading() as db:
             return db.execute(
@@ -297,12 +315,22 @@ class Store:
             )
 
     def letterhead_rows(self) -> list[tuple[str, str, str]]:
-        """(rel, sort_date, letterheads JSON) of the letters that carry a letterhead."""
+        """(rel, sort_date, [letterhead rows]) of the letters that carry a letterhead.
+
+        A letterhead row is [issuer, title, printed, lines], as
+        ``LetterheadRecord.from_json`` reads it.
+        """
         with self._reading() as db:
-            return db.execute(
-                "SELECT rel, sort_date, letterheads FROM letters"
-                " WHERE letterheads IS NOT NULL ORDER BY rel"
+            rows = db.execute(
+                "SELECT l.rel, l.sort_date, h.issuer, h.title, h.printed, h.lines"
+                " FROM letterheads h JOIN letters l ON l.id = h.letter ORDER BY l.rel, h.block"
             ).fetchall()
+        found: list[tuple[str, str, list]] = []
+        for rel, sort_date, issuer, title, printed, lines in rows:
+            if not found or found[-1][0] != rel:
+                found.append((rel, sort_date, []))
+            found[-1][2].append([issuer, title, bool(printed), _json_list(lines)])
+        return found
 
     def text(self, letter: int) -> tuple[str, str | None] | None:
         with self._reading() as db:
@@ -504,8 +532,15 @@ class StoreWriter:
         self._next_entity = 0
         self._names_changed = False
         self._bulk = False
+        self._version: int | None = None
 
     def _entity_ids(self, db: sqlite3.Connection) -> dict[str, list]:
+        # Another process (a second window) may have written since this one's last
+        # batch: its entities are then read again, so that ids never collide.
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._entities = None
+            self._version = version
         if self._entities is None:
             self._entities = {
                 key: [entity_id, named, name]
@@ -541,6 +576,7 @@ class StoreWriter:
                 (letter, fold_for_index(text[0]), fold_for_index(text[1] or "")),
             )
         db.execute("DELETE FROM texts WHERE letter = ?", (letter,))
+        db.execute("DELETE FROM letterheads WHERE letter = ?", (letter,))
         db.execute("DELETE FROM mentions WHERE rowid BETWEEN ? AND ?", (first, last))
         db.execute("DELETE FROM letters WHERE id = ?", (letter,))
         self._mark_dirty(db)
@@ -587,6 +623,7 @@ class StoreWriter:
         next_letter = 1 + (db.execute("SELECT max(id) FROM letters").fetchone()[0] or 0)
         next_mention = 1 + (db.execute("SELECT max(rowid) FROM mentions").fetchone()[0] or 0)
         letter_rows, mention_rows, text_rows, search_rows = [], [], [], []
+        letterhead_rows = []
         new_entities, renamed = [], []
         for letter_id, (rel, data) in enumerate(letters, start=next_letter):
             first = next_mention
@@ -628,6 +665,10 @@ class StoreWriter:
                     next_mention - 1,
                 )
             )
+            for block, (issuer, title, printed, lines) in enumerate(letterheads or ()):
+                letterhead_rows.append(
+                    (letter_id, block, issuer, title, bool(printed), json.dumps(lines))
+                )
             alt = data.get("altText") or None
             text_rows.append((letter_id, data["text"], alt))
             search_rows.append(
@@ -653,6 +694,11 @@ class StoreWriter:
             "INSERT INTO mentions(rowid, entity, letter, count) VALUES (?, ?, ?, ?)", mention_rows
         )
         db.executemany("INSERT INTO texts(letter, text, alt) VALUES (?, ?, ?)", text_rows)
+        db.executemany(
+            "INSERT INTO letterheads(letter, block, issuer, title, printed, lines)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            letterhead_rows,
+        )
         db.executemany("INSERT INTO search(rowid, body, alt) VALUES (?, ?, ?)", search_rows)
         self._mark_dirty(db)
 
@@ -731,7 +777,7 @@ def _is_ours(path: Path) -> bool:
     return int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
 
 
-def _looks_corrupt(error: sqlite3.Error) -> bool:
+def looks_corrupt(error: sqlite3.Error) -> bool:
     text = str(error).lower()
     return any(word in text for word in ("malformed", "not a database", "corrupt", "schema"))
 
