@@ -244,6 +244,27 @@ def _write_json(payload: object) -> None:
     sys.stdout.flush()
 
 
+def _write_json_rows(payload: dict) -> None:
+    """A collection's JSON: each row of a top-level list on a line of its own.
+
+    The same JSON as :func:`_write_json` gives, laid out so that json's C
+    encoder writes it: an indented dump of 100,000 letters takes seconds.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts = ["{"]
+    last = len(payload) - 1
+    for n, (key, value) in enumerate(payload.items()):
+        comma = "," if n < last else ""
+        if isinstance(value, list) and value:
+            rows = ",\n  ".join(map(encode, value))
+            parts.append(f" {encode(key)}: [\n  {rows}\n ]{comma}")
+        else:
+            parts.append(f" {encode(key)}: {encode(value)}{comma}")
+    parts.append("}\n")
+    sys.stdout.buffer.write(_encode("\n".join(parts)))
+    sys.stdout.flush()
+
+
 def _read(path: str, reading: str, register_dirs: Sequence[str], image_dirs: Sequence[str] = ()):
     from viewer.images import ImageFinder, attach_images
     from viewer.tei import read_letter
@@ -314,7 +335,7 @@ def index(folder: str, register_dirs: Sequence[str] = ()) -> int:
         else:
             detail = f"none of its {seen} XML files is a TEI letter"
         return _fail(f"{folder}: holds no letters ({detail})")
-    _write_json(result.to_json())
+    _write_json_rows(result.to_json())
     return EXIT_OK
 
 
@@ -328,7 +349,7 @@ def search(query: str, folder: str, register_dirs: Sequence[str] = (), reading=N
     except EpistolaError as error:
         return _fail(str(error))
     hits = result.search(query, limit=None)
-    _write_json(
+    _write_json_rows(
         {
             "query": query,
             "hits": [

@@ -224,11 +224,19 @@ class Store:
         db.execute("INSERT INTO search(search) VALUES ('delete-all')")
 
     # -- what is indexed -------------------------------------------------------
-    def file_rows(self) -> dict[str, tuple[int, int, str, list[str]]]:
-        """rel -> (size, mtime, kind, register files used) of every file indexed."""
+    def file_rows(self) -> dict[str, tuple[int, int, str, str]]:
+        """rel -> (size, mtime, kind, register files used as JSON) of every file indexed."""
         with self._reading() as db:
             rows = db.execute("SELECT rel, size, mtime, kind, uses FROM files").fetchall()
-        return {rel: (size, mtime, kind, _json_list(uses)) for rel, size, mtime, kind, uses in rows}
+        return {rel: (size, mtime, kind, uses or "[]") for rel, size, mtime, kind, uses in rows}
+
+    def used_registers(self) -> list[str]:
+        """Every register file some letter of the collection used."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT DISTINCT uses FROM files WHERE kind = 'letter' AND uses != '[]'"
+            ).fetchall()
+        return sorted({path for (raw,) in rows for path in _json_list(raw)})
 
     def register_stamps(self) -> dict[str, tuple[int, int]]:
         with self._reading() as db:
@@ -705,6 +713,8 @@ class StoreWriter:
     def finish(self) -> None:
         """Derive the entities' counts and the register's order from the letters."""
         store = self.store
+        if not self._bulk and store.meta("dirty") == "0":
+            return  # nothing changed: no write transaction, no lock taken
         with store.transaction() as db:
             for statement in _LATE_INDEXES.strip().split(";"):
                 if statement.strip():
