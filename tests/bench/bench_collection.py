@@ -139,14 +139,15 @@ def write_schnitzler_lookalike(folder: Path, letters: int) -> None:
 
     Each copy keeps its template's size and structure; its letter number and
     its entity ids are shifted, so that the collection register grows with
-    the collection as the edition's does (about 60 templates' worth of ids).
+    the collection as the edition's does (15 templates' worth of ids: about
+    16,000 entities).
     """
     templates = sorted((ROOT / "tests/data/editions/schnitzler-briefe/editions").glob("L*.xml"))
     texts = [t.read_text(encoding="utf-8") for t in templates]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(letters):
         text = texts[i % len(texts)]
-        shift = (i // len(texts)) % 60 * 1_000_000
+        shift = (i // len(texts)) % 15 * 1_000_000
         text = _PMB.sub(lambda m, s=shift: f"pmb{int(m.group(1)) + s}", text)
         text = _LETTER_ID.sub(f"L{i:05}", text)
         (folder / f"L{i:05}.xml").write_text(text, encoding="utf-8")
