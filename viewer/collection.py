@@ -259,6 +259,7 @@ class CollectionIndex:
         reading: str = "normalised",
     ) -> None:
         self.folder = folder
+        self._prefix = folder if folder.endswith(os.sep) else folder + os.sep
         self.reading = reading
         self.store = store
         self.errors: list[FileError] = list(errors)
@@ -327,6 +328,10 @@ class CollectionIndex:
             reading=self.reading,
         )
 
+    def _file(self, rel: str) -> str:
+        # os.path.join's result, for a fraction of its cost (100,000 rows).
+        return self._prefix + rel if self.folder else rel
+
     def close(self) -> None:
         """Close this thread's connection to the database (others close when their thread ends)."""
         self.store.close()
@@ -340,7 +345,7 @@ class CollectionIndex:
             with contextlib.suppress(ValueError, TypeError):
                 records = tuple(LetterheadRecord.from_json(r) for r in json.loads(letterheads))
         return LetterSummary(
-            file=os.path.join(self.folder, rel),
+            file=self._file(rel),
             title=title,
             when=when,
             date_text=date_text,
@@ -397,7 +402,7 @@ class CollectionIndex:
 
     def entity_letters(self, entity_id: str) -> list[str]:
         """The files naming ``entity_id``, in the collection's order."""
-        return [os.path.join(self.folder, rel) for rel in self.store.entity_letter_rels(entity_id)]
+        return [self._file(rel) for rel in self.store.entity_letter_rels(entity_id)]
 
     def entity_counts(self, file: str) -> dict[str, int]:
         """Every entity ``file`` names, with its mentions (0: named only in metadata)."""
@@ -414,7 +419,7 @@ class CollectionIndex:
             for rel, sort_date, blocks in self.store.letterhead_rows():
                 with contextlib.suppress(ValueError, TypeError):
                     records = tuple(LetterheadRecord.from_json(r) for r in blocks)
-                    rows.append((os.path.join(self.folder, rel), sort_date, records))
+                    rows.append((self._file(rel), sort_date, records))
             groups = group_letterheads(rows)
             with self._lock:
                 self._letterhead_groups = groups
@@ -612,8 +617,12 @@ class CollectionIndex:
     def to_json(self) -> dict:
         """The public ``--index`` shape; keys may be added, never renamed or dropped."""
         letters_of: dict[str, list[str]] = {}
-        for key, rel in self.store.all_entity_letters():
-            letters_of.setdefault(key, []).append(os.path.join(self.folder, rel))
+        for key, file in self.store.all_entity_letters(self._prefix if self.folder else ""):
+            found = letters_of.get(key)
+            if found is None:
+                letters_of[key] = [file]
+            else:
+                found.append(file)
         kinds = self.store.kind_totals()
         return {
             "folder": self.folder,

@@ -410,13 +410,14 @@ class Store:
                 )
             ]
 
-    def all_entity_letters(self) -> Iterator[tuple[str, str]]:
-        """(entity key, rel) of every mention row, by entity then path (for ``--index``)."""
+    def all_entity_letters(self, prefix: str = "") -> list[tuple[str, str]]:
+        """(entity key, prefix + rel) of every mention row, by entity then path (``--index``)."""
         with self._reading() as db:
-            yield from db.execute(
-                "SELECT e.key, l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
-                " JOIN entities e ON e.id = m.entity ORDER BY e.key, l.rel"
-            )
+            return db.execute(
+                "SELECT e.key, ? || l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
+                " JOIN entities e ON e.id = m.entity ORDER BY e.key, l.rel",
+                (prefix,),
+            ).fetchall()
 
     # -- reading: full text ----------------------------------------------------------
     def search_candidates(self, match: str) -> list[int]:
