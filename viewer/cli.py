@@ -62,7 +62,9 @@ JSON output (--dump):
   whichever way the viewer shows line breaks (--line-breaks).
 
 JSON output (--index):
-  {"letters": [{"file", "title", "date", "sender", "recipient", "mentions"}],
+  {"letters": [{"file", "title", "date", "dateText", "sender", "recipient",
+                "senders", "recipients", "mentions", "entities",
+                "letterheadIssuers"}],
    "entities": [{"id", "kind", "name", "letters": [file], "mentions"}],
    "errors": [{"file", "message"}],
    "letterheads": [{"issuer": id | null, "title", "letters": [file], "first",
@@ -70,7 +72,12 @@ JSON output (--index):
                     "letters": [file], "first", "last", "added": [text],
                     "removed": [text], "changed": [{"before", "after"}],
                     "since": version index | null}],
-                    "undated": [{"letter": file, "matches": [version index]}]}]}
+                    "undated": [{"letter": file, "matches": [version index]}]}],
+   "cancelled", "notes": [text], "database": path | null,
+   "files": {"letters", "registers", "other", "errors"},
+   "stats": {"parsed", "cached", "removed", "seconds", "mode"}}
+  One row per line. The collection lives in an SQLite database in the user
+  cache dir ("database"); a second --index reads only files that changed.
   "letterheads" groups every letterhead of the collection by issuer (entity id;
   a letterhead naming none by its text); its letters are in date order, undated
   last. A version is one set of printed lines or members; "added", "removed"
