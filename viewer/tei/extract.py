@@ -5,27 +5,33 @@ same dict: kind, the letter's summary, the register files used, their errors),
 without the full reader's Python walk over every element of the letter:
 
 - the file is read and parsed once with the hardened parser and classified
-  from its first bytes and the parsed root (no second open);
-- mentions are the elements an XPath picks out (``persName``, ``rs``,
-  ``date``... outside register lists, the header, skipped and ignored
-  elements, figure descriptions); only the few inside a ``choice`` and those
-  with child elements are looked at one by one in Python;
-- register entries are found as the reader finds them, and an entry's name is
-  built only when a mention, a party or a letterhead uses it;
-- the text for search comes from one XSLT pass (libxslt) that follows the
-  reader's reading (blocks, line breaks, the chosen side of each ``choice``,
-  note markers with the notes' texts after the letter), whitespace normalised
-  by a few regular expressions (see :func:`search_text`);
+  from the parsed root (the first bytes are sniffed only where the tree alone
+  does not decide as ``classify`` would);
+- one XSLT pass (libxslt, in C) follows the reader's walk over the letter's
+  text: blocks, line breaks, the shown side of each ``choice``, skipped and
+  ignored elements, register lists, figures, note markers with the notes'
+  texts after the letter. Its output is the text for search, with marks
+  (Unicode noncharacters, which no letter holds) around every mention element
+  carrying its name and attributes, and for each line-reference note's entry;
+  Python then only looks at the mentions, not at every element;
+- register entries are found as the reader finds them, and an entry's Entity is
+  built only when a mention, a party or a letterhead uses it, once per process
+  for entries that are the same in many letters (a person in every letter's back);
 - a letterhead (a minority of letters) is read by the existing letterhead
-  parser over a text walk of the letterhead elements only.
+  parser over a text walk of the letterhead elements only;
+- the metadata is read by the reader's own code (without the source line).
 
 Entity ids, counts, kinds and names, the mention total, title, dates, parties,
 letterhead records and register files equal the full reader's (the agreement
-test, tests/test_extract.py, checks every letter of the test corpus). Where a
-letter uses a construct the fast path does not follow exactly (a document
-type declaration, whose entity references stay unexpanded in the tree, or a
-letterhead inside a note), the full reader reads
-the already parsed tree instead; ``stats`` counts why.
+test, tests/test_extract.py, checks every letter of the test corpus). The text
+for search follows the reader's text; it may differ in whitespace where the
+reader's builder decides by text-node boundaries (see :func:`search_text`).
+
+Where a letter uses something the fast path does not follow exactly (a document
+type declaration, whose entity references stay unexpanded in the tree; UTF-16
+or other encodings that are not ASCII-compatible; the noncharacters used as
+marks; a letterhead inside a note), the full reader reads the already parsed
+tree instead; ``stats`` counts why.
 """
 
 from __future__ import annotations
@@ -53,65 +59,36 @@ from viewer.tei.classify import (
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.reader import READINGS, letter_from_tree, letter_root
-from viewer.tei.registers import index_entries
+from viewer.tei.registers import (
+    _REGISTER_CONTAINERS,
+    ENTRY_KINDS,
+    LazyRegisterIndex,
+    _authorities,
+    _is_register_entry,
+    _uri_key,
+    entity_from_element,
+    entry_kind,
+)
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import (
     MENTION_ELEMENTS,
+    REFERENCE_ATTRIBUTES,
     REGISTER_LISTS,
     SKIPPED,
     TextWalker,
-    _is_line_reference_note,
+    _trim_range,
     _trimmed,
     build_text,
-    date_value_of,
     kind_from_type,
-    references_of,
 )
-from viewer.tei.xml import NS, TEI_NS, first, local, parse_bytes, read_bounded
-
-# ----------------------------------------------------------------- XPath
-
-# Elements whose content the reader's walk never reads as text (their subtrees hold
-# no mention): the skipped ones, those with a handler that ignores the content, and
-# figure descriptions (read as a label, never walked).
-_UNWALKED = sorted(
-    SKIPPED
-    | {"handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index"}
-    | {"certainty", "precision", "gap", "space", "lb", "pb", "cb", "anchor", "ptr", "figDesc"}
-)
-_FIGURE_WALKS = ("head", "p", "ab", "figure")
-
-
-def _named(*names: str) -> str:
-    """An XPath test for elements with one of ``names``, in the TEI namespace or none."""
-    return " or ".join(f"self::tei:{name} or self::{name}" for name in names)
-
-
-# Not read as text by the walk: inside an unwalked element, inside a register list
-# outside any letterhead, or inside a figure's part that is not head/p/ab/figure.
-_OUTSIDE_WALK = (
-    f"ancestor::*[{_named(*_UNWALKED)}]"
-    f" or ancestor::*[{_named(*sorted(REGISTER_LISTS))}]"
-    "[not(ancestor-or-self::*[@type='letterhead'])]"
-    f" or ancestor-or-self::*[parent::*[{_named('figure')}][not(@type='letterhead')]]"
-    f"[not({_named(*_FIGURE_WALKS)})]"
-)
-_MENTION_TEST = _named(*MENTION_ELEMENTS)
-_MENTIONS = etree.XPath(f"descendant::*[{_MENTION_TEST}][not({_OUTSIDE_WALK})]", namespaces=NS)
-_IN_CHOICE = etree.XPath(
-    f"descendant::*[{_MENTION_TEST}][ancestor::*[{_named('choice')}]]", namespaces=NS
-)
-_IN_NOTE = etree.XPath(
-    f"descendant::*[{_MENTION_TEST}][ancestor::*[{_named('note')}]]", namespaces=NS
-)
-_LINE_REFERENCE_NOTES = etree.XPath(
-    f"descendant::*[{_named('note')}][*[@type='lineReference']][not({_OUTSIDE_WALK})]",
-    namespaces=NS,
-)
-_HAS_LETTERHEAD = etree.XPath("boolean(descendant-or-self::*[@type='letterhead'])")
-_HAS_CHOICE = etree.XPath(f"boolean(descendant::*[{_named('choice')}])", namespaces=NS)
-_LETTERHEAD_IN_NOTE = etree.XPath(
-    f"boolean(descendant::*[@type='letterhead'][ancestor::*[{_named('note')}]])", namespaces=NS
+from viewer.tei.xml import (
+    TEI_NS,
+    first,
+    local,
+    parse_bytes,
+    read_bounded,
+    tei_tags,
+    xml_id,
 )
 
 _CHOICE_SHOWN = {
@@ -119,6 +96,37 @@ _CHOICE_SHOWN = {
     "diplomatic": ("sic", "orig", "abbr", "am"),
 }
 _OTHER_READING = {"normalised": "diplomatic", "diplomatic": "normalised"}
+# Elements whose content the reader's walk never reads as text: the skipped ones, those
+# with a handler that ignores the content, and figure descriptions (read as a label).
+_UNWALKED = frozenset(
+    SKIPPED
+    | {"handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index"}
+    | {"certainty", "precision", "gap", "space", "lb", "pb", "cb", "anchor", "ptr", "figDesc"}
+)
+_FIGURE_WALKS = ("head", "p", "ab", "figure")
+# What ``date_value_of`` reads, in the order _date_value expects them.
+_DATE_ATTRIBUTES = ("when", "when-iso", "from", "notBefore", "to", "notAfter")
+
+
+def _named(*names: str) -> str:
+    """An XPath test for elements with one of ``names``, in the TEI namespace or none."""
+    return " or ".join(f"self::tei:{name} or self::{name}" for name in names)
+
+
+def _ancestor(*names: str) -> str:
+    """An XPath test for an ancestor named ``names`` (name tests: far cheaper than self::)."""
+    return " or ".join(f"ancestor::tei:{name} or ancestor::{name}" for name in names)
+
+
+def _name_pattern(*names: str) -> str:
+    """An XSLT match pattern for elements named ``names`` (TEI namespace or none)."""
+    return " | ".join(f"tei:{name} | {name}" for name in names)
+
+
+_LETTERHEAD_ELEMENTS = etree.XPath("descendant::*[@type='letterhead']")
+# The noncharacters U+FDD0..U+FDEF (the marks below) in the bytes of a letter.
+_MARK_BYTES = re.compile(rb"\xef\xb7[\x90-\xaf]")
+_MARK_REFERENCES = re.compile(rb"&#(?:[xX]0*[fF][dD][dDeE][0-9a-fA-F];|0*6(?:49[7-9]\d|500\d);)")
 
 
 # ----------------------------------------------------------------- entry
@@ -156,7 +164,12 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
         stats["unreadable"] += 1
         return _classified_elsewhere(path, catalog, reading)
     head = data[:SNIFF_BYTES]
-    sniffed = sniff(head)
+    # The sniff (classify's first word) only matters where the parsed tree does not
+    # make the file a letter, or where the bytes are not plain ASCII-compatible XML.
+    plain = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] not in (b"", b"<\x00") and (
+        b"<!DOCTYPE" not in head
+    )
+    sniffed = None if plain else sniff(head)
     if sniffed == OTHER:
         return _other_or_broken(head, data, path)
     try:
@@ -170,7 +183,11 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
     if sniffed is None:
         kind = tree_kind(tree.getroot())[0]
         if kind != LETTER:
-            return {"kind": kind}
+            sniffed = sniff(head) if plain else None
+            if sniffed == OTHER:
+                return _other_or_broken(head, data, path)
+            if sniffed is None:
+                return {"kind": kind}
     registers = catalog.for_letter(path)
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
@@ -239,54 +256,58 @@ def _letter_dict(
     if text_element is None:
         raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
 
-    reason = _needs_full_reader(text_element, data)
+    letterhead_elements = _LETTERHEAD_ELEMENTS(text_element) if b"letterhead" in data else []
+    reason = _needs_full_reader(data, letterhead_elements)
     if reason is not None:
         stats[reason] += 1
         letter = letter_from_tree(tree, file, reading=reading, registers=registers)
         return letter_summary(letter, _alt_text(letter, text_element, reading))
     stats["fast"] += 1
 
-    local_index = index_entries(root, None, skip=frozenset({"body"}))
+    local_index = _LocalIndex(root)
     resolver = Resolver(local_index, registers)
+    raw = str(_STYLESHEETS[reading, bool(letterhead_elements)](tree))
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
-    for element in _walked_mentions(text_element, reading):
-        found = _mention(element, reading)
-        if found is None:
-            continue
-        mention_kind, references, surface = found
+    for fields, content in _marked_mentions(raw):
+        name, kind_attribute, *values = fields.split(_SEP)
+        references = _references(values)
+        kind = MENTION_ELEMENTS[name]
+        if kind is None:
+            kind = kind_from_type(kind_attribute)
+            if kind is None:
+                if not kind_attribute and not references:
+                    continue  # a bare <rs>/<name> says nothing
+                kind = "other"
+        surface = _surface(content)
+        if not surface:
+            continue  # nothing to stand on: the reader drops an empty mention
         total += 1
-        entity_ids, _unresolved = resolver.resolve_all(references)
-        if mention_kind == "date" and not entity_ids:
-            value = date_value_of(element)
+        entity_ids = resolver.resolve_all(references)[0] if references else ()
+        if kind == "date" and not entity_ids:
+            value = _date_value(values)
             if value:
                 date_id = f"date:{value}"
-                if date_id not in date_names:
-                    date_names[date_id] = (
-                        surface if surface is not None else _surface(element, reading)
-                    )
+                date_names.setdefault(date_id, surface)
                 entity_ids = (date_id,)
         for entity_id in entity_ids:
             counts[entity_id] = counts.get(entity_id, 0) + 1
-
-    for note in _LINE_REFERENCE_NOTES(text_element):
-        if not _is_line_reference_note(note) or not _walked_in_choice(note, text_element, reading):
-            continue
-        walker = TextWalker(reading)
-        walker._line_reference_note(note)
-        for raw in walker.line_references:
-            total += 1
-            for entity_id in resolver.resolve_all(raw.references)[0]:
-                counts[entity_id] = counts.get(entity_id, 0) + 1
+    if _LINE_REFERENCE in raw:
+        for values in _LINE_REFERENCES.findall(raw):
+            references = _references(values.split(_SEP))
+            if references:
+                total += 1
+                for entity_id in resolver.resolve_all(references)[0]:
+                    counts[entity_id] = counts.get(entity_id, 0) + 1
 
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
 
     letterheads: tuple = ()
     letterhead_ids: set[str] = set()
-    if _HAS_LETTERHEAD(text_element):
+    if letterhead_elements:
         letterheads, letterhead_ids = _letterheads(
-            text_element, file, reading, resolver, metadata.senders
+            letterhead_elements, reading, file, resolver, metadata.senders
         )
 
     all_counts: dict[str, int] = dict.fromkeys(letterhead_ids, 0)
@@ -295,29 +316,22 @@ def _letter_dict(
             all_counts.setdefault(entity_id, 0)
     all_counts.update(counts)
 
-    def entity(entity_id: str) -> Entity | None:
-        if entity_id in date_names:
-            return None
-        return local_index.get(entity_id) or resolver.used.get(entity_id)
-
     entities = []
     for entity_id, count in all_counts.items():
-        found_entity = entity(entity_id)
-        if found_entity is not None:
-            named = any(ch.isalnum() for ch in found_entity.name)
-            entities.append(
-                [entity_id, count, found_entity.kind, found_entity.name if named else entity_id]
-            )
+        entity = None if entity_id in date_names else local_index.get(entity_id)
+        entity = entity or resolver.used.get(entity_id)
+        if entity is not None:
+            kind, name = entity.kind, entity.name
         elif entity_id in date_names:
-            name = date_names[entity_id]
-            named = any(ch.isalnum() for ch in name)
-            entities.append([entity_id, count, "date", name if named else entity_id])
+            kind, name = "date", date_names[entity_id]
         else:
-            entities.append([entity_id, count, "other", entity_id])
+            kind, name = "other", entity_id
+        # A register entry named "..." or "–" says nothing in a list of names.
+        entities.append([entity_id, count, kind, name if _named_by(name) else entity_id])
 
     date = metadata.date
     when = date.when if date else None
-    text, alt_text = search_texts(tree, reading, _HAS_CHOICE(text_element))
+    text = _normalise(_MENTION_MARKS.sub("", raw))
     result = {
         "title": metadata.title or Path(file).name,
         "when": when,
@@ -330,101 +344,216 @@ def _letter_dict(
         "text": text,
         "letterheads": [record.to_json() for record in letterheads],
     }
-    if alt_text is not None:
-        result["altText"] = alt_text
+    if b"choice" in data:
+        other = search_text(tree, _OTHER_READING[reading])
+        if other != text:
+            result["altText"] = other
     return result
 
 
-def _needs_full_reader(text_element: etree._Element, data: bytes) -> str | None:
+def _named_by(name: str) -> bool:
+    return any(ch.isalnum() for ch in name)
+
+
+def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -> str | None:
     """Why this letter is read by the full reader, or None (the usual case)."""
     if b"<!DOCTYPE" in data:
         # Entity references (declared or from an external DTD) stay in the tree unexpanded
         # and read as "&name;": the full reader shows them so.
         return "document type declaration"
-    if _LETTERHEAD_IN_NOTE(text_element):
-        return "letterhead inside a note"
+    if b"\x00" in data[:4]:
+        return "not an ASCII-compatible encoding"
+    if (b"\xef\xb7" in data and _MARK_BYTES.search(data)) or (
+        b"&#" in data and _MARK_REFERENCES.search(data)
+    ):
+        return "noncharacters in the text"
+    for element in letterhead_elements:
+        if any(local(a) == "note" for a in element.iterancestors()):
+            return "letterhead inside a note"
     return None
 
 
-def _walked_mentions(text_element: etree._Element, reading: str) -> list[etree._Element]:
-    """The mention elements the reader's walk reaches, body first, then the notes'."""
-    found = _MENTIONS(text_element)
-    if not found:
-        return found
-    in_choice = _IN_CHOICE(text_element)
-    if in_choice:
-        hidden = {e for e in in_choice if not _walked_in_choice(e, text_element, reading)}
-        found = [e for e in found if e not in hidden]
-    in_notes = set(_IN_NOTE(text_element))
-    if in_notes:
-        # Notes' texts follow the letter's: their mentions come after the body's.
-        found = [e for e in found if e not in in_notes] + [e for e in found if e in in_notes]
+def _references(values: list[str]) -> list[tuple[str, str]]:
+    """``references_of`` over the reference attributes' values (ref, key, corresp, sameAs)."""
+    found: list[tuple[str, str]] = []
+    for attribute, value in zip(REFERENCE_ATTRIBUTES, values, strict=False):
+        if value and not value.isspace():
+            if attribute == "key":
+                found.append((attribute, value.strip()))
+            else:
+                found.extend((attribute, token) for token in value.split())
     return found
 
 
-def _walked_in_choice(element: etree._Element, stop: etree._Element, reading: str) -> bool:
-    """Whether every ``choice`` above ``element`` shows the side it is on."""
-    preferred = _CHOICE_SHOWN[reading]
-    current = element
-    parent = current.getparent()
-    while parent is not None and parent is not stop:
-        if local(parent) == "choice":
-            options = [child for child in parent if local(child) is not None]
-            shown = next((c for n in preferred for c in options if local(c) == n), None)
-            if shown is None and options:
-                shown = options[0]
-            if shown is not current:
-                return False
-        current, parent = parent, parent.getparent()
-    return True
+def _date_value(values: list[str]) -> str | None:
+    """``date_value_of`` over when, when-iso, from, notBefore, to, notAfter."""
+    when, when_iso, start, not_before, end, not_after = values[4:10]
+    for value in (when, when_iso):
+        if value and not value.isspace():
+            return value.strip()
+    low = start or not_before
+    high = end or not_after
+    if low and high:
+        return f"{low.strip()}/{high.strip()}"
+    if low or high:
+        return (low or high).strip()
+    return None
 
 
-def _mention(
-    element: etree._Element, reading: str
-) -> tuple[str, list[tuple[str, str]], str | None] | None:
-    """(kind, references, surface text if cheaply known) of a mention the reader keeps."""
+class _LocalIndex(LazyRegisterIndex):
+    """The letter's own register entries, as ``index_entries(root, skip={"body"})`` finds them.
+
+    One XPath picks the candidates (entry elements with an id or key) and Python
+    checks only their ancestors; authority URIs are indexed when first looked up.
+    An Entity is built when first asked for; entries serialised alike (the same
+    person in the back of many letters) share one, built once per process.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        super().__init__(None)
+        self._uris_indexed = False
+        for element in _entry_candidates(root):
+            if not _is_register_entry(element) or entry_kind(element) is None:
+                continue
+            if all(_opens_entries(a) for a in _ancestors_below(element, root)):
+                identifier = xml_id(element) or (element.get("n") or "").strip()
+                if identifier and identifier not in self._elements:
+                    self._elements[identifier] = element
+                    key = (element.get("n") or "").strip()
+                    if key:
+                        self.by_key.setdefault(key, identifier)
+
+    def by_authority(self, uri: str) -> Entity | None:
+        if not self._uris_indexed:
+            self._uris_indexed = True
+            for identifier, element in self._elements.items():
+                for found in _authorities(element):
+                    self.by_uri.setdefault(_uri_key(found), identifier)
+        return super().by_authority(uri)
+
+    def get(self, entity_id: str) -> Entity | None:
+        entity = self.by_id.get(entity_id)
+        if entity is not None:
+            return entity
+        element = self._elements.get(entity_id)
+        if element is None:
+            return None
+        key = _entry_key(element)
+        entity = _SHARED_ENTITIES.get(key)
+        if entity is None:
+            entity = entity_from_element(element, None)
+            if len(_SHARED_ENTITIES) >= _SHARED_LIMIT:
+                _SHARED_ENTITIES.clear()
+            _SHARED_ENTITIES[key] = entity
+        if entity is not None:
+            self.by_id[entity_id] = entity
+        return entity
+
+
+_ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+
+
+def _entry_candidates(root: etree._Element) -> list[etree._Element]:
+    """Entry elements in document order, outside the letter's body (lxml filters in C)."""
+    found: list[etree._Element] = []
+    for child in root:
+        if local(child) == "text":
+            for part in child:
+                if local(part) != "body":
+                    found.extend(part.iter(*_ENTRY_TAGS))
+        elif isinstance(child.tag, str):
+            found.extend(child.iter(*_ENTRY_TAGS))
+    return found
+
+
+def _ancestors_below(element: etree._Element, root: etree._Element) -> list[etree._Element]:
+    found = []
+    for ancestor in element.iterancestors():
+        if ancestor is root:
+            return found
+        found.append(ancestor)
+    return found
+
+
+def _opens_entries(element: etree._Element) -> bool:
+    """Whether the reader looks for register entries inside ``element`` (not in body)."""
     name = local(element)
-    kind = MENTION_ELEMENTS[name]
-    references = references_of(element)
-    if kind is None:
-        kind = kind_from_type(element.get("type"))
-        if kind is None:
-            if not element.get("type") and not references:
-                return None
-            kind = "other"
-    if len(element) == 0:
-        text = element.text
-        if not text or text.isspace():
-            return None  # an empty mention has no text to stand on: the reader drops it
-        return kind, references, " ".join(text.split())
-    surface = _surface(element, reading)
-    if not surface:
-        return None
-    return kind, references, surface
+    return name in _REGISTER_CONTAINERS and name != "body"
 
 
-def _surface(element: etree._Element, reading: str) -> str:
-    """A mention's text as the reader shows it (its content walked alone)."""
-    if len(element) == 0:
-        return " ".join((element.text or "").split())
-    walker = TextWalker(reading)
-    walker.walk(element)
-    text = walker.out.result()
-    if not walker.mentions:
+# Entities of entries by what decides them: the entry's markup, its parent's type (a
+# treaty list) and the entry it is nested in (a sub-entry's label).
+_SHARED_ENTITIES: dict[tuple, Entity | None] = {}
+_SHARED_LIMIT = 50_000
+
+
+def _entry_key(element: etree._Element) -> tuple:
+    parent = element.getparent()
+    outer = parent
+    while outer is not None and local(outer) in _LISTS_INSIDE:
+        outer = outer.getparent()
+    return (
+        etree.tostring(element, with_tail=False),
+        None if parent is None else parent.get("type"),
+        None if outer is None else local(outer),
+    )
+
+
+_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
+
+
+# ----------------------------------------------------------------- marks
+
+# Unicode noncharacters: permanently reserved for a program's internal use, never in text.
+_BLOCK, _LINE, _JOIN = "\ufdd0", "\ufdd1", "\ufdd2"
+_NOTE, _NOTE_END, _NOTE_BODY, _FLAG = "\ufdd3", "\ufdd4", "\ufdd5", "\ufdd6"
+_START, _FIELDS_END, _END, _SEP, _LINE_REFERENCE = "\ufdd7", "\ufdd8", "\ufdd9", "\ufdda", "\ufddb"
+_MENTION_MARK = re.compile(f"{_START}([^{_FIELDS_END}]*){_FIELDS_END}|{_END}")
+_MENTION_MARKS = re.compile(f"{_START}[^{_FIELDS_END}]*{_FIELDS_END}|{_END}")
+_LINE_REFERENCES = re.compile(f"{_LINE_REFERENCE}([^{_FIELDS_END}]*){_FIELDS_END}")
+_TRAILING_NOTES = re.compile(f"(?:[{_NOTE}{_FLAG}][^{_NOTE_END}]*{_NOTE_END}[\\s{_LINE}]*)+$")
+_MARKS_AND_SPACE = f" \t\n\r\f\v{_BLOCK}{_LINE}{_JOIN}"
+
+
+def _marked_mentions(raw: str) -> list[tuple[str, str]]:
+    """(fields, content) of each marked mention, innermost first, as the reader records."""
+    found: list[tuple[str, str]] = []
+    if _START not in raw:
+        return found
+    open_marks: list[tuple[str, int]] = []
+    for match in _MENTION_MARK.finditer(raw):
+        fields = match.group(1)
+        if fields is not None:
+            open_marks.append((fields, match.end()))
+        else:
+            fields, begin = open_marks.pop()
+            found.append((fields, raw[begin : match.start()]))
+    return found
+
+
+def _surface(content: str) -> str:
+    """A mention's text as the reader shows it; "" when it has none.
+
+    Note markers closing the mention are not part of it ("Locher[2]" is "Locher").
+    """
+    if _START in content or _END in content:
+        content = _MENTION_MARKS.sub("", content)
+    if _NOTE in content or _FLAG in content:
+        content = _TRAILING_NOTES.sub("", content.rstrip(_MARKS_AND_SPACE))
+    if not content.strip(_MARKS_AND_SPACE):
         return ""
-    raw = _trimmed(walker.mentions[-1], text)
-    return "" if raw is None else text[raw.start : raw.end]
+    if _NOTE in content or _NOTE_BODY in content or _BLOCK in content or _LINE in content:
+        return _normalise(content)
+    if _JOIN in content:
+        return _normalise(content)
+    return " ".join(content.split())
 
 
 # ----------------------------------------------------------------- letterheads
 
 
 def _letterheads(
-    text_element: etree._Element,
-    file: str,
-    reading: str,
-    resolver: Resolver,
-    senders: list,
+    elements: list[etree._Element], reading: str, file: str, resolver: Resolver, senders: list
 ) -> tuple[tuple, set[str]]:
     """The letter's letterhead records and the entities its letterheads name.
 
@@ -433,7 +562,7 @@ def _letterheads(
     gives the same text for them (each letterhead is a block of its own).
     """
     walker = TextWalker(reading)
-    for element in _outermost_letterheads(text_element):
+    for element in _outermost_walked(elements, reading):
         walker.walk(element)
     text = walker.out.result()
     mentions: list[Mention] = []
@@ -445,9 +574,6 @@ def _letterheads(
         kind = trimmed.kind
         if kind == "date" and trimmed.date_value and not entity_ids:
             entity_ids = (f"date:{trimmed.date_value}",)
-        if kind == "other" and entity_ids:
-            known = resolver.used.get(entity_ids[0]) or resolver.local.get(entity_ids[0])
-            kind = known.kind if known is not None else kind
         mentions.append(
             Mention(
                 start=trimmed.start,
@@ -463,44 +589,53 @@ def _letterheads(
     sections = read_letterheads(
         walker.letterheads,
         resolver.resolve_all,
-        {el: _clamp(start, end, text) for el, (start, end) in walker.member_spans.items()},
+        {el: _trim_range(start, end, text) for el, (start, end) in walker.member_spans.items()},
         text=text,
         mentions=mentions,
         notes=walker.notes,
         senders=senders,
         entity_name=lambda entity_id: next(iter(resolver.names_of(entity_id)), None),
     )
-    entities = [*resolver.local.by_id.values(), *resolver.used.values()]
     letter = Letter(
         file=file,
         title="",
         text=text,
         mentions=tuple(mentions),
         letterhead=tuple(sections),
-        entities=tuple(entities),
+        entities=tuple(resolver.used.values()),
     )
     return letterhead_records(letter), letter.letterhead_entities()
 
 
-def _clamp(start: int, end: int, text: str) -> tuple[int, int]:
-    from viewer.tei.text import _trim_range
-
-    return _trim_range(start, end, text)
-
-
-def _outermost_letterheads(text_element: etree._Element) -> list[etree._Element]:
-    """Letterhead elements the walk reaches, outermost only, in document order."""
+def _outermost_walked(elements: list[etree._Element], reading: str) -> list[etree._Element]:
+    """The letterhead elements the reader's walk reaches, outermost only, in order."""
     found = []
-    for element in _LETTERHEADS(text_element):
-        found.append(element)
+    for element in elements:
+        ancestors = list(element.iterancestors())
+        if any(a.get("type") == "letterhead" for a in ancestors):
+            continue
+        if _reached(element, ancestors, reading):
+            found.append(element)
     return found
 
 
-_LETTERHEADS = etree.XPath(
-    "descendant::*[@type='letterhead'][not(ancestor::*[@type='letterhead'])]"
-    f"[not({_OUTSIDE_WALK})]",
-    namespaces=NS,
-)
+def _reached(element: etree._Element, ancestors: list[etree._Element], reading: str) -> bool:
+    """Whether the walk reaches ``element`` (not in skipped content, a hidden side...)."""
+    child = element
+    for ancestor in ancestors:
+        name = local(ancestor)
+        if name in _UNWALKED or name in REGISTER_LISTS:
+            return False
+        if name == "figure" and local(child) not in _FIGURE_WALKS:
+            return False
+        if name == "choice":
+            options = [c for c in ancestor if local(c) is not None]
+            preferred = _CHOICE_SHOWN[reading]
+            shown = next((c for n in preferred for c in options if local(c) == n), None)
+            if (shown if shown is not None else options[0]) is not child:
+                return False
+        child = ancestor
+    return True
 
 
 # ----------------------------------------------------------------- full reader
@@ -557,52 +692,58 @@ def _alt_text(letter: Letter, text_element: etree._Element | None, reading: str)
 _TEXT_NS = f'xmlns:tei="{TEI_NS}"'
 
 
-def search_texts(
-    tree: etree._ElementTree, reading: str, has_choices: bool
-) -> tuple[str, str | None]:
-    """(the reading's text, the other reading's text where it differs) for search."""
-    text = search_text(tree, reading)
-    if not has_choices:
-        return text, None
-    other = search_text(tree, _OTHER_READING[reading])
-    return text, (other if other != text else None)
-
-
 def search_text(tree: etree._ElementTree, reading: str) -> str:
-    """The letter's reading text for full-text search, close to the reader's.
+    """The letter's reading text for full-text search, as the reader's text or close to it.
 
     libxslt walks the text as the reader does and marks block breaks, line
-    breaks, joins and note labels with private-use characters; the regular
-    expressions below turn runs of whitespace and marks into what the
-    reader's text builder writes: a blank line, a line break, one space or
-    nothing.
+    breaks, joins and note labels with noncharacters; :func:`_normalise` turns
+    runs of whitespace and marks into what the reader's text builder writes: a
+    blank line, a line break, one space or nothing. The builder decides some
+    spaces by where text nodes begin and end (a space before closing
+    punctuation, several spaces around an element); there the two may differ
+    by a space, never by a word.
     """
-    raw = str(_STYLESHEETS[reading](tree))
-    return _normalise(raw)
+    raw = str(_STYLESHEETS[reading, True](tree))
+    return _normalise(_MENTION_MARKS.sub("", raw))
 
 
-_BLOCK, _LINE, _JOIN, _NOTE, _NOTE_END, _NOTE_BODY = "\ue001\ue000\ue002\ue003\ue004\ue005"
-_GLUED = re.compile(rf"\s*{_JOIN}\s*")
-_MARKER_SPACE = re.compile(rf"(\s+)({_NOTE}[^{_NOTE_END}]*{_NOTE_END})")
-_SOFT_BEFORE_CLOSING = re.compile(r"[^\S\n]*\n\s*(?=[.,;:!?)\]»])")
-_BLOCK_RUN = re.compile(rf"[\s{_LINE}]*{_BLOCK}[\s{_LINE}{_BLOCK}]*")
-_LINE_RUN = re.compile(rf"\s*{_LINE}[\s{_LINE}]*")
-_SPACES = re.compile(r"\s+")
-_LABELS = re.compile(rf"[{_NOTE}{_NOTE_BODY}]([^{_NOTE_END}]*){_NOTE_END}")
-_MARKS = str.maketrans({_BLOCK: "\n\n", _LINE: "\n"})
+# Whitespace holding a line break of the source, before closing punctuation: the reader
+# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote.").
+_SOFT_BEFORE_CLOSING = re.compile(r"\n\s*+(?=[.,;:!?)\]»])")
+_SOFT = "\ufddc"
+_LINES_BEFORE_BLOCK = re.compile(f"{_LINE}+(?={_BLOCK})")
+_LINES_AFTER_BLOCK = re.compile(f"{_BLOCK}{_LINE}+")
+_BLOCKS = re.compile(f"{_BLOCK}+")
+_LABELS = re.compile(f"([{_NOTE}{_NOTE_BODY}{_FLAG}])([^{_NOTE_END}]*){_NOTE_END}")
+_MARKER_AFTER_SPACE = re.compile(f" ([{_NOTE}{_FLAG}][^{_NOTE_END}]*{_NOTE_END})(?! )")
 
 
 def _normalise(raw: str) -> str:
-    if _JOIN in raw:
-        raw = _GLUED.sub("", raw)
-    if _NOTE in raw:
-        raw = _MARKER_SPACE.sub(r"\2\1", raw)
-        raw = _number_notes(raw)
-    raw = _SOFT_BEFORE_CLOSING.sub("", raw)
-    raw = _BLOCK_RUN.sub(_BLOCK, raw)
-    raw = _LINE_RUN.sub(_LINE, raw)
-    raw = _SPACES.sub(" ", raw)
-    return raw.translate(_MARKS).strip()
+    """The XSLT's output with the reader's whitespace: see :func:`search_text`.
+
+    ``str.split`` collapses the whitespace (in C, at memory speed); the marks are
+    then plain characters between single spaces, and a few replacements (each
+    pattern starts with a literal, so the regular expressions skip to it) finish.
+    """
+    raw = _SOFT_BEFORE_CLOSING.sub(_SOFT, raw)
+    text = " ".join(raw.split())
+    if _SOFT in text:
+        text = text.replace(f" {_SOFT}", "").replace(_SOFT, "")
+    if _JOIN in text:
+        text = text.replace(f" {_JOIN}", _JOIN).replace(f"{_JOIN} ", _JOIN).replace(_JOIN, "")
+    if _NOTE in text or _NOTE_BODY in text or _FLAG in text:
+        # A marker sticks to the word it annotates; the space before it goes after it.
+        text = _MARKER_AFTER_SPACE.sub(r"\1 ", text)
+        text = text.replace(f" {_NOTE}", _NOTE).replace(f" {_FLAG}", _FLAG)
+        text = _number_notes(text)
+    for mark in (_LINE, _BLOCK):
+        if mark in text:
+            text = text.replace(f" {mark}", mark).replace(f"{mark} ", mark)
+    if _BLOCK in text:
+        text = _LINES_BEFORE_BLOCK.sub("", text)
+        text = _LINES_AFTER_BLOCK.sub(_BLOCK, text)
+        text = _BLOCKS.sub("\n\n", text)
+    return text.replace(_LINE, "\n").strip()
 
 
 def _number_notes(raw: str) -> str:
@@ -610,72 +751,98 @@ def _number_notes(raw: str) -> str:
     numbers = {_NOTE: 0, _NOTE_BODY: 0}
 
     def label(match: re.Match[str]) -> str:
-        kind = match.group(0)[0]
+        kind, text = match.group(1), match.group(2)
+        if kind == _FLAG:
+            return f"[{text}]"
         numbers[kind] += 1
-        return f"[{match.group(1) or numbers[kind]}]"
+        return f"[{text or numbers[kind]}]"
 
     return _LABELS.sub(label, raw)
 
 
-def _stylesheet(reading: str) -> etree.XSLT:
-    shown = _CHOICE_SHOWN[reading]
+_PARAGRAPHS = (
+    "p", "ab", "head", "opener", "closer", "postscript", "div", "div1", "div2", "div3",
+    "list", "lg", "table", "floatingText", "address", "dateline", "salute", "signed",
+    "byline", "argument", "epigraph", "trailer", "titlePage", "docTitle", "sp",
+    "writingSession", "front", "back", "body", "group", "text", "cit", "quote_block",
+)  # fmt: skip
+_FORMULA_PARTS = ("dateline", "salute", "signed", "byline", "address")
+_LINES = ("addrLine", "item", "l", "row", "person", "org", "bibl_line")
+_IGNORED = (
+    "handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index",
+    "certainty", "precision", "anchor", "pb", *sorted(SKIPPED),
+)  # fmt: skip
+_LOWER = "'#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'"
+_RENDITION = f"concat(' ', translate(concat(@rendition, ' ', @rend), {_LOWER}), ' ')"
+_HYPHEN = " or ".join(
+    f"contains({_RENDITION}, ' {word} ')" for word in ("hyphen", "hyphenated", "hyph")
+)
+_SIC = (
+    "not(*) and contains('|sic|sic!|sic.|', concat('|', translate(translate("
+    "normalize-space(.), '()[]', ''), 'SIC', 'sic'), '|'))"
+)
+
+
+def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
+    """The reader's walk in XSLT, marking breaks, joins, note labels and mentions.
+
+    Without ``letterheads`` the templates that only letterheads need are left
+    out: they test every element, and most letters have none.
+    """
     choose_shown = "".join(
         f'<xsl:when test="*[{_named(n)}]"><xsl:apply-templates select="*[{_named(n)}][1]"/>'
         "</xsl:when>"
-        for n in shown
-    )
-    lb_in_word = (
-        "@break='no' or @type='nobreak' or contains(concat(' ', translate(concat(@rendition,"
-        " ' ', @rend), '#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'), ' '),"
-        " ' hyphen ') or contains(concat(' ', translate(concat(@rendition, ' ', @rend),"
-        " '#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'), ' '), ' hyph ')"
-        " or contains(concat(' ', translate(concat(@rendition, ' ', @rend),"
-        " '#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'), ' '), ' hyphenated ')"
-    )
-    hyphen = (
-        "contains(concat(' ', translate(concat(@rendition, ' ', @rend),"
-        " '#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'), ' '), ' hyph')"
+        for n in _CHOICE_SHOWN[reading]
     )
     if reading == "normalised":
-        lb_joined = f"<xsl:text>{_JOIN}</xsl:text>"
+        joined = f"<xsl:text>{_JOIN}</xsl:text>"
     else:
-        lb_joined = (
-            f'<xsl:text>{_JOIN}</xsl:text><xsl:if test="{hyphen}"><xsl:text>-</xsl:text>'
+        joined = (
+            f'<xsl:text>{_JOIN}</xsl:text><xsl:if test="{_HYPHEN}"><xsl:text>-</xsl:text>'
             f"</xsl:if><xsl:text>{_LINE}{_JOIN}</xsl:text>"
         )
-    paragraphs = sorted(
-        {
-            "p", "ab", "head", "opener", "closer", "postscript", "div", "div1", "div2", "div3",
-            "list", "listPerson", "listOrg", "listPlace", "lg", "table", "floatingText",
-            "address", "dateline", "salute", "signed", "byline", "argument", "epigraph",
-            "trailer", "titlePage", "docTitle", "sp", "writingSession", "front", "back", "body",
-            "group", "text", "cit", "quote_block",
-        }
-    )  # fmt: skip
-    formula_parts = ("dateline", "salute", "signed", "byline", "address")
-    lines = ("addrLine", "item", "l", "row", "person", "org", "bibl_line")
-    ignored = sorted(
-        {"handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index"}
-        | {"certainty", "precision", "anchor", "pb"}
-        | SKIPPED
-    )
     register_lists = _named(*sorted(REGISTER_LISTS))
-    line_reference_note = (
+    line_reference = (
         f"*[@type='lineReference'] and count(*) = count(*[({register_lists})"
         " and (@type='lineReference' or not(@type))])"
         " and not(normalize-space(node()[1][self::text()]))"
     )
-    sic = (
-        "not(*) and (translate(translate(normalize-space(.), '()[]', ''), 'SIC', 'sic')"
-        " = 'sic' or translate(translate(normalize-space(.), '()[]', ''), 'SIC', 'sic')"
-        " = 'sic!' or translate(translate(normalize-space(.), '()[]', ''), 'SIC', 'sic')"
-        " = 'sic.')"
+    in_note = _ancestor("note")
+    unwalked = _ancestor(*sorted(_UNWALKED))
+    lists = _ancestor(*sorted(REGISTER_LISTS))
+    if letterheads:
+        lists = f"ancestor::*[{register_lists}][not(ancestor-or-self::*[@type='letterhead'])]"
+    appended = (
+        f"[not({in_note})][not(@type='letterhead')][not({unwalked} or {lists})]"
+        f"[not({_SIC})][not({line_reference})]"
     )
-    note_label = "normalize-space(@n)"
-    walked_note = (
-        f"[{_named('note')}][not(@type='letterhead') or ancestor::*[{_named('note')}]]"
-        f"[not({line_reference_note})][not({sic})]"
+    # One XPath evaluation per mention (each costs more than the element's whole walk).
+    fields = ", ".join(
+        f"'{_SEP}', string(@{name})" for name in ("type", *REFERENCE_ATTRIBUTES, *_DATE_ATTRIBUTES)
     )
+    references = f", '{_SEP}', ".join(f"string(@{name})" for name in REFERENCE_ATTRIBUTES)
+    register_lists_template = f'<xsl:template match="{_name_pattern(*sorted(REGISTER_LISTS))}"/>'
+    letterhead_templates = ""
+    if letterheads:
+        lists = _name_pattern(*sorted(REGISTER_LISTS))
+        register_lists_template = f"""<xsl:template match="{lists}">
+  <xsl:if test="ancestor-or-self::*[@type='letterhead']">
+    <xsl:choose>
+      <xsl:when test="{_named("listPerson", "listOrg", "listPlace")}">
+        <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+      </xsl:when>
+      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:if>
+</xsl:template>"""
+        letterhead_templates = f"""<xsl:template match="*[@type='letterhead']" priority="2">
+  <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+</xsl:template>
+<xsl:template match="tei:seg[ancestor::*[@type='letterhead']]
+    | seg[ancestor::*[@type='letterhead']]">
+  <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
+</xsl:template>
+"""
     xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
  {_TEXT_NS}>
 <xsl:output method="text" encoding="UTF-8"/>
@@ -684,42 +851,49 @@ def _stylesheet(reading: str) -> etree.XSLT:
       | *[not({_named("teiCorpus")})]"/>
   <xsl:variable name="text" select="$document/*[{_named("text")}][1]"/>
   <xsl:apply-templates select="$text"/>
-  <xsl:for-each select="$text//*{walked_note}[not(ancestor::*[{_named("note")}])]
-      [not({_OUTSIDE_WALK})]">
-    <xsl:text>{_BLOCK}{_NOTE_BODY}</xsl:text><xsl:value-of select="{note_label}"/>
+  <xsl:for-each select="($text//tei:note | $text//note){appended}">
+    <xsl:text>{_BLOCK}{_NOTE_BODY}</xsl:text><xsl:value-of select="normalize-space(@n)"/>
     <xsl:text>{_NOTE_END} </xsl:text>
-    <xsl:apply-templates mode="note"/>
+    <xsl:apply-templates/>
     <xsl:text>{_BLOCK}</xsl:text>
   </xsl:for-each>
 </xsl:template>
 
-<xsl:template match="*" mode="note"><xsl:apply-templates select="."/></xsl:template>
-<xsl:template match="text()" mode="note"><xsl:value-of select="."/></xsl:template>
-
-<xsl:template match="*[{_named(*ignored)}]"/>
-<xsl:template match="*[{register_lists}][not(ancestor-or-self::*[@type='letterhead'])]"/>
-<xsl:template match="*[{_named(*paragraphs)}] | *[@type='letterhead']">
+<xsl:template match="{_name_pattern(*_IGNORED)}"/>
+{register_lists_template}
+<xsl:template match="{_name_pattern(*_PARAGRAPHS)}">
   <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
 </xsl:template>
-<xsl:template match="*[{_named(*formula_parts)}][parent::*[{_named("opener", "closer")}]]
-    | *[{_named(*lines)}] | *[{_named("seg")}][ancestor::*[@type='letterhead']]">
+{letterhead_templates}<xsl:template priority="1" match="{
+        " | ".join(
+            f"*[{_named('opener', 'closer')}]/{p}"
+            for p in _name_pattern(*_FORMULA_PARTS).split(" | ")
+        )
+    }">
   <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
 </xsl:template>
-<xsl:template match="*[{_named("lb")}]">
+<xsl:template match="{_name_pattern(*_LINES)}">
+  <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern(*MENTION_ELEMENTS)}">
+  <xsl:value-of select="concat('{_START}', local-name(), {fields}, '{_FIELDS_END}')"/>
+  <xsl:apply-templates/><xsl:text>{_END}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern("lb")}">
   <xsl:choose>
-    <xsl:when test="{lb_in_word}">{lb_joined}</xsl:when>
+    <xsl:when test="@break='no' or @type='nobreak' or {_HYPHEN}">{joined}</xsl:when>
     <xsl:otherwise><xsl:text>{_LINE}</xsl:text></xsl:otherwise>
   </xsl:choose>
 </xsl:template>
-<xsl:template match="*[{_named("cb")}]"><xsl:text>{_LINE}</xsl:text></xsl:template>
-<xsl:template match="*[{_named("gap")}]"><xsl:text>[…]</xsl:text></xsl:template>
-<xsl:template match="*[{_named("space")}]"><xsl:text> </xsl:text></xsl:template>
-<xsl:template match="*[{_named("choice")}]">
+<xsl:template match="{_name_pattern("cb")}"><xsl:text>{_LINE}</xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("gap")}"><xsl:text>[…]</xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("space")}"><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("choice")}">
   <xsl:choose>{choose_shown}
     <xsl:otherwise><xsl:apply-templates select="*[1]"/></xsl:otherwise>
   </xsl:choose>
 </xsl:template>
-<xsl:template match="*[{_named("figure")}]">
+<xsl:template match="{_name_pattern("figure")}" priority="3">
   <xsl:text>{_BLOCK}</xsl:text>
   <xsl:choose>
     <xsl:when test="@type='letterhead'">
@@ -735,33 +909,35 @@ def _stylesheet(reading: str) -> etree.XSLT:
   </xsl:for-each>
   <xsl:text>{_BLOCK}</xsl:text>
 </xsl:template>
-<xsl:template match="*[{_named("ref", "ptr")}]">
+<xsl:template match="{_name_pattern("ref", "ptr")}">
   <xsl:choose>
-    <xsl:when test="self::tei:ref[normalize-space(.)] or self::ref[normalize-space(.)]">
-      <xsl:apply-templates/>
-    </xsl:when>
-    <xsl:when test="normalize-space(@target) and string-length(normalize-space(@target)) = 10
+    <xsl:when test="({_named("ref")}) and normalize-space(.)"><xsl:apply-templates/></xsl:when>
+    <xsl:when test="string-length(normalize-space(@target)) = 10
         and translate(normalize-space(@target), '0123456789', '0000000000') = '0000-00-00'">
       <xsl:value-of select="normalize-space(@target)"/>
     </xsl:when>
     <xsl:when test="normalize-space(@target)"><xsl:text>→</xsl:text></xsl:when>
   </xsl:choose>
 </xsl:template>
-<xsl:template match="*[{_named("note")}]">
+<xsl:template match="{_name_pattern("note")}" priority="3">
   <xsl:choose>
-    <xsl:when test="@type='letterhead' and not(ancestor::*[{_named("note")}])">
+    <xsl:when test="@type='letterhead' and not({in_note})">
       <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
     </xsl:when>
-    <xsl:when test="{line_reference_note}"/>
-    <xsl:when test="ancestor::*[{_named("note")}]">
+    <xsl:when test="{line_reference}">
+      <xsl:for-each select=".//*[{_named("person", "place", "bibl", "org", "event", "item")}]">
+        <xsl:value-of select="concat('{_LINE_REFERENCE}', {references}, '{_FIELDS_END}')"/>
+      </xsl:for-each>
+    </xsl:when>
+    <xsl:when test="{in_note}">
       <xsl:text> (</xsl:text><xsl:apply-templates/><xsl:text>)</xsl:text>
     </xsl:when>
-    <xsl:when test="{sic}">
-      <xsl:text>[</xsl:text><xsl:value-of select="translate(normalize-space(.), '()[]', '')"/>
-      <xsl:text>]</xsl:text>
+    <xsl:when test="{_SIC}">
+      <xsl:text>{_FLAG}</xsl:text><xsl:value-of select="translate(normalize-space(.), '()[]', '')"/>
+      <xsl:text>{_NOTE_END}</xsl:text>
     </xsl:when>
     <xsl:otherwise>
-      <xsl:text>{_NOTE}</xsl:text><xsl:value-of select="{note_label}"/>
+      <xsl:text>{_NOTE}</xsl:text><xsl:value-of select="normalize-space(@n)"/>
       <xsl:text>{_NOTE_END}</xsl:text>
     </xsl:otherwise>
   </xsl:choose>
@@ -771,6 +947,10 @@ def _stylesheet(reading: str) -> etree.XSLT:
 
 
 _NO_ACCESS = etree.XSLTAccessControl.DENY_ALL
-_STYLESHEETS = {reading: _stylesheet(reading) for reading in READINGS}
+_STYLESHEETS = {
+    (reading, letterheads): _stylesheet(reading, letterheads)
+    for reading in READINGS
+    for letterheads in (False, True)
+}
 
-__all__ = ["extract_file", "letter_summary", "search_text", "search_texts"]
+__all__ = ["extract_file", "letter_summary", "search_text"]
