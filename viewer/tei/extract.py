@@ -72,16 +72,19 @@ from viewer.tei.registers import (
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import (
     MENTION_ELEMENTS,
-    REFERENCE_ATTRIBUTES,
     REGISTER_LISTS,
     SKIPPED,
     TextWalker,
+    _is_line_reference_note,
     _trim_range,
     _trimmed,
     build_text,
+    date_value_of,
     kind_from_type,
+    references_of,
 )
 from viewer.tei.xml import (
+    NS,
     TEI_NS,
     first,
     local,
@@ -180,8 +183,10 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
         if name is not None and name not in _TEI_ROOTS:
             return {"kind": "other"}
         return {"kind": "error", "error": error.message}
+    tree_says_letter = False
     if sniffed is None:
         kind = tree_kind(tree.getroot())[0]
+        tree_says_letter = kind == LETTER
         if kind != LETTER:
             sniffed = sniff(head) if plain else None
             if sniffed == OTHER:
@@ -192,7 +197,7 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
     with paused_gc():
-        letter = _letter_dict(tree, path, reading, registers, stats, data)
+        letter = _letter_dict(tree, path, reading, registers, stats, data, tree_says_letter)
     return {
         "kind": "letter",
         "letter": letter,
@@ -243,10 +248,11 @@ def _letter_dict(
     registers: ExternalRegisters,
     stats: Counter,
     data: bytes,
+    known_letter: bool = False,
 ) -> dict:
     root = letter_root(tree, file)
     text_element = first(root, "text")
-    kind, entries = tree_kind(tree.getroot())
+    kind, entries = (LETTER, 0) if known_letter else tree_kind(tree.getroot())
     if kind == REGISTER:
         raise EpistolaError(
             f"is a register file, not a letter (it lists {entries} "
@@ -266,39 +272,37 @@ def _letter_dict(
 
     local_index = _LocalIndex(root)
     resolver = Resolver(local_index, registers)
-    raw = str(_STYLESHEETS[reading, bool(letterhead_elements)](tree))
+    reach = _Reach(text_element, reading, bool(letterhead_elements))
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
-    for fields, content in _marked_mentions(raw):
-        name, kind_attribute, *values = fields.split(_SEP)
-        references = _references(values)
-        kind = MENTION_ELEMENTS[name]
-        if kind is None:
-            kind = kind_from_type(kind_attribute)
-            if kind is None:
-                if not kind_attribute and not references:
-                    continue  # a bare <rs>/<name> says nothing
-                kind = "other"
-        surface = _surface(content)
-        if not surface:
+    for element in reach.mentions():
+        found = _mention(element)
+        if found is None:
+            continue
+        kind, references = found
+        if not _has_text(element, reading):
             continue  # nothing to stand on: the reader drops an empty mention
         total += 1
         entity_ids = resolver.resolve_all(references)[0] if references else ()
         if kind == "date" and not entity_ids:
-            value = _date_value(values)
+            value = date_value_of(element)
             if value:
                 date_id = f"date:{value}"
-                date_names.setdefault(date_id, surface)
+                if date_id not in date_names:
+                    date_names[date_id] = _surface(element, reading)
                 entity_ids = (date_id,)
         for entity_id in entity_ids:
             counts[entity_id] = counts.get(entity_id, 0) + 1
-    if _LINE_REFERENCE in raw:
-        for values in _LINE_REFERENCES.findall(raw):
-            references = _references(values.split(_SEP))
-            if references:
+    if b"lineReference" in data:
+        for note in _LINE_REFERENCE_NOTES(text_element):
+            if not _is_line_reference_note(note) or not reach.place(note):
+                continue
+            walker = TextWalker(reading)
+            walker._line_reference_note(note)
+            for line_reference in walker.line_references:
                 total += 1
-                for entity_id in resolver.resolve_all(references)[0]:
+                for entity_id in resolver.resolve_all(line_reference.references)[0]:
                     counts[entity_id] = counts.get(entity_id, 0) + 1
 
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
@@ -331,7 +335,7 @@ def _letter_dict(
 
     date = metadata.date
     when = date.when if date else None
-    text = _normalise(_MENTION_MARKS.sub("", raw))
+    text = search_text(tree, reading, bool(letterhead_elements))
     result = {
         "title": metadata.title or Path(file).name,
         "when": when,
@@ -370,33 +374,6 @@ def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -
     for element in letterhead_elements:
         if any(local(a) == "note" for a in element.iterancestors()):
             return "letterhead inside a note"
-    return None
-
-
-def _references(values: list[str]) -> list[tuple[str, str]]:
-    """``references_of`` over the reference attributes' values (ref, key, corresp, sameAs)."""
-    found: list[tuple[str, str]] = []
-    for attribute, value in zip(REFERENCE_ATTRIBUTES, values, strict=False):
-        if value and not value.isspace():
-            if attribute == "key":
-                found.append((attribute, value.strip()))
-            else:
-                found.extend((attribute, token) for token in value.split())
-    return found
-
-
-def _date_value(values: list[str]) -> str | None:
-    """``date_value_of`` over when, when-iso, from, notBefore, to, notAfter."""
-    when, when_iso, start, not_before, end, not_after = values[4:10]
-    for value in (when, when_iso):
-        if value and not value.isspace():
-            return value.strip()
-    low = start or not_before
-    high = end or not_after
-    if low and high:
-        return f"{low.strip()}/{high.strip()}"
-    if low or high:
-        return (low or high).strip()
     return None
 
 
@@ -441,7 +418,7 @@ class _LocalIndex(LazyRegisterIndex):
         key = _entry_key(element)
         entity = _SHARED_ENTITIES.get(key)
         if entity is None:
-            entity = entity_from_element(element, None)
+            entity = entity_from_element(element, None, details=False)
             if len(_SHARED_ENTITIES) >= _SHARED_LIMIT:
                 _SHARED_ENTITIES.clear()
             _SHARED_ENTITIES[key] = entity
@@ -502,51 +479,124 @@ def _entry_key(element: etree._Element) -> tuple:
 _LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
-# ----------------------------------------------------------------- marks
+# ----------------------------------------------------------------- mentions
 
-# Unicode noncharacters: permanently reserved for a program's internal use, never in text.
-_BLOCK, _LINE, _JOIN = "\ufdd0", "\ufdd1", "\ufdd2"
-_NOTE, _NOTE_END, _NOTE_BODY, _FLAG = "\ufdd3", "\ufdd4", "\ufdd5", "\ufdd6"
-_START, _FIELDS_END, _END, _SEP, _LINE_REFERENCE = "\ufdd7", "\ufdd8", "\ufdd9", "\ufdda", "\ufddb"
-_MENTION_MARK = re.compile(f"{_START}([^{_FIELDS_END}]*){_FIELDS_END}|{_END}")
-_MENTION_MARKS = re.compile(f"{_START}[^{_FIELDS_END}]*{_FIELDS_END}|{_END}")
-_LINE_REFERENCES = re.compile(f"{_LINE_REFERENCE}([^{_FIELDS_END}]*){_FIELDS_END}")
-_TRAILING_NOTES = re.compile(f"(?:[{_NOTE}{_FLAG}][^{_NOTE_END}]*{_NOTE_END}[\\s{_LINE}]*)+$")
-_MARKS_AND_SPACE = f" \t\n\r\f\v{_BLOCK}{_LINE}{_JOIN}"
+_MENTION_TAGS = tei_tags(*MENTION_ELEMENTS)
+# Ancestors that decide whether the walk reaches an element, and in which part.
+_DECIDING = frozenset(tei_tags(*(_UNWALKED | REGISTER_LISTS | {"figure", "choice", "note"})))
+_REGIONS = frozenset({"back", "front"})
+_LINE_REFERENCE_NOTES = etree.XPath(
+    "descendant::tei:note[*[@type='lineReference']] | descendant::note[*[@type='lineReference']]",
+    namespaces=NS,
+)
 
 
-def _marked_mentions(raw: str) -> list[tuple[str, str]]:
-    """(fields, content) of each marked mention, innermost first, as the reader records."""
-    found: list[tuple[str, str]] = []
-    if _START not in raw:
+class _Reach:
+    """Which elements of a letter's text the reader's walk reaches, and in which part."""
+
+    def __init__(self, text_element: etree._Element, reading: str, letterheads: bool) -> None:
+        self.text_element = text_element
+        self.reading = reading
+        self.letterheads = letterheads  # the letter has letterhead elements
+
+    def place(self, element: etree._Element) -> int:
+        """0: not read as text; 1: read in the letter; 2: read in a note's text."""
+        in_note = False
+        child = element
+        for ancestor in element.iterancestors():
+            if ancestor is self.text_element:
+                break
+            if ancestor.tag in _DECIDING:
+                name = local(ancestor)
+                if name == "note":
+                    in_note = True
+                elif name == "choice":
+                    if _shown(ancestor, self.reading) is not child:
+                        return 0
+                elif name == "figure":
+                    if ancestor.get("type") != "letterhead" and local(child) not in _FIGURE_WALKS:
+                        return 0
+                elif name in REGISTER_LISTS:
+                    if not (self.letterheads and _in_letterhead(ancestor)):
+                        return 0
+                else:
+                    return 0  # skipped or ignored content
+            child = ancestor
+        return 2 if in_note else 1
+
+    def regions(self) -> list[etree._Element]:
+        """The parts of the text to look in: whole register lists in back/front left out."""
+        found: list[etree._Element] = []
+        for child in self.text_element:
+            if not isinstance(child.tag, str):
+                continue
+            if not self.letterheads and local(child) in _REGIONS:
+                found.extend(c for c in child if local(c) not in REGISTER_LISTS)
+            else:
+                found.append(child)
         return found
-    open_marks: list[tuple[str, int]] = []
-    for match in _MENTION_MARK.finditer(raw):
-        fields = match.group(1)
-        if fields is not None:
-            open_marks.append((fields, match.end()))
-        else:
-            fields, begin = open_marks.pop()
-            found.append((fields, raw[begin : match.start()]))
-    return found
+
+    def mentions(self) -> list[etree._Element]:
+        """The mention elements the walk reaches: the letter's first, then the notes'."""
+        body: list[etree._Element] = []
+        notes: list[etree._Element] = []
+        for region in self.regions():
+            for element in region.iter(*_MENTION_TAGS):
+                place = self.place(element)
+                if place == 1:
+                    body.append(element)
+                elif place == 2:
+                    notes.append(element)
+        return body + notes
 
 
-def _surface(content: str) -> str:
-    """A mention's text as the reader shows it; "" when it has none.
+def _shown(choice: etree._Element, reading: str) -> etree._Element | None:
+    """The side of a ``choice`` the reading shows."""
+    options = [child for child in choice if local(child) is not None]
+    shown = next((c for n in _CHOICE_SHOWN[reading] for c in options if local(c) == n), None)
+    return shown if shown is not None or not options else options[0]
 
-    Note markers closing the mention are not part of it ("Locher[2]" is "Locher").
-    """
-    if _START in content or _END in content:
-        content = _MENTION_MARKS.sub("", content)
-    if _NOTE in content or _FLAG in content:
-        content = _TRAILING_NOTES.sub("", content.rstrip(_MARKS_AND_SPACE))
-    if not content.strip(_MARKS_AND_SPACE):
+
+def _in_letterhead(element: etree._Element) -> bool:
+    if element.get("type") == "letterhead":
+        return True
+    return any(a.get("type") == "letterhead" for a in element.iterancestors())
+
+
+def _mention(element: etree._Element) -> tuple[str, list[tuple[str, str]]] | None:
+    """(kind, references) when the reader takes ``element`` for a mention."""
+    kind = MENTION_ELEMENTS[local(element)]
+    references = references_of(element)
+    if kind is None:
+        kind = kind_from_type(element.get("type"))
+        if kind is None:
+            if not element.get("type") and not references:
+                return None  # a bare <rs>/<name> says nothing
+            kind = "other"
+    return kind, references
+
+
+def _has_text(element: etree._Element, reading: str) -> bool:
+    """Whether the reader's text for the element is not empty (without closing markers)."""
+    text = element.text
+    if text and not text.isspace():
+        return True  # its own text comes first, before any marker
+    if len(element) == 0:
+        return False
+    return bool(_surface(element, reading))
+
+
+def _surface(element: etree._Element, reading: str) -> str:
+    """A mention's text as the reader shows it: its content walked alone."""
+    if len(element) == 0:
+        return " ".join((element.text or "").split())
+    walker = TextWalker(reading)
+    walker.walk(element)
+    text = walker.out.result()
+    if not walker.mentions:
         return ""
-    if _NOTE in content or _NOTE_BODY in content or _BLOCK in content or _LINE in content:
-        return _normalise(content)
-    if _JOIN in content:
-        return _normalise(content)
-    return " ".join(content.split())
+    raw = _trimmed(walker.mentions[-1], text)
+    return "" if raw is None else text[raw.start : raw.end]
 
 
 # ----------------------------------------------------------------- letterheads
@@ -692,72 +742,123 @@ def _alt_text(letter: Letter, text_element: etree._Element | None, reading: str)
 _TEXT_NS = f'xmlns:tei="{TEI_NS}"'
 
 
-def search_text(tree: etree._ElementTree, reading: str) -> str:
-    """The letter's reading text for full-text search, as the reader's text or close to it.
+# Unicode noncharacters: permanently reserved for a program's internal use, never in text.
+_BLOCK, _LINE, _JOIN, _SOFT = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_NOTE, _NOTE_END, _NOTE_BODY, _FLAG = "\ufdd4", "\ufdd5", "\ufdd6", "\ufdd7"
+_OPEN, _CLOSE = "\ufdd8", "\ufdd9"
+
+
+def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True) -> str:
+    """The letter's reading text for full-text search: the reader's text, or close to it.
 
     libxslt walks the text as the reader does and marks block breaks, line
-    breaks, joins and note labels with noncharacters; :func:`_normalise` turns
-    runs of whitespace and marks into what the reader's text builder writes: a
+    breaks, joins, note markers and the notes' texts with noncharacters;
+    :func:`_normalise` moves the notes' texts after the letter and turns runs
+    of whitespace and marks into what the reader's text builder writes: a
     blank line, a line break, one space or nothing. The builder decides some
     spaces by where text nodes begin and end (a space before closing
-    punctuation, several spaces around an element); there the two may differ
-    by a space, never by a word.
+    punctuation, a space at an element's edge); there the two may differ by a
+    space, never by a word. ``letterheads=False`` leaves out the templates only
+    letterheads need (they test every element).
     """
-    raw = str(_STYLESHEETS[reading, True](tree))
-    return _normalise(_MENTION_MARKS.sub("", raw))
+    raw = bytes(_STYLESHEETS[reading, letterheads](tree))
+    if _B_OPEN in raw:
+        notes: list[bytes] = []
+
+        def keep(match: re.Match[bytes]) -> bytes:
+            label, body = match.group(1), match.group(2)
+            notes.append(_B_BLOCK + _B_NOTE_BODY + label + _B_NOTE_END + b" " + body + _B_BLOCK)
+            return _B_NOTE + label + _B_NOTE_END
+
+        raw = _NOTE_TEXTS.sub(keep, raw) + b"".join(notes)
+    return _normalise(raw).decode("utf-8", "replace")
 
 
+# The marks in the XSLT's UTF-8 output: bytes are handled at one byte a character.
+_B_BLOCK, _B_LINE, _B_JOIN, _B_SOFT = (m.encode() for m in (_BLOCK, _LINE, _JOIN, _SOFT))
+_B_NOTE, _B_NOTE_END, _B_NOTE_BODY = (m.encode() for m in (_NOTE, _NOTE_END, _NOTE_BODY))
+_B_FLAG, _B_OPEN, _B_CLOSE = (m.encode() for m in (_FLAG, _OPEN, _CLOSE))
+# A note's marker and its text, which the reader writes after the letter's.
+_NOTE_TEXTS = re.compile(
+    re.escape(_B_NOTE) + b"(.*?)" + re.escape(_B_NOTE_END) + re.escape(_B_OPEN)
+    + b"(.*?)" + re.escape(_B_CLOSE),
+    re.S,
+)  # fmt: skip
 # Whitespace holding a line break of the source, before closing punctuation: the reader
 # drops the space it would make ("<hi>devote</hi>\n   ." reads "devote.").
-_SOFT_BEFORE_CLOSING = re.compile(r"\n\s*+(?=[.,;:!?)\]»])")
-_SOFT = "\ufddc"
-_LINES_BEFORE_BLOCK = re.compile(f"{_LINE}+(?={_BLOCK})")
-_LINES_AFTER_BLOCK = re.compile(f"{_BLOCK}{_LINE}+")
-_BLOCKS = re.compile(f"{_BLOCK}+")
-_LABELS = re.compile(f"([{_NOTE}{_NOTE_BODY}{_FLAG}])([^{_NOTE_END}]*){_NOTE_END}")
-_MARKER_AFTER_SPACE = re.compile(f" ([{_NOTE}{_FLAG}][^{_NOTE_END}]*{_NOTE_END})(?! )")
+_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]]|\xc2\xbb)")
 
 
-def _normalise(raw: str) -> str:
+# Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the
+# general punctuation spaces and separators, medium mathematical, ideographic, ogham.
+_OTHER_SPACES = (
+    b"\xc2\xa0", b"\xc2\x85", b"\xe2\x81\x9f", b"\xe3\x80\x80", b"\xe1\x9a\x80"
+)  # fmt: skip
+_GENERAL_SPACES = re.compile(rb"\xe2\x80[\x80-\x8a\xa8\xa9\xaf]")
+
+
+def _normalise(raw: bytes) -> bytes:
     """The XSLT's output with the reader's whitespace: see :func:`search_text`.
 
-    ``str.split`` collapses the whitespace (in C, at memory speed); the marks are
-    then plain characters between single spaces, and a few replacements (each
-    pattern starts with a literal, so the regular expressions skip to it) finish.
+    ``bytes.split`` collapses the whitespace (other spaces become ASCII first); the
+    marks are then plain byte sequences between single spaces, and a few
+    replacements finish. All of it runs in C, at one byte a character: a regular
+    expression starting with a repeated mark would not.
     """
-    raw = _SOFT_BEFORE_CLOSING.sub(_SOFT, raw)
-    text = " ".join(raw.split())
-    if _SOFT in text:
-        text = text.replace(f" {_SOFT}", "").replace(_SOFT, "")
-    if _JOIN in text:
-        text = text.replace(f" {_JOIN}", _JOIN).replace(f"{_JOIN} ", _JOIN).replace(_JOIN, "")
-    if _NOTE in text or _NOTE_BODY in text or _FLAG in text:
-        # A marker sticks to the word it annotates; the space before it goes after it.
-        text = _MARKER_AFTER_SPACE.sub(r"\1 ", text)
-        text = text.replace(f" {_NOTE}", _NOTE).replace(f" {_FLAG}", _FLAG)
-        text = _number_notes(text)
-    for mark in (_LINE, _BLOCK):
+    for space in _OTHER_SPACES:
+        if space in raw:
+            raw = raw.replace(space, b" ")
+    if b"\xe2\x80" in raw:
+        raw = _GENERAL_SPACES.sub(b" ", raw)
+    raw = _SOFT_BEFORE_CLOSING.sub(_B_SOFT, raw)
+    text = b" ".join(raw.split())
+    if _B_SOFT in text:
+        text = text.replace(b" " + _B_SOFT, b"").replace(_B_SOFT, b"")
+    if _B_JOIN in text:
+        text = text.replace(b" " + _B_JOIN, _B_JOIN).replace(_B_JOIN + b" ", _B_JOIN)
+        text = text.replace(_B_JOIN, b"")
+    if _B_NOTE in text:
+        text = _labelled(text, _B_NOTE, numbered=True, sticky=True)
+    if _B_FLAG in text:
+        text = _labelled(text, _B_FLAG, numbered=False, sticky=True)
+    if _B_NOTE_BODY in text:
+        text = _labelled(text, _B_NOTE_BODY, numbered=True, sticky=False)
+    for mark in (_B_LINE, _B_BLOCK):
         if mark in text:
-            text = text.replace(f" {mark}", mark).replace(f"{mark} ", mark)
-    if _BLOCK in text:
-        text = _LINES_BEFORE_BLOCK.sub("", text)
-        text = _LINES_AFTER_BLOCK.sub(_BLOCK, text)
-        text = _BLOCKS.sub("\n\n", text)
-    return text.replace(_LINE, "\n").strip()
+            text = text.replace(b" " + mark, mark).replace(mark + b" ", mark)
+    # Runs of marks: a blank line if any of them is a block's, else one line break.
+    if _B_BLOCK in text:
+        text = _collapse(text, _B_LINE + _B_BLOCK, _B_BLOCK)
+        text = _collapse(text, _B_BLOCK + _B_LINE, _B_BLOCK)
+        text = _collapse(text, _B_BLOCK + _B_BLOCK, _B_BLOCK).replace(_B_BLOCK, b"\n\n")
+    if _B_LINE in text:
+        text = _collapse(text, _B_LINE + _B_LINE, _B_LINE).replace(_B_LINE, b"\n")
+    return text.strip()
 
 
-def _number_notes(raw: str) -> str:
-    """Note labels: ``@n``, else the note's number among the letter's notes."""
-    numbers = {_NOTE: 0, _NOTE_BODY: 0}
+def _collapse(text: bytes, pair: bytes, single: bytes) -> bytes:
+    while pair in text:
+        text = text.replace(pair, single)
+    return text
 
-    def label(match: re.Match[str]) -> str:
-        kind, text = match.group(1), match.group(2)
-        if kind == _FLAG:
-            return f"[{text}]"
-        numbers[kind] += 1
-        return f"[{text or numbers[kind]}]"
 
-    return _LABELS.sub(label, raw)
+def _labelled(text: bytes, mark: bytes, *, numbered: bool, sticky: bool) -> bytes:
+    """Note markers as the reader writes them: ``[label]``, else ``[number]``.
+
+    A ``sticky`` marker sticks to the word it annotates: a space before it goes
+    after it ("Wort [1]" reads "Wort[1] ").
+    """
+    pieces = text.split(mark)
+    out = [pieces[0]]
+    for number, piece in enumerate(pieces[1:], start=1):
+        label, _, rest = piece.partition(_B_NOTE_END)
+        if sticky and out[-1].endswith(b" "):
+            out[-1] = out[-1][:-1]
+            if not rest.startswith(b" "):
+                rest = b" " + rest
+        out.append(b"[" + (label or str(number).encode() if numbered else label) + b"]")
+        out.append(rest)
+    return b"".join(out)
 
 
 _PARAGRAPHS = (
@@ -784,7 +885,7 @@ _SIC = (
 
 
 def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
-    """The reader's walk in XSLT, marking breaks, joins, note labels and mentions.
+    """The reader's walk in XSLT, marking breaks, joins, note markers and notes' texts.
 
     Without ``letterheads`` the templates that only letterheads need are left
     out: they test every element, and most letters have none.
@@ -807,24 +908,12 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
         " and (@type='lineReference' or not(@type))])"
         " and not(normalize-space(node()[1][self::text()]))"
     )
-    in_note = _ancestor("note")
-    unwalked = _ancestor(*sorted(_UNWALKED))
-    lists = _ancestor(*sorted(REGISTER_LISTS))
-    if letterheads:
-        lists = f"ancestor::*[{register_lists}][not(ancestor-or-self::*[@type='letterhead'])]"
-    appended = (
-        f"[not({in_note})][not(@type='letterhead')][not({unwalked} or {lists})]"
-        f"[not({_SIC})][not({line_reference})]"
-    )
-    # One XPath evaluation per mention (each costs more than the element's whole walk).
-    fields = ", ".join(
-        f"'{_SEP}', string(@{name})" for name in ("type", *REFERENCE_ATTRIBUTES, *_DATE_ATTRIBUTES)
-    )
-    references = f", '{_SEP}', ".join(f"string(@{name})" for name in REFERENCE_ATTRIBUTES)
-    register_lists_template = f'<xsl:template match="{_name_pattern(*sorted(REGISTER_LISTS))}"/>'
+    # Inside a note's text (a letterhead printed in the margin is letter text, not a note).
+    in_note = f"ancestor::*[{_named('note')}][not(@type='letterhead')]"
+    lists = _name_pattern(*sorted(REGISTER_LISTS))
+    register_lists_template = f'<xsl:template match="{lists}"/>'
     letterhead_templates = ""
     if letterheads:
-        lists = _name_pattern(*sorted(REGISTER_LISTS))
         register_lists_template = f"""<xsl:template match="{lists}">
   <xsl:if test="ancestor-or-self::*[@type='letterhead']">
     <xsl:choose>
@@ -849,14 +938,7 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
 <xsl:template match="/">
   <xsl:variable name="document" select="*[{_named("teiCorpus")}]/*[{_named("TEI")}][1]
       | *[not({_named("teiCorpus")})]"/>
-  <xsl:variable name="text" select="$document/*[{_named("text")}][1]"/>
-  <xsl:apply-templates select="$text"/>
-  <xsl:for-each select="($text//tei:note | $text//note){appended}">
-    <xsl:text>{_BLOCK}{_NOTE_BODY}</xsl:text><xsl:value-of select="normalize-space(@n)"/>
-    <xsl:text>{_NOTE_END} </xsl:text>
-    <xsl:apply-templates/>
-    <xsl:text>{_BLOCK}</xsl:text>
-  </xsl:for-each>
+  <xsl:apply-templates select="$document/*[{_named("text")}][1]"/>
 </xsl:template>
 
 <xsl:template match="{_name_pattern(*_IGNORED)}"/>
@@ -874,10 +956,6 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
 </xsl:template>
 <xsl:template match="{_name_pattern(*_LINES)}">
   <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
-</xsl:template>
-<xsl:template match="{_name_pattern(*MENTION_ELEMENTS)}">
-  <xsl:value-of select="concat('{_START}', local-name(), {fields}, '{_FIELDS_END}')"/>
-  <xsl:apply-templates/><xsl:text>{_END}</xsl:text>
 </xsl:template>
 <xsl:template match="{_name_pattern("lb")}">
   <xsl:choose>
@@ -924,11 +1002,7 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
     <xsl:when test="@type='letterhead' and not({in_note})">
       <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
     </xsl:when>
-    <xsl:when test="{line_reference}">
-      <xsl:for-each select=".//*[{_named("person", "place", "bibl", "org", "event", "item")}]">
-        <xsl:value-of select="concat('{_LINE_REFERENCE}', {references}, '{_FIELDS_END}')"/>
-      </xsl:for-each>
-    </xsl:when>
+    <xsl:when test="{line_reference}"/>
     <xsl:when test="{in_note}">
       <xsl:text> (</xsl:text><xsl:apply-templates/><xsl:text>)</xsl:text>
     </xsl:when>
@@ -938,7 +1012,7 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
     </xsl:when>
     <xsl:otherwise>
       <xsl:text>{_NOTE}</xsl:text><xsl:value-of select="normalize-space(@n)"/>
-      <xsl:text>{_NOTE_END}</xsl:text>
+      <xsl:text>{_NOTE_END}{_OPEN}</xsl:text><xsl:apply-templates/><xsl:text>{_CLOSE}</xsl:text>
     </xsl:otherwise>
   </xsl:choose>
 </xsl:template>
