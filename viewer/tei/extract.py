@@ -7,13 +7,15 @@ without the full reader's Python walk over every element of the letter:
 - the file is read and parsed once with the hardened parser and classified
   from the parsed root (the first bytes are sniffed only where the tree alone
   does not decide as ``classify`` would);
-- one XSLT pass (libxslt, in C) follows the reader's walk over the letter's
-  text: blocks, line breaks, the shown side of each ``choice``, skipped and
-  ignored elements, register lists, figures, note markers with the notes'
-  texts after the letter. Its output is the text for search, with marks
-  (Unicode noncharacters, which no letter holds) around every mention element
-  carrying its name and attributes, and for each line-reference note's entry;
-  Python then only looks at the mentions, not at every element;
+- mentions are the mention elements (``persName``, ``rs``, ``date``...) that
+  lxml's tag-filtered ``iter`` finds in the letter's parts (the back's register
+  lists left out); Python looks only at them and their ancestors (a hidden side
+  of a ``choice``, a figure's description, skipped content, notes), never at
+  every element;
+- the text for search comes from one XSLT pass (libxslt, in C) that follows the
+  reader's walk: blocks, line breaks, the shown side of each ``choice``,
+  skipped and ignored elements, register lists, figures, note markers with the
+  notes' texts after the letter (see :func:`search_text`);
 - register entries are found as the reader finds them, and an entry's Entity is
   built only when a mention, a party or a letterhead uses it, once per process
   for entries that are the same in many letters (a person in every letter's back);
@@ -37,6 +39,7 @@ tree instead; ``stats`` counts why.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -107,18 +110,11 @@ _UNWALKED = frozenset(
     | {"certainty", "precision", "gap", "space", "lb", "pb", "cb", "anchor", "ptr", "figDesc"}
 )
 _FIGURE_WALKS = ("head", "p", "ab", "figure")
-# What ``date_value_of`` reads, in the order _date_value expects them.
-_DATE_ATTRIBUTES = ("when", "when-iso", "from", "notBefore", "to", "notAfter")
 
 
 def _named(*names: str) -> str:
     """An XPath test for elements with one of ``names``, in the TEI namespace or none."""
     return " or ".join(f"self::tei:{name} or self::{name}" for name in names)
-
-
-def _ancestor(*names: str) -> str:
-    """An XPath test for an ancestor named ``names`` (name tests: far cheaper than self::)."""
-    return " or ".join(f"ancestor::tei:{name} or ancestor::{name}" for name in names)
 
 
 def _name_pattern(*names: str) -> str:
@@ -272,7 +268,7 @@ def _letter_dict(
 
     local_index = _LocalIndex(root)
     resolver = Resolver(local_index, registers)
-    reach = _Reach(text_element, reading, bool(letterhead_elements))
+    reach = _Reach(text_element, reading, letterhead_elements)
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
@@ -494,10 +490,12 @@ _LINE_REFERENCE_NOTES = etree.XPath(
 class _Reach:
     """Which elements of a letter's text the reader's walk reaches, and in which part."""
 
-    def __init__(self, text_element: etree._Element, reading: str, letterheads: bool) -> None:
+    def __init__(
+        self, text_element: etree._Element, reading: str, letterheads: list[etree._Element]
+    ) -> None:
         self.text_element = text_element
         self.reading = reading
-        self.letterheads = letterheads  # the letter has letterhead elements
+        self.letterheads = letterheads  # the letter's letterhead elements
 
     def place(self, element: etree._Element) -> int:
         """0: not read as text; 1: read in the letter; 2: read in a note's text."""
@@ -525,13 +523,21 @@ class _Reach:
         return 2 if in_note else 1
 
     def regions(self) -> list[etree._Element]:
-        """The parts of the text to look in: whole register lists in back/front left out."""
+        """The parts of the text to look in: the back's and front's register lists left out.
+
+        (Unless a letterhead is inside one: there the walk reads the list.)
+        """
+        holding = {a for e in self.letterheads for a in e.iterancestors()}
         found: list[etree._Element] = []
         for child in self.text_element:
             if not isinstance(child.tag, str):
                 continue
-            if not self.letterheads and local(child) in _REGIONS:
-                found.extend(c for c in child if local(c) not in REGISTER_LISTS)
+            if local(child) in _REGIONS:
+                found.extend(
+                    c
+                    for c in child
+                    if local(c) not in REGISTER_LISTS or c in holding or c in self.letterheads
+                )
             else:
                 found.append(child)
         return found
@@ -761,7 +767,7 @@ def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True
     space, never by a word. ``letterheads=False`` leaves out the templates only
     letterheads need (they test every element).
     """
-    raw = bytes(_STYLESHEETS[reading, letterheads](tree))
+    raw = bytes(_stylesheets()[reading, letterheads](tree))
     if _B_OPEN in raw:
         notes: list[bytes] = []
 
@@ -1021,10 +1027,19 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
 
 
 _NO_ACCESS = etree.XSLTAccessControl.DENY_ALL
-_STYLESHEETS = {
-    (reading, letterheads): _stylesheet(reading, letterheads)
-    for reading in READINGS
-    for letterheads in (False, True)
-}
+# One set per thread, as the parser (viewer.tei.xml): libxslt keeps state per transform.
+_local = threading.local()
+
+
+def _stylesheets() -> dict[tuple[str, bool], etree.XSLT]:
+    found = getattr(_local, "stylesheets", None)
+    if found is None:
+        found = _local.stylesheets = {
+            (reading, letterheads): _stylesheet(reading, letterheads)
+            for reading in READINGS
+            for letterheads in (False, True)
+        }
+    return found
+
 
 __all__ = ["extract_file", "letter_summary", "search_text"]
