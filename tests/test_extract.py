@@ -159,6 +159,14 @@ def _hostile(tmp_path: Path) -> dict[str, bytes]:
             b'<person xml:id="p"><persName>P</persName></person></listPerson></body></text></TEI>'
         ),
         "not-tei": b"<html><body><p>Dear Sir</p></body></html>",
+        # No byte order mark, no declaration: the classifier's sniff decides, not the tree.
+        "utf-16-be-bare": tei("caf\u00e9").decode().encode("utf-16-be"),
+        "utf-16-le-bare": tei("caf\u00e9").decode().encode("utf-16-le"),
+        "register-with-letter-markup": (
+            b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><listPerson>'
+            b'<person xml:id="p"><persName>P</persName><note><opener/></note></person>'
+            b"</listPerson></body></text></TEI>"
+        ),
     }
 
 

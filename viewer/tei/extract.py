@@ -165,8 +165,10 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
     head = data[:SNIFF_BYTES]
     # The sniff (classify's first word) only matters where the parsed tree does not
     # make the file a letter, or where the bytes are not plain ASCII-compatible XML.
-    plain = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:2] not in (b"", b"<\x00") and (
-        b"<!DOCTYPE" not in head
+    plain = (
+        b"\x00" not in head[:4]
+        and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+        and b"<!DOCTYPE" not in head
     )
     sniffed = None if plain else sniff(head)
     if sniffed == OTHER:
