@@ -200,3 +200,45 @@ def test_an_unknown_reading_is_an_error_not_an_exception(catalog):
     expected = _index_one(str(letter), catalog, "modern")
     assert extract_file(str(letter), catalog, "modern") == expected
     assert expected["kind"] == "error"
+
+
+BACK = (
+    '<back><listPerson><person xml:id="a"><persName>Anna Weber</persName></person>'
+    '<person xml:id="b"><persName><surname>Berg</surname><forename>Ben</forename></persName>'
+    '</person></listPerson><listOrg><org xml:id="z"><orgName>Zeitung</orgName></org>'
+    "</listOrg></back>"
+)
+# Constructs the reader treats specially, each next to mentions it must count or skip.
+CONSTRUCTS = {
+    "choice-sides": '<choice><sic><rs ref="#a">Ana</rs></sic><corr><rs ref="#b">Ben</rs>'
+    "</corr></choice> und <choice><orig>Hr.</orig><reg><persName ref='#a'>Anna</persName>"
+    "</reg></choice>",
+    "figure": '<figure><head><rs ref="#a">Anna</rs></head><figDesc><rs ref="#b">Ben</rs>'
+    '</figDesc><p>Bild <persName ref="#b">Ben</persName></p></figure>',
+    "notes-in-notes": 'Text<note>Eine <rs ref="#a">Anna</rs><note>innen <rs ref="#b">Ben'
+    "</rs></note></note> weiter",
+    "empty-mentions": '<rs ref="#a"/> <persName ref="#b"> </persName> <rs ref="#a"><note>nur '
+    'Note</note></rs> <rs ref="#b">Ben<note>n</note></rs> <rs>ohne</rs> <name type="x">N</name>',
+    "dates": '<note>am <date when="1890-07-02">2. Juli</date></note> und <date when="1890-07-02">'
+    '2. 7. 1890</date>, <date from="1890" to="1891">damals</date> <date>irgendwann</date>',
+    "skipped": 'a<gap><rs ref="#a">A</rs></gap> <index><term><rs ref="#b">B</rs></term></index>'
+    '<ptr target="#x"/><ref target="#y"><rs ref="#a">Anna</rs></ref> <ref target="1890-01-02"/>',
+    "letterhead": '<seg type="letterhead"><rs ref="#z">Zeitung</rs><lb/><rs ref="#a">Anna'
+    '</rs>, <date when="1890-01-01">1. 1. 1890</date><listPerson><person><persName ref="#b">'
+    "Ben</persName></person></listPerson></seg> Brieftext",
+    "line-breaks": 'Un<lb break="no"/>ter <rs ref="#a">An<lb rend="hyphen"/>na</rs> und '
+    "<hi>x</hi>\n   . <space/>y",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTS))
+@pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
+def test_special_constructs_agree_with_the_full_reader(name, reading, tmp_path, catalog):
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(tei(CONSTRUCTS[name]).replace(b"</body>", f"</body>{BACK}".encode()))
+    full = _index_one(str(path), catalog, reading)
+    assert full["kind"] == "letter"
+    fast = extract_file(str(path), catalog, reading)
+    assert_agrees(full, fast)
+    text = fast["letter"]["text"]
+    assert text.split() == full["letter"]["text"].split()  # same words, same order

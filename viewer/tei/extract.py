@@ -378,8 +378,9 @@ def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -
 class _LocalIndex(LazyRegisterIndex):
     """The letter's own register entries, as ``index_entries(root, skip={"body"})`` finds them.
 
-    One XPath picks the candidates (entry elements with an id or key) and Python
-    checks only their ancestors; authority URIs are indexed when first looked up.
+    lxml's tag-filtered ``iter`` picks the candidates (entry elements outside the
+    body) and Python checks only their ancestors; authority URIs are indexed when
+    first looked up.
     An Entity is built when first asked for; entries serialised alike (the same
     person in the back of many letters) share one, built once per process.
     """
@@ -632,6 +633,9 @@ def _letterheads(
         kind = trimmed.kind
         if kind == "date" and trimmed.date_value and not entity_ids:
             entity_ids = (f"date:{trimmed.date_value}",)
+        if kind == "other" and entity_ids:  # as the reader: the kind of what it names
+            named = resolver.used.get(entity_ids[0]) or resolver.local.get(entity_ids[0])
+            kind = named.kind if named is not None else kind
         mentions.append(
             Mention(
                 start=trimmed.start,
@@ -686,12 +690,8 @@ def _reached(element: etree._Element, ancestors: list[etree._Element], reading: 
             return False
         if name == "figure" and local(child) not in _FIGURE_WALKS:
             return False
-        if name == "choice":
-            options = [c for c in ancestor if local(c) is not None]
-            preferred = _CHOICE_SHOWN[reading]
-            shown = next((c for n in preferred for c in options if local(c) == n), None)
-            if (shown if shown is not None else options[0]) is not child:
-                return False
+        if name == "choice" and _shown(ancestor, reading) is not child:
+            return False
         child = ancestor
     return True
 
