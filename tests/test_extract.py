@@ -219,6 +219,8 @@ CONSTRUCTS = {
     "</rs></note></note> weiter",
     "empty-mentions": '<rs ref="#a"/> <persName ref="#b"> </persName> <rs ref="#a"><note>nur '
     'Note</note></rs> <rs ref="#b">Ben<note>n</note></rs> <rs>ohne</rs> <name type="x">N</name>',
+    "mention-holding-a-note-in-a-note": '<note>siehe <rs ref="#a"><note>innen</note></rs>.'
+    '</note> und <rs ref="#b"><note>nur Note</note></rs>',
     "dates": '<note>am <date when="1890-07-02">2. Juli</date></note> und <date when="1890-07-02">'
     '2. 7. 1890</date>, <date from="1890" to="1891">damals</date> <date>irgendwann</date>',
     "skipped": 'a<gap><rs ref="#a">A</rs></gap> <index><term><rs ref="#b">B</rs></term></index>'

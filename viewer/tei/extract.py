@@ -274,12 +274,12 @@ def _letter_dict(
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
-    for element in reach.mentions():
+    for element, in_note in reach.mentions():
         found = _mention(element)
         if found is None:
             continue
         kind, references = found
-        if not _has_text(element, reading):
+        if not _has_text(element, reading, in_note):
             continue  # nothing to stand on: the reader drops an empty mention
         total += 1
         entity_ids = resolver.resolve_all(references)[0] if references else ()
@@ -288,7 +288,7 @@ def _letter_dict(
             if value:
                 date_id = f"date:{value}"
                 if date_id not in date_names:
-                    date_names[date_id] = _surface(element, reading)
+                    date_names[date_id] = _surface(element, reading, in_note)
                 entity_ids = (date_id,)
         for entity_id in entity_ids:
             counts[entity_id] = counts.get(entity_id, 0) + 1
@@ -545,17 +545,18 @@ class _Reach:
                 found.append(child)
         return found
 
-    def mentions(self) -> list[etree._Element]:
-        """The mention elements the walk reaches: the letter's first, then the notes'."""
-        body: list[etree._Element] = []
-        notes: list[etree._Element] = []
+    def mentions(self) -> list[tuple[etree._Element, bool]]:
+        """(mention element, whether in a note's text) for each mention the walk reaches,
+        the letter's first, then the notes'."""
+        body: list[tuple[etree._Element, bool]] = []
+        notes: list[tuple[etree._Element, bool]] = []
         for region in self.regions():
             for element in region.iter(*_MENTION_TAGS):
                 place = self.place(element)
                 if place == 1:
-                    body.append(element)
+                    body.append((element, False))
                 elif place == 2:
-                    notes.append(element)
+                    notes.append((element, True))
         return body + notes
 
 
@@ -585,21 +586,25 @@ def _mention(element: etree._Element) -> tuple[str, list[tuple[str, str]]] | Non
     return kind, references
 
 
-def _has_text(element: etree._Element, reading: str) -> bool:
+def _has_text(element: etree._Element, reading: str, in_note: bool) -> bool:
     """Whether the reader's text for the element is not empty (without closing markers)."""
     text = element.text
     if text and not text.isspace():
         return True  # its own text comes first, before any marker
     if len(element) == 0:
         return False
-    return bool(_surface(element, reading))
+    return bool(_surface(element, reading, in_note))
 
 
-def _surface(element: etree._Element, reading: str) -> str:
-    """A mention's text as the reader shows it: its content walked alone."""
+def _surface(element: etree._Element, reading: str, in_note: bool) -> str:
+    """A mention's text as the reader shows it: its content walked alone.
+
+    (In a note's text a note inside reads inline, not as a marker.)
+    """
     if len(element) == 0:
         return " ".join((element.text or "").split())
     walker = TextWalker(reading)
+    walker._in_note = in_note
     walker.walk(element)
     text = walker.out.result()
     if not walker.mentions:
