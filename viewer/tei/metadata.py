@@ -374,7 +374,10 @@ def read_metadata(
     root: etree._Element,
     resolve: ResolveReferences,
     entity_names: EntityNames = lambda _id: (),
+    *,
+    with_source: bool = True,
 ) -> Metadata:
+    """The letter's metadata; ``with_source=False`` leaves ``source`` empty (not needed)."""
     header = first(root, "teiHeader")
     text = first(root, "text")
     title_element = choose_title(header)
@@ -453,7 +456,7 @@ def read_metadata(
         senders=senders,
         recipients=recipients,
         places=places,
-        source=_source(header),
+        source=_source(header) if with_source else "",
         notes=notes,
         diagnostics=diagnostics,
     )
@@ -552,8 +555,12 @@ def _header_date(
     return found
 
 
+_DATELINE_TAGS = tei_tags("dateline", "div")
+
+
 def _dateline_places(text: etree._Element, resolve: ResolveReferences) -> list[Party]:
-    for element in text.iter():
+    # Only datelines and divs matter; lxml picks them out without a Python call per element.
+    for element in text.iter(*_DATELINE_TAGS):
         if local(element) != "dateline" and not (
             local(element) == "div" and (element.get("type") or "").lower() == "dateline"
         ):

@@ -238,8 +238,14 @@ def _sub_entry_label(element: etree._Element) -> str | None:
 _REGISTER_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
-def entity_from_element(element: etree._Element, source: str | None = None) -> Entity | None:
-    """An Entity for a register entry, or None if it has no usable identifier or name."""
+def entity_from_element(
+    element: etree._Element, source: str | None = None, *, details: bool = True
+) -> Entity | None:
+    """An Entity for a register entry, or None if it has no usable identifier or name.
+
+    ``details=False`` leaves out the authority URIs and the description (the
+    collection index needs only kind, names and variants).
+    """
     kind = entry_kind(element)
     if kind is None:
         return None
@@ -269,9 +275,9 @@ def entity_from_element(element: etree._Element, source: str | None = None) -> E
         kind=kind,
         name=texts[0],
         variants=tuple(texts[1:]),
-        authority=tuple(_authorities(element)),
+        authority=tuple(_authorities(element)) if details else (),
         source=source,
-        description=_description(element),
+        description=_description(element) if details else None,
     )
 
 

@@ -331,10 +331,10 @@ def first(element: etree._Element | None, *names: str) -> etree._Element | None:
 
 
 def descendants(element: etree._Element | None, *names: str) -> list[etree._Element]:
+    """Descendant-or-self elements by local name, in document order (lxml filters in C)."""
     if element is None:
         return []
-    wanted = set(names)
-    return [el for el in element.iter() if local(el) in wanted]
+    return list(element.iter(*tei_tags(*names)))
 
 
 def find_path(element: etree._Element | None, *steps: str) -> etree._Element | None:

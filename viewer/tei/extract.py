@@ -1,0 +1,1052 @@
+"""What the collection index needs from a letter, extracted on the C side of lxml.
+
+:func:`extract_file` answers what ``viewer.collection._index_one`` answers (the
+same dict: kind, the letter's summary, the register files used, their errors),
+without the full reader's Python walk over every element of the letter:
+
+- the file is read and parsed once with the hardened parser and classified
+  from the parsed root (the first bytes are sniffed only where the tree alone
+  does not decide as ``classify`` would);
+- mentions are the mention elements (``persName``, ``rs``, ``date``...) that
+  lxml's tag-filtered ``iter`` finds in the letter's parts (the back's register
+  lists left out); Python looks only at them and their ancestors (a hidden side
+  of a ``choice``, a figure's description, skipped content, notes), never at
+  every element;
+- the text for search comes from one XSLT pass (libxslt, in C) that follows the
+  reader's walk: blocks, line breaks, the shown side of each ``choice``,
+  skipped and ignored elements, register lists, figures, note markers with the
+  notes' texts after the letter (see :func:`search_text`);
+- register entries are found as the reader finds them, and an entry's Entity is
+  built only when a mention, a party or a letterhead uses it, once per process
+  for entries that are the same in many letters (a person in every letter's back);
+- a letterhead (a minority of letters) is read by the existing letterhead
+  parser over a text walk of the letterhead elements only;
+- the metadata is read by the reader's own code (without the source line).
+
+Entity ids, counts, kinds and names, the mention total, title, dates, parties,
+letterhead records and register files equal the full reader's (the agreement
+test, tests/test_extract.py, checks every letter of the test corpus). The text
+for search follows the reader's text; it may differ in whitespace where the
+reader's builder decides by text-node boundaries (see :func:`search_text`).
+
+Where a letter uses something the fast path does not follow exactly (a document
+type declaration, whose entity references stay unexpanded in the tree; UTF-16
+or other encodings that are not ASCII-compatible; the noncharacters used as
+marks; a letterhead inside a note), the full reader reads the already parsed
+tree instead; ``stats`` counts why.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+from lxml import etree
+
+from viewer.errors import EpistolaError
+from viewer.gcpause import paused_gc
+from viewer.letterheads import letterhead_records
+from viewer.model import Entity, Letter, Mention
+from viewer.tei.classify import (
+    _TEI_ROOTS,
+    LETTER,
+    OTHER,
+    REGISTER,
+    SNIFF_BYTES,
+    root_name,
+    sniff,
+    tree_kind,
+)
+from viewer.tei.letterhead import read_letterheads
+from viewer.tei.metadata import read_metadata
+from viewer.tei.reader import READINGS, letter_from_tree, letter_root
+from viewer.tei.registers import (
+    _REGISTER_CONTAINERS,
+    ENTRY_KINDS,
+    LazyRegisterIndex,
+    _authorities,
+    _is_register_entry,
+    _uri_key,
+    entity_from_element,
+    entry_kind,
+)
+from viewer.tei.resolve import ExternalRegisters, Resolver
+from viewer.tei.text import (
+    MENTION_ELEMENTS,
+    REGISTER_LISTS,
+    SKIPPED,
+    TextWalker,
+    _is_line_reference_note,
+    _trim_range,
+    _trimmed,
+    build_text,
+    date_value_of,
+    kind_from_type,
+    references_of,
+)
+from viewer.tei.xml import (
+    NS,
+    TEI_NS,
+    first,
+    local,
+    parse_bytes,
+    read_bounded,
+    tei_tags,
+    xml_id,
+)
+
+_CHOICE_SHOWN = {
+    "normalised": ("corr", "reg", "expan", "ex"),
+    "diplomatic": ("sic", "orig", "abbr", "am"),
+}
+_OTHER_READING = {"normalised": "diplomatic", "diplomatic": "normalised"}
+# Elements whose content the reader's walk never reads as text: the skipped ones, those
+# with a handler that ignores the content, and figure descriptions (read as a label).
+_UNWALKED = frozenset(
+    SKIPPED
+    | {"handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index"}
+    | {"certainty", "precision", "gap", "space", "lb", "pb", "cb", "anchor", "ptr", "figDesc"}
+)
+_FIGURE_WALKS = ("head", "p", "ab", "figure")
+
+
+def _named(*names: str) -> str:
+    """An XPath test for elements with one of ``names``, in the TEI namespace or none."""
+    return " or ".join(f"self::tei:{name} or self::{name}" for name in names)
+
+
+def _name_pattern(*names: str) -> str:
+    """An XSLT match pattern for elements named ``names`` (TEI namespace or none)."""
+    return " | ".join(f"tei:{name} | {name}" for name in names)
+
+
+_LETTERHEAD_ELEMENTS = etree.XPath("descendant::*[@type='letterhead']")
+# The noncharacters U+FDD0..U+FDEF (the marks below) in the bytes of a letter.
+_MARK_BYTES = re.compile(rb"\xef\xb7[\x90-\xaf]")
+_MARK_REFERENCES = re.compile(rb"&#(?:[xX]0*[fF][dD][dDeE][0-9a-fA-F];|0*6(?:49[7-9]\d|500\d);)")
+
+
+# ----------------------------------------------------------------- entry
+
+
+def extract_file(
+    path: str, catalog, reading: str = "normalised", stats: Counter | None = None
+) -> dict:
+    """The collection's record of one file, as ``_index_one`` makes it; never raises.
+
+    ``{"kind": "letter", "letter": {...}, "uses": [...], "registerErrors": [...]}``,
+    ``{"kind": "register" | "other"}`` or ``{"kind": "error", "error": message}``.
+    The letter's dict carries the keys of the full reader's summary and
+    ``altText``: the other reading's text, only where it differs. ``stats``
+    (optional) counts ``fast`` letters and each reason for a full read.
+    """
+    try:
+        return _extract(str(path), catalog, reading, stats if stats is not None else Counter())
+    except EpistolaError as error:
+        return {"kind": "error", "error": error.message}
+    except RecursionError:
+        return {"kind": "error", "error": "is nested too deeply to read"}
+    except MemoryError:
+        return {"kind": "error", "error": "is too large to read in the memory available"}
+    except Exception as error:  # a parser bug must not stop the other letters
+        return {"kind": "error", "error": f"could not be read ({type(error).__name__}: {error})"}
+
+
+def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
+    try:
+        data = read_bounded(path)
+    except EpistolaError:
+        # Not a readable regular file (or too large): the classifier's own way decides
+        # between "other" and the error, exactly as for the full reader.
+        stats["unreadable"] += 1
+        return _classified_elsewhere(path, catalog, reading)
+    head = data[:SNIFF_BYTES]
+    # The sniff (classify's first word) only matters where the parsed tree does not
+    # make the file a letter, or where the bytes are not plain ASCII-compatible XML.
+    plain = (
+        b"\x00" not in head[:4]
+        and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+        and b"<!DOCTYPE" not in head
+    )
+    sniffed = None if plain else sniff(head)
+    if sniffed == OTHER:
+        return _other_or_broken(head, data, path)
+    try:
+        with paused_gc():
+            tree = parse_bytes(data, path)
+    except EpistolaError as error:
+        name = root_name(head)
+        if name is not None and name not in _TEI_ROOTS:
+            return {"kind": "other"}
+        return {"kind": "error", "error": error.message}
+    tree_says_letter = False
+    if sniffed is None:
+        kind = tree_kind(tree.getroot())[0]
+        tree_says_letter = kind == LETTER
+        if kind != LETTER:
+            sniffed = sniff(head) if plain else None
+            if sniffed == OTHER:
+                return _other_or_broken(head, data, path)
+            if sniffed is None:
+                return {"kind": kind}
+    registers = catalog.for_letter(path)
+    if reading not in READINGS:
+        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+    with paused_gc():
+        letter = _letter_dict(tree, path, reading, registers, stats, data, tree_says_letter)
+    return {
+        "kind": "letter",
+        "letter": letter,
+        "uses": registers.files,
+        "registerErrors": [[f, m] for f, m in registers.errors],
+    }
+
+
+def _other_or_broken(head: bytes, data: bytes, path: str) -> dict:
+    """What ``classify`` and ``broken_reason`` say of a file the sniff calls "other"."""
+    name = root_name(head)
+    if name is not None and name not in _TEI_ROOTS:
+        return {"kind": "other"}
+    try:
+        parse_bytes(data, path)
+    except EpistolaError as error:
+        return {"kind": "error", "error": error.message}
+    return {"kind": "other"}
+
+
+def _classified_elsewhere(path: str, catalog, reading: str) -> dict:
+    from viewer.tei.classify import broken_reason, classify
+    from viewer.tei.reader import read_letter
+
+    kind = classify(path)
+    if kind == OTHER:
+        reason = broken_reason(path)
+        return {"kind": "error", "error": reason} if reason else {"kind": "other"}
+    if kind != LETTER:
+        return {"kind": kind}
+    registers = catalog.for_letter(path)
+    letter = read_letter(path, reading=reading, registers=registers)
+    return {
+        "kind": "letter",
+        "letter": letter_summary(letter, _alt_text(letter, None, reading)),
+        "uses": registers.files,
+        "registerErrors": [[f, m] for f, m in registers.errors],
+    }
+
+
+# ----------------------------------------------------------------- the letter
+
+
+def _letter_dict(
+    tree: etree._ElementTree,
+    file: str,
+    reading: str,
+    registers: ExternalRegisters,
+    stats: Counter,
+    data: bytes,
+    known_letter: bool = False,
+) -> dict:
+    root = letter_root(tree, file)
+    text_element = first(root, "text")
+    kind, entries = (LETTER, 0) if known_letter else tree_kind(tree.getroot())
+    if kind == REGISTER:
+        raise EpistolaError(
+            f"is a register file, not a letter (it lists {entries} "
+            f"{'entity' if entries == 1 else 'entities'})",
+            file,
+        )
+    if text_element is None:
+        raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
+
+    letterhead_elements = _LETTERHEAD_ELEMENTS(text_element) if b"letterhead" in data else []
+    reason = _needs_full_reader(data, letterhead_elements)
+    if reason is not None:
+        stats[reason] += 1
+        letter = letter_from_tree(tree, file, reading=reading, registers=registers)
+        return letter_summary(letter, _alt_text(letter, text_element, reading))
+    stats["fast"] += 1
+
+    local_index = _LocalIndex(root)
+    resolver = Resolver(local_index, registers)
+    reach = _Reach(text_element, reading, letterhead_elements)
+    counts: dict[str, int] = {}
+    total = 0
+    date_names: dict[str, str] = {}
+    for element, in_note in reach.mentions():
+        found = _mention(element)
+        if found is None:
+            continue
+        kind, references = found
+        if not _has_text(element, reading, in_note):
+            continue  # nothing to stand on: the reader drops an empty mention
+        total += 1
+        entity_ids = resolver.resolve_all(references)[0] if references else ()
+        if kind == "date" and not entity_ids:
+            value = date_value_of(element)
+            if value:
+                date_id = f"date:{value}"
+                if date_id not in date_names:
+                    date_names[date_id] = _surface(element, reading, in_note)
+                entity_ids = (date_id,)
+        for entity_id in entity_ids:
+            counts[entity_id] = counts.get(entity_id, 0) + 1
+    if b"lineReference" in data:
+        for note in _LINE_REFERENCE_NOTES(text_element):
+            if not _is_line_reference_note(note) or not reach.place(note):
+                continue
+            walker = TextWalker(reading)
+            walker._line_reference_note(note)
+            for line_reference in walker.line_references:
+                total += 1
+                for entity_id in resolver.resolve_all(line_reference.references)[0]:
+                    counts[entity_id] = counts.get(entity_id, 0) + 1
+
+    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
+
+    letterheads: tuple = ()
+    letterhead_ids: set[str] = set()
+    if letterhead_elements:
+        letterheads, letterhead_ids = _letterheads(
+            letterhead_elements, reading, file, resolver, metadata.senders
+        )
+
+    all_counts: dict[str, int] = dict.fromkeys(letterhead_ids, 0)
+    for party in (*metadata.senders, *metadata.recipients, *metadata.places):
+        for entity_id in party.entities:
+            all_counts.setdefault(entity_id, 0)
+    all_counts.update(counts)
+
+    entities = []
+    for entity_id, count in all_counts.items():
+        entity = None if entity_id in date_names else local_index.get(entity_id)
+        entity = entity or resolver.used.get(entity_id)
+        if entity is not None:
+            kind, name = entity.kind, entity.name
+        elif entity_id in date_names:
+            kind, name = "date", date_names[entity_id]
+        else:
+            kind, name = "other", entity_id
+        # A register entry named "..." or "–" says nothing in a list of names.
+        entities.append([entity_id, count, kind, name if _named_by(name) else entity_id])
+
+    date = metadata.date
+    when = date.when if date else None
+    text = search_text(tree, reading, bool(letterhead_elements))
+    result = {
+        "title": metadata.title or Path(file).name,
+        "when": when,
+        "dateText": date.text if date else "",
+        "sortDate": (when or (date.not_before or date.not_after or "") if date else "") or "",
+        "senders": [p.name for p in metadata.senders if p.name],
+        "recipients": [p.name for p in metadata.recipients if p.name],
+        "mentions": total,
+        "entities": entities,
+        "text": text,
+        "letterheads": [record.to_json() for record in letterheads],
+    }
+    if b"choice" in data:
+        other = search_text(tree, _OTHER_READING[reading])
+        if other != text:
+            result["altText"] = other
+    return result
+
+
+def _named_by(name: str) -> bool:
+    return any(ch.isalnum() for ch in name)
+
+
+def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -> str | None:
+    """Why this letter is read by the full reader, or None (the usual case)."""
+    if b"<!DOCTYPE" in data:
+        # Entity references (declared or from an external DTD) stay in the tree unexpanded
+        # and read as "&name;": the full reader shows them so.
+        return "document type declaration"
+    if b"\x00" in data[:4]:
+        return "not an ASCII-compatible encoding"
+    if (b"\xef\xb7" in data and _MARK_BYTES.search(data)) or (
+        b"&#" in data and _MARK_REFERENCES.search(data)
+    ):
+        return "noncharacters in the text"
+    for element in letterhead_elements:
+        if any(local(a) == "note" for a in element.iterancestors()):
+            return "letterhead inside a note"
+    return None
+
+
+class _LocalIndex(LazyRegisterIndex):
+    """The letter's own register entries, as ``index_entries(root, skip={"body"})`` finds them.
+
+    lxml's tag-filtered ``iter`` picks the candidates (entry elements outside the
+    body) and Python checks only their ancestors; authority URIs are indexed when
+    first looked up.
+    An Entity is built when first asked for; entries serialised alike (the same
+    person in the back of many letters) share one, built once per process.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        super().__init__(None)
+        self._uris_indexed = False
+        for element in _entry_candidates(root):
+            if not _is_register_entry(element) or entry_kind(element) is None:
+                continue
+            if all(_opens_entries(a) for a in _ancestors_below(element, root)):
+                identifier = xml_id(element) or (element.get("n") or "").strip()
+                if identifier and identifier not in self._elements:
+                    self._elements[identifier] = element
+                    key = (element.get("n") or "").strip()
+                    if key:
+                        self.by_key.setdefault(key, identifier)
+
+    def by_authority(self, uri: str) -> Entity | None:
+        if not self._uris_indexed:
+            self._uris_indexed = True
+            for identifier, element in self._elements.items():
+                for found in _authorities(element):
+                    self.by_uri.setdefault(_uri_key(found), identifier)
+        return super().by_authority(uri)
+
+    def get(self, entity_id: str) -> Entity | None:
+        entity = self.by_id.get(entity_id)
+        if entity is not None:
+            return entity
+        element = self._elements.get(entity_id)
+        if element is None:
+            return None
+        key = _entry_key(element)
+        entity = _SHARED_ENTITIES.get(key)
+        if entity is None:
+            entity = entity_from_element(element, None, details=False)
+            if len(_SHARED_ENTITIES) >= _SHARED_LIMIT:
+                _SHARED_ENTITIES.clear()
+            _SHARED_ENTITIES[key] = entity
+        if entity is not None:
+            self.by_id[entity_id] = entity
+        return entity
+
+
+_ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+
+
+def _entry_candidates(root: etree._Element) -> list[etree._Element]:
+    """Entry elements in document order, outside the letter's body (lxml filters in C)."""
+    found: list[etree._Element] = []
+    for child in root:
+        if local(child) == "text":
+            for part in child:
+                if local(part) != "body":
+                    found.extend(part.iter(*_ENTRY_TAGS))
+        elif isinstance(child.tag, str):
+            found.extend(child.iter(*_ENTRY_TAGS))
+    return found
+
+
+def _ancestors_below(element: etree._Element, root: etree._Element) -> list[etree._Element]:
+    found = []
+    for ancestor in element.iterancestors():
+        if ancestor is root:
+            return found
+        found.append(ancestor)
+    return found
+
+
+def _opens_entries(element: etree._Element) -> bool:
+    """Whether the reader looks for register entries inside ``element`` (not in body)."""
+    name = local(element)
+    return name in _REGISTER_CONTAINERS and name != "body"
+
+
+# Entities of entries by what decides them: the entry's markup, its parent's type (a
+# treaty list) and the entry it is nested in (a sub-entry's label).
+_SHARED_ENTITIES: dict[tuple, Entity | None] = {}
+_SHARED_LIMIT = 50_000
+
+
+def _entry_key(element: etree._Element) -> tuple:
+    parent = element.getparent()
+    outer = parent
+    while outer is not None and local(outer) in _LISTS_INSIDE:
+        outer = outer.getparent()
+    return (
+        etree.tostring(element, with_tail=False),
+        None if parent is None else parent.get("type"),
+        None if outer is None else local(outer),
+    )
+
+
+_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
+
+
+# ----------------------------------------------------------------- mentions
+
+_MENTION_TAGS = tei_tags(*MENTION_ELEMENTS)
+# Ancestors that decide whether the walk reaches an element, and in which part.
+_DECIDING = frozenset(tei_tags(*(_UNWALKED | REGISTER_LISTS | {"figure", "choice", "note"})))
+_REGIONS = frozenset({"back", "front"})
+_LINE_REFERENCE_NOTES = etree.XPath(
+    "descendant::tei:note[*[@type='lineReference']] | descendant::note[*[@type='lineReference']]",
+    namespaces=NS,
+)
+
+
+class _Reach:
+    """Which elements of a letter's text the reader's walk reaches, and in which part."""
+
+    def __init__(
+        self, text_element: etree._Element, reading: str, letterheads: list[etree._Element]
+    ) -> None:
+        self.text_element = text_element
+        self.reading = reading
+        self.letterheads = letterheads  # the letter's letterhead elements
+
+    def place(self, element: etree._Element) -> int:
+        """0: not read as text; 1: read in the letter; 2: read in a note's text."""
+        in_note = False
+        child = element
+        for ancestor in element.iterancestors():
+            if ancestor is self.text_element:
+                break
+            if ancestor.tag in _DECIDING:
+                name = local(ancestor)
+                if name == "note":
+                    in_note = True
+                elif name == "choice":
+                    if _shown(ancestor, self.reading) is not child:
+                        return 0
+                elif name == "figure":
+                    if ancestor.get("type") != "letterhead" and local(child) not in _FIGURE_WALKS:
+                        return 0
+                elif name in REGISTER_LISTS:
+                    if not (self.letterheads and _in_letterhead(ancestor)):
+                        return 0
+                else:
+                    return 0  # skipped or ignored content
+            child = ancestor
+        return 2 if in_note else 1
+
+    def regions(self) -> list[etree._Element]:
+        """The parts of the text to look in: the back's and front's register lists left out.
+
+        (Unless a letterhead is inside one: there the walk reads the list.)
+        """
+        holding = {a for e in self.letterheads for a in e.iterancestors()}
+        found: list[etree._Element] = []
+        for child in self.text_element:
+            if not isinstance(child.tag, str):
+                continue
+            if local(child) in _REGIONS:
+                found.extend(
+                    c
+                    for c in child
+                    if local(c) not in REGISTER_LISTS or c in holding or c in self.letterheads
+                )
+            else:
+                found.append(child)
+        return found
+
+    def mentions(self) -> list[tuple[etree._Element, bool]]:
+        """(mention element, whether in a note's text) for each mention the walk reaches,
+        the letter's first, then the notes'."""
+        body: list[tuple[etree._Element, bool]] = []
+        notes: list[tuple[etree._Element, bool]] = []
+        for region in self.regions():
+            for element in region.iter(*_MENTION_TAGS):
+                place = self.place(element)
+                if place == 1:
+                    body.append((element, False))
+                elif place == 2:
+                    notes.append((element, True))
+        return body + notes
+
+
+def _shown(choice: etree._Element, reading: str) -> etree._Element | None:
+    """The side of a ``choice`` the reading shows."""
+    options = [child for child in choice if local(child) is not None]
+    shown = next((c for n in _CHOICE_SHOWN[reading] for c in options if local(c) == n), None)
+    return shown if shown is not None or not options else options[0]
+
+
+def _in_letterhead(element: etree._Element) -> bool:
+    if element.get("type") == "letterhead":
+        return True
+    return any(a.get("type") == "letterhead" for a in element.iterancestors())
+
+
+def _mention(element: etree._Element) -> tuple[str, list[tuple[str, str]]] | None:
+    """(kind, references) when the reader takes ``element`` for a mention."""
+    kind = MENTION_ELEMENTS[local(element)]
+    references = references_of(element)
+    if kind is None:
+        kind = kind_from_type(element.get("type"))
+        if kind is None:
+            if not element.get("type") and not references:
+                return None  # a bare <rs>/<name> says nothing
+            kind = "other"
+    return kind, references
+
+
+def _has_text(element: etree._Element, reading: str, in_note: bool) -> bool:
+    """Whether the reader's text for the element is not empty (without closing markers)."""
+    text = element.text
+    if text and not text.isspace():
+        return True  # its own text comes first, before any marker
+    if len(element) == 0:
+        return False
+    return bool(_surface(element, reading, in_note))
+
+
+def _surface(element: etree._Element, reading: str, in_note: bool) -> str:
+    """A mention's text as the reader shows it: its content walked alone.
+
+    (In a note's text a note inside reads inline, not as a marker.)
+    """
+    if len(element) == 0:
+        return " ".join((element.text or "").split())
+    walker = TextWalker(reading)
+    walker._in_note = in_note
+    walker.walk(element)
+    text = walker.out.result()
+    if not walker.mentions:
+        return ""
+    raw = _trimmed(walker.mentions[-1], text)
+    return "" if raw is None else text[raw.start : raw.end]
+
+
+# ----------------------------------------------------------------- letterheads
+
+
+def _letterheads(
+    elements: list[etree._Element], reading: str, file: str, resolver: Resolver, senders: list
+) -> tuple[tuple, set[str]]:
+    """The letter's letterhead records and the entities its letterheads name.
+
+    The letterhead parser places members, names and note markers by their
+    offsets in the reading text; a walk over the letterhead elements alone
+    gives the same text for them (each letterhead is a block of its own).
+    """
+    walker = TextWalker(reading)
+    for element in _outermost_walked(elements, reading):
+        walker.walk(element)
+    text = walker.out.result()
+    mentions: list[Mention] = []
+    for raw in walker.mentions:
+        trimmed = _trimmed(raw, text)
+        if trimmed is None:
+            continue
+        entity_ids, unresolved = resolver.resolve_all(trimmed.references)
+        kind = trimmed.kind
+        if kind == "date" and trimmed.date_value and not entity_ids:
+            entity_ids = (f"date:{trimmed.date_value}",)
+        if kind == "other" and entity_ids:  # as the reader: the kind of what it names
+            named = resolver.used.get(entity_ids[0]) or resolver.local.get(entity_ids[0])
+            kind = named.kind if named is not None else kind
+        mentions.append(
+            Mention(
+                start=trimmed.start,
+                end=trimmed.end,
+                kind=kind,
+                entities=entity_ids,
+                unresolved=unresolved,
+                implied=trimmed.implied,
+                line=trimmed.line,
+                in_note=False,
+            )
+        )
+    sections = read_letterheads(
+        walker.letterheads,
+        resolver.resolve_all,
+        {el: _trim_range(start, end, text) for el, (start, end) in walker.member_spans.items()},
+        text=text,
+        mentions=mentions,
+        notes=walker.notes,
+        senders=senders,
+        entity_name=lambda entity_id: next(iter(resolver.names_of(entity_id)), None),
+    )
+    letter = Letter(
+        file=file,
+        title="",
+        text=text,
+        mentions=tuple(mentions),
+        letterhead=tuple(sections),
+        entities=tuple(resolver.used.values()),
+    )
+    return letterhead_records(letter), letter.letterhead_entities()
+
+
+def _outermost_walked(elements: list[etree._Element], reading: str) -> list[etree._Element]:
+    """The letterhead elements the reader's walk reaches, outermost only, in order."""
+    found = []
+    for element in elements:
+        ancestors = list(element.iterancestors())
+        if any(a.get("type") == "letterhead" for a in ancestors):
+            continue
+        if _reached(element, ancestors, reading):
+            found.append(element)
+    return found
+
+
+def _reached(element: etree._Element, ancestors: list[etree._Element], reading: str) -> bool:
+    """Whether the walk reaches ``element`` (not in skipped content, a hidden side...)."""
+    child = element
+    for ancestor in ancestors:
+        name = local(ancestor)
+        if name in _UNWALKED or name in REGISTER_LISTS:
+            return False
+        if name == "figure" and local(child) not in _FIGURE_WALKS:
+            return False
+        if name == "choice" and _shown(ancestor, reading) is not child:
+            return False
+        child = ancestor
+    return True
+
+
+# ----------------------------------------------------------------- full reader
+
+
+def letter_summary(letter: Letter, alt_text: str | None) -> dict:
+    """The collection's summary of a fully read letter (``_index_one``'s letter dict)."""
+    counts: dict[str, int] = dict.fromkeys(letter.letterhead_entities(), 0)
+    for party in (*letter.senders, *letter.recipients, *letter.places):
+        for entity_id in party.entities:
+            counts.setdefault(entity_id, 0)
+    for entity_id, count in letter.mention_counts().items():
+        counts[entity_id] = count
+    mention_kinds: dict[str, str] = {}
+    for mention in letter.mentions:
+        for entity_id in mention.entities:
+            mention_kinds.setdefault(entity_id, mention.kind)
+    entities = []
+    for entity_id, count in counts.items():
+        entity = letter.entity(entity_id)
+        if entity is not None:
+            named = any(ch.isalnum() for ch in entity.name)
+            entities.append([entity_id, count, entity.kind, entity.name if named else entity_id])
+        else:
+            entities.append([entity_id, count, mention_kinds.get(entity_id, "other"), entity_id])
+    date = letter.date
+    when = date.when if date else None
+    result = {
+        "title": letter.title,
+        "when": when,
+        "dateText": date.text if date else "",
+        "sortDate": (when or (date.not_before or date.not_after or "") if date else "") or "",
+        "senders": [p.name for p in letter.senders if p.name],
+        "recipients": [p.name for p in letter.recipients if p.name],
+        "mentions": len(letter.mentions) + len(letter.line_references),
+        "entities": entities,
+        "text": letter.text,
+        "letterheads": [record.to_json() for record in letterhead_records(letter)],
+    }
+    if alt_text is not None:
+        result["altText"] = alt_text
+    return result
+
+
+def _alt_text(letter: Letter, text_element: etree._Element | None, reading: str) -> str | None:
+    if not letter.has_choices or text_element is None:
+        return None
+    other = build_text(text_element, _OTHER_READING[reading]).text
+    return other if other != letter.text else None
+
+
+# ----------------------------------------------------------------- search text
+
+_TEXT_NS = f'xmlns:tei="{TEI_NS}"'
+
+
+# Unicode noncharacters: permanently reserved for a program's internal use, never in text.
+_BLOCK, _LINE, _JOIN, _SOFT = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+_NOTE, _NOTE_END, _NOTE_BODY, _FLAG = "\ufdd4", "\ufdd5", "\ufdd6", "\ufdd7"
+_OPEN, _CLOSE = "\ufdd8", "\ufdd9"
+
+
+def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True) -> str:
+    """The letter's reading text for full-text search: the reader's text, or close to it.
+
+    libxslt walks the text as the reader does and marks block breaks, line
+    breaks, joins, note markers and the notes' texts with noncharacters;
+    :func:`_normalise` moves the notes' texts after the letter and turns runs
+    of whitespace and marks into what the reader's text builder writes: a
+    blank line, a line break, one space or nothing. The builder decides some
+    spaces by where text nodes begin and end (a space before closing
+    punctuation, a space at an element's edge); there the two may differ by a
+    space, never by a word. ``letterheads=False`` leaves out the templates only
+    letterheads need (they test every element).
+    """
+    raw = bytes(_stylesheets()[reading, letterheads](tree))
+    if _B_OPEN in raw:
+        notes: list[bytes] = []
+
+        def keep(match: re.Match[bytes]) -> bytes:
+            label, body = match.group(1), match.group(2)
+            notes.append(_B_BLOCK + _B_NOTE_BODY + label + _B_NOTE_END + b" " + body + _B_BLOCK)
+            return _B_NOTE + label + _B_NOTE_END
+
+        raw = _NOTE_TEXTS.sub(keep, raw) + b"".join(notes)
+    return _normalise(raw).decode("utf-8", "replace")
+
+
+# The marks in the XSLT's UTF-8 output: bytes are handled at one byte a character.
+_B_BLOCK, _B_LINE, _B_JOIN, _B_SOFT = (m.encode() for m in (_BLOCK, _LINE, _JOIN, _SOFT))
+_B_NOTE, _B_NOTE_END, _B_NOTE_BODY = (m.encode() for m in (_NOTE, _NOTE_END, _NOTE_BODY))
+_B_FLAG, _B_OPEN, _B_CLOSE = (m.encode() for m in (_FLAG, _OPEN, _CLOSE))
+# A note's marker and its text, which the reader writes after the letter's.
+_NOTE_TEXTS = re.compile(
+    re.escape(_B_NOTE) + b"(.*?)" + re.escape(_B_NOTE_END) + re.escape(_B_OPEN)
+    + b"(.*?)" + re.escape(_B_CLOSE),
+    re.S,
+)  # fmt: skip
+# Whitespace holding a line break of the source, before closing punctuation: the reader
+# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote.").
+_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]]|\xc2\xbb)")
+
+
+# Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the
+# general punctuation spaces and separators, medium mathematical, ideographic, ogham.
+_OTHER_SPACES = (
+    b"\xc2\xa0", b"\xc2\x85", b"\xe2\x81\x9f", b"\xe3\x80\x80", b"\xe1\x9a\x80"
+)  # fmt: skip
+_GENERAL_SPACES = re.compile(rb"\xe2\x80[\x80-\x8a\xa8\xa9\xaf]")
+
+
+def _normalise(raw: bytes) -> bytes:
+    """The XSLT's output with the reader's whitespace: see :func:`search_text`.
+
+    ``bytes.split`` collapses the whitespace (other spaces become ASCII first); the
+    marks are then plain byte sequences between single spaces, and a few
+    replacements finish. All of it runs in C, at one byte a character: a regular
+    expression starting with a repeated mark would not.
+    """
+    for space in _OTHER_SPACES:
+        if space in raw:
+            raw = raw.replace(space, b" ")
+    if b"\xe2\x80" in raw:
+        raw = _GENERAL_SPACES.sub(b" ", raw)
+    raw = _SOFT_BEFORE_CLOSING.sub(_B_SOFT, raw)
+    text = b" ".join(raw.split())
+    if _B_SOFT in text:
+        text = text.replace(b" " + _B_SOFT, b"").replace(_B_SOFT, b"")
+    if _B_JOIN in text:
+        text = text.replace(b" " + _B_JOIN, _B_JOIN).replace(_B_JOIN + b" ", _B_JOIN)
+        text = text.replace(_B_JOIN, b"")
+    if _B_NOTE in text:
+        text = _labelled(text, _B_NOTE, numbered=True, sticky=True)
+    if _B_FLAG in text:
+        text = _labelled(text, _B_FLAG, numbered=False, sticky=True)
+    if _B_NOTE_BODY in text:
+        text = _labelled(text, _B_NOTE_BODY, numbered=True, sticky=False)
+    for mark in (_B_LINE, _B_BLOCK):
+        if mark in text:
+            text = text.replace(b" " + mark, mark).replace(mark + b" ", mark)
+    # Runs of marks: a blank line if any of them is a block's, else one line break.
+    if _B_BLOCK in text:
+        text = _collapse(text, _B_LINE + _B_BLOCK, _B_BLOCK)
+        text = _collapse(text, _B_BLOCK + _B_LINE, _B_BLOCK)
+        text = _collapse(text, _B_BLOCK + _B_BLOCK, _B_BLOCK).replace(_B_BLOCK, b"\n\n")
+    if _B_LINE in text:
+        text = _collapse(text, _B_LINE + _B_LINE, _B_LINE).replace(_B_LINE, b"\n")
+    return text.strip()
+
+
+def _collapse(text: bytes, pair: bytes, single: bytes) -> bytes:
+    while pair in text:
+        text = text.replace(pair, single)
+    return text
+
+
+def _labelled(text: bytes, mark: bytes, *, numbered: bool, sticky: bool) -> bytes:
+    """Note markers as the reader writes them: ``[label]``, else ``[number]``.
+
+    A ``sticky`` marker sticks to the word it annotates: a space before it goes
+    after it ("Wort [1]" reads "Wort[1] ").
+    """
+    pieces = text.split(mark)
+    out = [pieces[0]]
+    for number, piece in enumerate(pieces[1:], start=1):
+        label, _, rest = piece.partition(_B_NOTE_END)
+        if sticky and out[-1].endswith(b" "):
+            out[-1] = out[-1][:-1]
+            if not rest.startswith(b" "):
+                rest = b" " + rest
+        out.append(b"[" + (label or str(number).encode() if numbered else label) + b"]")
+        out.append(rest)
+    return b"".join(out)
+
+
+_PARAGRAPHS = (
+    "p", "ab", "head", "opener", "closer", "postscript", "div", "div1", "div2", "div3",
+    "list", "lg", "table", "floatingText", "address", "dateline", "salute", "signed",
+    "byline", "argument", "epigraph", "trailer", "titlePage", "docTitle", "sp",
+    "writingSession", "front", "back", "body", "group", "text", "cit", "quote_block",
+)  # fmt: skip
+_FORMULA_PARTS = ("dateline", "salute", "signed", "byline", "address")
+_LINES = ("addrLine", "item", "l", "row", "person", "org", "bibl_line")
+_IGNORED = (
+    "handShift", "addSpan", "delSpan", "milestone", "graphic", "link", "linkGrp", "index",
+    "certainty", "precision", "anchor", "pb", *sorted(SKIPPED),
+)  # fmt: skip
+_LOWER = "'#ABCDEFGHIJKLMNOPQRSTUVWXYZ', ' abcdefghijklmnopqrstuvwxyz'"
+_RENDITION = f"concat(' ', translate(concat(@rendition, ' ', @rend), {_LOWER}), ' ')"
+_HYPHEN = " or ".join(
+    f"contains({_RENDITION}, ' {word} ')" for word in ("hyphen", "hyphenated", "hyph")
+)
+_SIC = (
+    "not(*) and contains('|sic|sic!|sic.|', concat('|', translate(translate("
+    "normalize-space(.), '()[]', ''), 'SIC', 'sic'), '|'))"
+)
+
+
+def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
+    """The reader's walk in XSLT, marking breaks, joins, note markers and notes' texts.
+
+    Without ``letterheads`` the templates that only letterheads need are left
+    out: they test every element, and most letters have none.
+    """
+    choose_shown = "".join(
+        f'<xsl:when test="*[{_named(n)}]"><xsl:apply-templates select="*[{_named(n)}][1]"/>'
+        "</xsl:when>"
+        for n in _CHOICE_SHOWN[reading]
+    )
+    if reading == "normalised":
+        joined = f"<xsl:text>{_JOIN}</xsl:text>"
+    else:
+        joined = (
+            f'<xsl:text>{_JOIN}</xsl:text><xsl:if test="{_HYPHEN}"><xsl:text>-</xsl:text>'
+            f"</xsl:if><xsl:text>{_LINE}{_JOIN}</xsl:text>"
+        )
+    register_lists = _named(*sorted(REGISTER_LISTS))
+    line_reference = (
+        f"*[@type='lineReference'] and count(*) = count(*[({register_lists})"
+        " and (@type='lineReference' or not(@type))])"
+        " and not(normalize-space(node()[1][self::text()]))"
+    )
+    # Inside a note's text (a letterhead printed in the margin is letter text, not a note).
+    in_note = f"ancestor::*[{_named('note')}][not(@type='letterhead')]"
+    lists = _name_pattern(*sorted(REGISTER_LISTS))
+    register_lists_template = f'<xsl:template match="{lists}"/>'
+    letterhead_templates = ""
+    if letterheads:
+        register_lists_template = f"""<xsl:template match="{lists}">
+  <xsl:if test="ancestor-or-self::*[@type='letterhead']">
+    <xsl:choose>
+      <xsl:when test="{_named("listPerson", "listOrg", "listPlace")}">
+        <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+      </xsl:when>
+      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:if>
+</xsl:template>"""
+        letterhead_templates = f"""<xsl:template match="*[@type='letterhead']" priority="2">
+  <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+</xsl:template>
+<xsl:template match="tei:seg[ancestor::*[@type='letterhead']]
+    | seg[ancestor::*[@type='letterhead']]">
+  <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
+</xsl:template>
+"""
+    xsl = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+ {_TEXT_NS}>
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="/">
+  <xsl:variable name="document" select="*[{_named("teiCorpus")}]/*[{_named("TEI")}][1]
+      | *[not({_named("teiCorpus")})]"/>
+  <xsl:apply-templates select="$document/*[{_named("text")}][1]"/>
+</xsl:template>
+
+<xsl:template match="{_name_pattern(*_IGNORED)}"/>
+{register_lists_template}
+<xsl:template match="{_name_pattern(*_PARAGRAPHS)}">
+  <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+</xsl:template>
+{letterhead_templates}<xsl:template priority="1" match="{
+        " | ".join(
+            f"*[{_named('opener', 'closer')}]/{p}"
+            for p in _name_pattern(*_FORMULA_PARTS).split(" | ")
+        )
+    }">
+  <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern(*_LINES)}">
+  <xsl:text>{_LINE}</xsl:text><xsl:apply-templates/><xsl:text>{_LINE}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern("lb")}">
+  <xsl:choose>
+    <xsl:when test="@break='no' or @type='nobreak' or {_HYPHEN}">{joined}</xsl:when>
+    <xsl:otherwise><xsl:text>{_LINE}</xsl:text></xsl:otherwise>
+  </xsl:choose>
+</xsl:template>
+<xsl:template match="{_name_pattern("cb")}"><xsl:text>{_LINE}</xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("gap")}"><xsl:text>[…]</xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("space")}"><xsl:text> </xsl:text></xsl:template>
+<xsl:template match="{_name_pattern("choice")}">
+  <xsl:choose>{choose_shown}
+    <xsl:otherwise><xsl:apply-templates select="*[1]"/></xsl:otherwise>
+  </xsl:choose>
+</xsl:template>
+<xsl:template match="{_name_pattern("figure")}" priority="3">
+  <xsl:text>{_BLOCK}</xsl:text>
+  <xsl:choose>
+    <xsl:when test="@type='letterhead'">
+      <xsl:apply-templates select="node()[not({_named("figDesc")})]"/>
+    </xsl:when>
+    <xsl:otherwise><xsl:apply-templates select="*[{_named(*_FIGURE_WALKS)}]"/></xsl:otherwise>
+  </xsl:choose>
+  <xsl:for-each select="*[{_named("figDesc")}][1][normalize-space(.)]">
+    <xsl:text>[</xsl:text>
+    <xsl:choose><xsl:when test="../@type"><xsl:value-of select="../@type"/></xsl:when>
+      <xsl:otherwise>figure</xsl:otherwise></xsl:choose>
+    <xsl:text>: </xsl:text><xsl:value-of select="normalize-space(.)"/><xsl:text>]</xsl:text>
+  </xsl:for-each>
+  <xsl:text>{_BLOCK}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern("ref", "ptr")}">
+  <xsl:choose>
+    <xsl:when test="({_named("ref")}) and normalize-space(.)"><xsl:apply-templates/></xsl:when>
+    <xsl:when test="string-length(normalize-space(@target)) = 10
+        and translate(normalize-space(@target), '0123456789', '0000000000') = '0000-00-00'">
+      <xsl:value-of select="normalize-space(@target)"/>
+    </xsl:when>
+    <xsl:when test="normalize-space(@target)"><xsl:text>→</xsl:text></xsl:when>
+  </xsl:choose>
+</xsl:template>
+<xsl:template match="{_name_pattern("note")}" priority="3">
+  <xsl:choose>
+    <xsl:when test="@type='letterhead' and not({in_note})">
+      <xsl:text>{_BLOCK}</xsl:text><xsl:apply-templates/><xsl:text>{_BLOCK}</xsl:text>
+    </xsl:when>
+    <xsl:when test="{line_reference}"/>
+    <xsl:when test="{in_note}">
+      <xsl:text> (</xsl:text><xsl:apply-templates/><xsl:text>)</xsl:text>
+    </xsl:when>
+    <xsl:when test="{_SIC}">
+      <xsl:text>{_FLAG}</xsl:text><xsl:value-of select="translate(normalize-space(.), '()[]', '')"/>
+      <xsl:text>{_NOTE_END}</xsl:text>
+    </xsl:when>
+    <xsl:otherwise>
+      <xsl:text>{_NOTE}</xsl:text><xsl:value-of select="normalize-space(@n)"/>
+      <xsl:text>{_NOTE_END}{_OPEN}</xsl:text><xsl:apply-templates/><xsl:text>{_CLOSE}</xsl:text>
+    </xsl:otherwise>
+  </xsl:choose>
+</xsl:template>
+</xsl:stylesheet>"""
+    return etree.XSLT(etree.XML(xsl.encode()), access_control=_NO_ACCESS)
+
+
+_NO_ACCESS = etree.XSLTAccessControl.DENY_ALL
+# One set per thread, as the parser (viewer.tei.xml): libxslt keeps state per transform.
+_local = threading.local()
+
+
+def _stylesheets() -> dict[tuple[str, bool], etree.XSLT]:
+    found = getattr(_local, "stylesheets", None)
+    if found is None:
+        found = _local.stylesheets = {
+            (reading, letterheads): _stylesheet(reading, letterheads)
+            for reading in READINGS
+            for letterheads in (False, True)
+        }
+    return found
+
+
+__all__ = ["extract_file", "letter_summary", "search_text"]
