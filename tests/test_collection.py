@@ -18,6 +18,7 @@ import pytest
 from testdata import CORPUS, require
 
 import viewer.tei
+import viewer.tei.extract
 from viewer.collection import (
     CollectionIndex,
     cache_path,
@@ -316,13 +317,15 @@ def test_the_real_corpus_has_87_letters_and_no_errors(tmp_path: Path) -> None:
 class ParseCounter:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.files: list[str] = []
-        real = viewer.tei.read_letter
+        real = viewer.tei.extract.extract_file
 
-        def counting(path, **kwargs):
-            self.files.append(Path(path).name)
-            return real(path, **kwargs)
+        def counting(path, *args, **kwargs):
+            result = real(path, *args, **kwargs)
+            if result.get("kind") == "letter":
+                self.files.append(Path(path).name)
+            return result
 
-        monkeypatch.setattr(viewer.tei, "read_letter", counting)
+        monkeypatch.setattr(viewer.tei.extract, "extract_file", counting)
 
 
 def test_reopening_reads_only_changed_files(collection, monkeypatch) -> None:

@@ -110,7 +110,7 @@ def test_reopening_lists_letters_without_reading_any_file(tmp_path: Path, monkey
     def no_reading(*_args, **_kwargs):
         raise AssertionError("a file was read")
 
-    monkeypatch.setattr(collection, "_index_one", no_reading)
+    monkeypatch.setattr(collection, "index_file", no_reading)
     again = index_folder(folder, cache_dir=cache, mode="serial")
     assert [s.title for s in again.letters] == [f"Letter {i}" for i in range(30)]
     assert again.entity("z").mentions == 30

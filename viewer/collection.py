@@ -1109,7 +1109,7 @@ def _index_into(
             for rel in todo:
                 if cancelled():
                     return True
-                record(rel, _index_one(paths[rel], catalog, reading))
+                record(rel, index_file(paths[rel], catalog, reading))
             return False
         finally:
             writer.flush()
@@ -1230,8 +1230,23 @@ def _init_worker(register_dirs: Sequence[str], reading: str) -> None:
     _worker_reading = reading
 
 
+def index_file(path: str, catalog, reading: str) -> dict:
+    """What the collection stores of one file, read on the C side of lxml; never raises.
+
+    ``viewer.tei.extract`` reads only what the index needs; it agrees with
+    the full reader (:func:`_index_one`) on every field but the search text's
+    whitespace (tests/test_extract.py).
+    """
+    from viewer.tei.extract import extract_file
+
+    result = extract_file(path, catalog, reading)
+    if result.get("kind") == "letter":
+        prepared(result["letter"])
+    return result
+
+
 def _index_one(path: str, catalog, reading: str) -> dict:
-    """Classify and (for a letter) parse one file; never raises."""
+    """Classify and (for a letter) read one file with the full reader; never raises."""
     from viewer.tei import read_letter
     from viewer.tei.classify import broken_reason
 
@@ -1246,7 +1261,7 @@ def _index_one(path: str, catalog, reading: str) -> dict:
         letter = read_letter(path, reading=reading, registers=registers)
         return {
             "kind": "letter",
-            "letter": prepared(letter_record(letter)),
+            "letter": letter_record(letter),
             "uses": registers.files,
             "registerErrors": [[f, m] for f, m in registers.errors],
         }
@@ -1261,7 +1276,7 @@ def _index_one(path: str, catalog, reading: str) -> dict:
 
 
 def _index_batch(paths: Sequence[str]) -> list[dict]:
-    return [_index_one(path, _worker_catalog, _worker_reading) for path in paths]
+    return [index_file(path, _worker_catalog, _worker_reading) for path in paths]
 
 
 def process_context(preload: Sequence[str] = ("viewer.collection", "viewer.tei")):
@@ -1373,7 +1388,7 @@ def _run_threads(
     import concurrent.futures as cf
 
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_index_one, paths[rel], catalog, reading): rel for rel in todo}
+        futures = {pool.submit(index_file, paths[rel], catalog, reading): rel for rel in todo}
         return _drain(pool, futures, cancelled, lambda f: record(futures[f], f.result()))
 
 
