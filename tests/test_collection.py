@@ -639,6 +639,26 @@ def test_search_real_letter(home: Path, tmp_path: Path) -> None:
     assert all(text[h.start : h.end] == "Azerbaijan" for h in hits)
 
 
+def test_find_spans_agrees_with_folding_every_character() -> None:
+    import random
+
+    from viewer.folding import find_spans, original_span, phrase_pattern
+
+    rng = random.Random(3)
+    alphabet = "aAsSeE ßẞﬁﬀİſéÉœ\u0301\u05b0ǅ①²Ω\n"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        query = "".join(rng.choice("ase ") for _ in range(rng.randint(1, 3)))
+        pattern = phrase_pattern(query)
+        if pattern is None:
+            continue
+        folded, offsets = fold_with_offsets(text)
+        expected = [
+            original_span(offsets, m.start(), m.end(), text) for m in pattern.finditer(folded)
+        ]
+        assert find_spans(pattern, text) == expected, (text, query)
+
+
 def test_fold_with_offsets_and_locate() -> None:
     folded, offsets = fold_with_offsets("Straße ﬁx É")
     assert folded == "strasse fix e"

@@ -40,11 +40,11 @@ from viewer import __version__
 from viewer.errors import EpistolaError
 from viewer.filtering import TextFilter, kind_order
 from viewer.folding import (
+    find_spans,
     fold_for_index,
     fold_with_offsets,
     index_query,
     locate,
-    original_span,
     phrase_pattern,
     sort_key,
 )
@@ -269,6 +269,7 @@ class CollectionIndex:
         self._lock = threading.Lock()
         self._ids = store.letter_ids()
         self._position = {letter_id: p for p, letter_id in enumerate(self._ids)}
+        self._ids_in_order = all(a < b for a, b in zip(self._ids, self._ids[1:], strict=False))
         self.letters: LetterRows = LetterRows(self, self._ids)
         self.entities: EntityRows = EntityRows(store, store.entity_count())
         self._hay: list[str] | None = None
@@ -580,16 +581,8 @@ class CollectionIndex:
         pattern = phrase_pattern(query)
         if pattern is None:
             return []
-        match = index_query(query)
-        if match is None:
-            candidates = list(self._ids)
-        else:
-            position = self._position
-            found = [i for i in self.store.search_candidates(match) if i in position]
-            candidates = sorted(found, key=position.__getitem__)
         hits: list[Hit] = []
-        for start in range(0, len(candidates), 64):
-            chunk = candidates[start : start + 64]
+        for chunk in self._candidates(index_query(query)):
             rows = self.store.letter_rows(chunk)
             texts = self.store.texts(chunk)
             for letter_id in chunk:
@@ -608,6 +601,29 @@ class CollectionIndex:
                     if found_here:
                         break  # the other reading's hits would repeat these
         return hits
+
+    def _candidates(self, match: str | None) -> Iterator[list[int]]:
+        """Ids of the letters that may hold the phrase, in collection order, in chunks."""
+        if match is None:  # no word the index knows: every letter
+            for start in range(0, len(self._ids), 64):
+                yield self._ids[start : start + 64]
+            return
+        position = self._position
+        if self._ids_in_order:
+            # Ids follow the collection's order (as a fresh index assigns them):
+            # ask the index for a chunk at a time, so that a word in every letter
+            # costs only the chunks up to the limit.
+            after, size = 0, 64
+            while True:
+                found = self.store.search_candidates_after(match, after, size)
+                if not found:
+                    return
+                yield [i for i in found if i in position]
+                after, size = found[-1], min(size * 2, 2048)
+        found = [i for i in self.store.search_candidates(match) if i in position]
+        found.sort(key=position.__getitem__)
+        for start in range(0, len(found), 64):
+            yield found[start : start + 64]
 
     @property
     def _other_reading(self) -> str:
@@ -676,11 +692,7 @@ class CollectionIndex:
 
 
 def _find_all(pattern, text: str) -> list[tuple[int, int]]:
-    folded, offsets = fold_with_offsets(text)
-    return [
-        original_span(offsets, match.start(), match.end(), text)
-        for match in pattern.finditer(folded)
-    ]
+    return find_spans(pattern, text)
 
 
 def _hit(summary: LetterSummary, text: str, start: int, end: int, reading: str = "") -> Hit:

@@ -8,6 +8,7 @@ phrase pattern of a query, and the keys that order the collection register.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 
@@ -114,14 +115,76 @@ def phrase_pattern(query: str) -> re.Pattern[str] | None:
 def index_query(query: str) -> str | None:
     """The FTS5 query finding every letter that may hold ``query`` as a phrase.
 
-    Each word of the query must begin a word of the letter (a prefix term);
-    the phrase itself is then checked on the letter's text. None: the query
+    The query's words must be the letter's words, one after the other, the
+    first and last of them allowed to continue (the phrase's last token is a
+    prefix; its first may be a prefix only when alone); the phrase itself is
+    then checked on the letter's text. None: the query
     has no word the index knows (only punctuation), so every letter is a candidate.
     """
     words = _WORD.findall(fold_for_index(query))
     if not words:
         return None
-    return " AND ".join(f'"{word}"*' for word in words)
+    # A phrase whose last word is a prefix: the query's words (those the
+    # tokenizer sees) must follow each other, the last may go on.
+    return '"' + " ".join(words) + '"*'
+
+
+_FOLD_LENGTHS: dict[str, int] = {}
+# Characters met so far whose fold is one character, and those whose fold is not.
+_FOLDS_TO_ONE: set[str] = set()
+_FOLDS_TO_OTHER: set[str] = set()
+
+
+def _fold_length(ch: str) -> int:
+    found = _FOLD_LENGTHS.get(ch)
+    if found is None:
+        found = _FOLD_LENGTHS[ch] = len(fold(ch))
+    return found
+
+
+def find_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where ``pattern`` (over folded text) matches ``text``, as spans of ``text`` itself.
+
+    :func:`fold_with_offsets` maps every character in Python; this folds in C
+    and maps only the characters whose fold is not one character long (ß,
+    ligatures, combining marks), found with one regex pass.
+    """
+    folded = fold_for_index(text)
+    found = [(m.start(), m.end()) for m in pattern.finditer(folded)]
+    if not found:
+        return []
+    chars = set(text)
+    unknown = chars - _FOLDS_TO_ONE - _FOLDS_TO_OTHER
+    for ch in unknown:
+        (_FOLDS_TO_ONE if _fold_length(ch) == 1 else _FOLDS_TO_OTHER).add(ch)
+    special = chars & _FOLDS_TO_OTHER
+    if not special:
+        return found
+    where = re.compile("[" + "".join(map(re.escape, sorted(special))) + "]")
+    starts: list[int] = []  # in folded text
+    origins: list[int] = []  # in text
+    lengths: list[int] = []
+    shift = 0
+    for match in where.finditer(text):
+        index = match.start()
+        length = _fold_length(text[index])
+        starts.append(index + shift)
+        origins.append(index)
+        lengths.append(length)
+        shift += length - 1
+
+    def origin(position: int) -> int:
+        """The character of ``text`` whose fold holds folded ``position``."""
+        k = bisect.bisect_right(starts, position) - 1
+        if k < 0:
+            return position
+        start, index, length = starts[k], origins[k], lengths[k]
+        if position < start + length:
+            return index
+        return position - start + index - length + 1
+
+    return [(origin(start), origin(end - 1) + 1 if end > start else origin(start))
+            for start, end in found]  # fmt: skip
 
 
 def locate(text: str, query: str, near: int = 0) -> tuple[int, int] | None:

@@ -420,6 +420,20 @@ class Store:
             ).fetchall()
 
     # -- reading: full text ----------------------------------------------------------
+    def search_candidates_after(self, match: str, after: int, limit: int) -> list[int]:
+        """Like :meth:`search_candidates`, in id order: the first ``limit`` ids above ``after``."""
+        with self._reading() as db:
+            try:
+                return [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT rowid FROM search(?) WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                        (match, after, limit),
+                    )
+                ]
+            except sqlite3.OperationalError:
+                return []
+
     def search_candidates(self, match: str) -> list[int]:
         """Ids of the letters whose text (either reading) holds every term of ``match``."""
         with self._reading() as db:
