@@ -355,7 +355,7 @@ def test_search_lists_hits_with_context_and_opens_them(qtbot, index, letters) ->
     qtbot.mouseClick(panel.results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     (hit, query), *_ = opened
     assert hit.file == str(letters["a"])
-    text = index.letter(hit.file).text
+    text = index.text_of(hit.file)
     assert text[hit.start : hit.end] == "Große Straße"
     assert query == "grosse strasse"
 

@@ -29,7 +29,8 @@ import bisect
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,6 +81,19 @@ RECENT_FILTERS = 32  # register filter results kept for backspacing
 SEARCH_DELAY_MS = 300
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from the indexing thread
 MIXED = "\N{EM DASH}"
+FETCH_ROWS = 128  # summaries read from the database at once, around the row a view asks for
+CACHED_ROWS = 4096  # summaries the letter list keeps (a few screens' worth, either way)
+_LIST_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.UserRole,
+    }
+)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -96,50 +110,90 @@ def normalise_for_compare(path: str) -> str:
 
 
 class LetterListModel(QAbstractTableModel):
-    """The letters shown, as rows; sorting happens here, in Python."""
+    """The letters shown, as rows: letter ids in the shown order, summaries paged in.
+
+    The model holds the ids of the letters listed (in the order of the sorted
+    column) and the filter's mention counts, never every letter's summary: a
+    row's summary is read from the collection's database when the view first
+    asks for it, a block of neighbours at a time, and a few thousand are kept.
+    Sorting by a column takes the collection's order for it (an SQL ORDER BY,
+    cached by the index) narrowed to the ids listed; the Mentions column sorts
+    by the counts, here.
+    """
 
     DATE, SENDER, RECIPIENT, TITLE, COUNT = range(5)
     HEADERS = ("Date", "Sender", "Recipient", "Title", "Mentions")
+    # The collection's order (CollectionIndex.order) behind each column; Mentions
+    # sorts by count, then by date.
+    ORDERS = ("date", "sender", "recipient", "title", "date")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[LetterSummary, int]] = []
+        self.collection: CollectionIndex | None = None
+        self._ids: list[int] = []  # the rows: letter ids in the shown order
+        self._counts: Mapping[int, int] | None = None  # the filter's; None: every letter, 0
+        self._row_of_id: dict[int, int] | None = None  # built when first asked for
+        self._cache: OrderedDict[int, LetterSummary] = OrderedDict()
         self._current: str | None = None
-        self._current_norm: str | None = None
+        self._current_id: int | None = None
         self._sort = (self.DATE, Qt.SortOrder.AscendingOrder)
         self._bold = QFont()
         self._bold.setBold(True)
         self._current_icon = None
 
     # -- content ---------------------------------------------------------------
-    def set_rows(self, rows: Iterable[tuple[LetterSummary, int]]) -> None:
+    def set_letters(
+        self, index: CollectionIndex | None, counts: Mapping[int, int] | None = None
+    ) -> None:
+        """List ``index``'s letters: those in ``counts`` (id -> mentions), or all of them."""
         self.beginResetModel()
-        self._rows = list(rows)
-        self._sort_rows()
+        self.collection = index
+        self._counts = counts
+        self._cache.clear()
+        self._current_id = self._id_of(self._current)
+        self._sort_ids()
         self.endResetModel()
 
-    def summary(self, row: int) -> LetterSummary:
-        return self._rows[row][0]
+    def letter_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def ids(self) -> list[int]:
+        """The letter ids listed, in the shown order."""
+        return list(self._ids)
+
+    def summary(self, row: int) -> LetterSummary | None:
+        """The letter on ``row`` (None if it left the database since the list was made)."""
+        letter_id = self._ids[row]
+        found = self._cache.get(letter_id)
+        if found is not None:
+            self._cache.move_to_end(letter_id)
+            return found
+        if self.collection is None:
+            return None
+        low = row - row % FETCH_ROWS
+        block = self._ids[low : low + FETCH_ROWS]
+        for summary in self.collection.summaries(block):
+            self._cache[summary.id] = summary
+        while len(self._cache) > CACHED_ROWS:
+            self._cache.popitem(last=False)
+        return self._cache.get(letter_id)
 
     def count(self, row: int) -> int:
-        return self._rows[row][1]
-
-    def files(self) -> list[str]:
-        return [summary.file for summary, _count in self._rows]
+        return self._counts.get(self._ids[row], 0) if self._counts is not None else 0
 
     def row_of(self, file: str | None) -> int:
-        if file is None or not self._rows:
+        """The row listing ``file`` (any spelling of its path), or -1."""
+        if file is None or not self._ids:
             return -1
-        wanted = normalise_for_compare(file)
-        for row, (summary, _count) in enumerate(self._rows):
-            if normalise_for_compare(summary.file) == wanted:
-                return row
-        return -1
+        letter_id = self._current_id if file == self._current else self._id_of(file)
+        if letter_id is None:
+            return -1
+        return self._rows_by_id().get(letter_id, -1)
 
     def set_current(self, file: str | None) -> None:
         before = self.row_of(self._current)
         self._current = file
-        self._current_norm = None  # normalised when a row is first compared with it
+        self._current_id = self._id_of(file)
         after = self.row_of(file)
         for row in {before, after} - {-1}:
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
@@ -148,9 +202,15 @@ class LetterListModel(QAbstractTableModel):
     def current(self) -> str | None:
         return self._current
 
+    def _id_of(self, file: str | None) -> int | None:
+        if file is None or self.collection is None:
+            return None
+        summary = self.collection.letter(file)
+        return summary.id if summary is not None else None
+
     # -- Qt model --------------------------------------------------------------
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -161,9 +221,13 @@ class LetterListModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        summary, count = self._rows[index.row()]
+        if role not in _LIST_ROLES:
+            return None
+        summary = self.summary(index.row())
+        if summary is None:
+            return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.DATE:
@@ -174,8 +238,8 @@ class LetterListModel(QAbstractTableModel):
                 return summary.recipient
             if column == self.TITLE:
                 return summary.title
-            return count
-        is_current = self._is_current(summary)
+            return self.count(index.row())
+        is_current = self._current_id is not None and summary.id == self._current_id
         if role == Qt.ItemDataRole.FontRole and is_current:
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and is_current:
@@ -206,39 +270,38 @@ class LetterListModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
+        # The view's selection and current row follow their letters to the new rows.
+        persistent = self.persistentIndexList()
+        held = [self._ids[i.row()] if 0 <= i.row() < len(self._ids) else None for i in persistent]
         self._sort = (column, order)
-        self._sort_rows()
+        self._sort_ids()
+        moved = []
+        for before, letter_id in zip(persistent, held, strict=True):
+            row = self._rows_by_id().get(letter_id, -1) if letter_id is not None else -1
+            moved.append(self.index(row, before.column()) if row >= 0 else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
-    def _sort_rows(self) -> None:
+    def _sort_ids(self) -> None:
+        index = self.collection
+        self._row_of_id = None
+        if index is None:
+            self._ids = []
+            return
         column, order = self._sort
-        key = self._key(column)
-        self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        ordered = index.order(self.ORDERS[column] if 0 <= column < len(self.ORDERS) else "date")
+        counts = self._counts
+        ids = list(ordered) if counts is None else [i for i in ordered if i in counts]
+        if column == self.COUNT and counts is not None:
+            ids.sort(key=counts.__getitem__)  # stable: by date within a count
+        if order == Qt.SortOrder.DescendingOrder:
+            ids.reverse()
+        self._ids = ids
 
-    def _key(self, column: int) -> Callable[[tuple[LetterSummary, int]], tuple]:
-        def text(value: str) -> tuple[bool, str]:
-            return (not value, fold(value))  # empty values last
-
-        if column == self.SENDER:
-            return lambda row: (*text(row[0].sender), row[0].sort_date, row[0].file)
-        if column == self.RECIPIENT:
-            return lambda row: (*text(row[0].recipient), row[0].sort_date, row[0].file)
-        if column == self.TITLE:
-            return lambda row: (*text(row[0].title), row[0].file)
-        if column == self.COUNT:
-            return lambda row: (row[1], row[0].sort_date, row[0].file)
-        return lambda row: (not row[0].sort_date, row[0].sort_date, row[0].file)
-
-    def _is_current(self, summary: LetterSummary) -> bool:
-        # Painting asks for every visible cell: compare the spelling first, and
-        # normalise only when the spellings differ.
-        if self._current is None:
-            return False
-        if summary.file == self._current:
-            return True
-        if self._current_norm is None:
-            self._current_norm = normalise_for_compare(self._current)
-        return normalise_for_compare(summary.file) == self._current_norm
+    def _rows_by_id(self) -> dict[int, int]:
+        if self._row_of_id is None:
+            self._row_of_id = {letter_id: row for row, letter_id in enumerate(self._ids)}
+        return self._row_of_id
 
 
 def _hidden_row(stretched: QWidget, button: QPushButton) -> QWidget:
@@ -365,9 +428,8 @@ class LetterListPanel(QWidget):
     def set_index(self, index: CollectionIndex | None) -> None:
         before = self.index
         self.index = index
-        if self._files is not None and (
-            index is None or before is None or index.folder != before.folder
-        ):
+        same_folder = index is not None and before is not None and index.folder == before.folder
+        if self._files is not None and not same_folder:
             # Another collection: the chosen files were of the one before.
             self._files = None
         errors = index.errors if index is not None else []
@@ -377,13 +439,15 @@ class LetterListPanel(QWidget):
                 f"{'was' if len(errors) == 1 else 'were'} skipped"
             )
         self.errors_box.setVisible(bool(errors))
-        self._refresh()
+        # The same folder read again (a file changed on disk, Reload): updated in place.
+        self._refresh(keep_view=same_folder)
 
     def set_filter(self, ids: Iterable[str]) -> None:
         ids = frozenset(ids)
-        if ids != self._ids:
-            # A new entity selection narrows the list afresh: the chosen files give way.
-            self._files = None
+        if ids == self._ids:
+            return
+        # A new entity selection narrows the list afresh: the chosen files give way.
+        self._files = None
         self._ids = ids
         self._refresh()
 
@@ -450,24 +514,47 @@ class LetterListPanel(QWidget):
 
     # -- rows ------------------------------------------------------------------
     def rows(self) -> list[tuple[LetterSummary, int]]:
-        return [(self.model.summary(r), self.model.count(r)) for r in range(self.model.rowCount())]
+        """Every row's summary and count (reads every listed letter: for small lists, tests)."""
+        model = self.model
+        found = ((model.summary(row), model.count(row)) for row in range(model.rowCount()))
+        return [(summary, count) for summary, count in found if summary is not None]
 
-    def _refresh(self) -> None:
+    def _refresh(self, keep_view: bool = False) -> None:
+        """List the letters again; ``keep_view``: the same collection updated, so the
+        list keeps its scroll position and the row chosen in it."""
         index = self.index
         current = self.model.current
+        scroll = self.table.verticalScrollBar().value()
+        chosen = self._chosen_file() if keep_view else None
         if index is None:
-            self.model.set_rows([])
+            self.model.set_letters(None)
         elif self._files is not None:
-            self.model.set_rows(index.letters_in(self._files))
+            found = index.letters_in(self._files)
+            self.model.set_letters(index, {summary.id: 0 for summary, _count in found})
         elif self._ids:
             mode = "all" if self._match_all else "any"
-            self.model.set_rows(index.letters_mentioning(self._ids, mode))
+            self.model.set_letters(index, index.letter_ids_mentioning(self._ids, mode))
         else:
-            self.model.set_rows((summary, 0) for summary in index.letters)
+            self.model.set_letters(index)
         counting = bool(self._ids) and self._files is None
         self.table.setColumnHidden(LetterListModel.COUNT, not counting)
-        self._select_row(self.model.row_of(current))
+        if keep_view:
+            row = self.model.row_of(chosen) if chosen is not None else -1
+            self._select_row(row if row >= 0 else self.model.row_of(current), scroll=False)
+            # The reset has not laid the rows out yet: do it now, or the position is lost.
+            self.table.doItemsLayout()
+            self.table.verticalScrollBar().setValue(scroll)
+        else:
+            self._select_row(self.model.row_of(current))
         self._update_controls()
+
+    def _chosen_file(self) -> str | None:
+        """The file of the row chosen in the table (the open letter's, or one moved to)."""
+        row = self.table.currentIndex().row()
+        if not 0 <= row < self.model.rowCount():
+            return None
+        summary = self.model.summary(row)
+        return summary.file if summary is not None else None
 
     def _update_controls(self) -> None:
         index = self.index
@@ -510,7 +597,7 @@ class LetterListPanel(QWidget):
         entity = self.index.entity(entity_id) if self.index is not None else None
         return entity.name if entity is not None else entity_id
 
-    def _select_row(self, row: int) -> None:
+    def _select_row(self, row: int, scroll: bool = True) -> None:
         selection = self.table.selectionModel()
         if row < 0:
             selection.clearSelection()
@@ -518,11 +605,13 @@ class LetterListPanel(QWidget):
         index = self.model.index(row, 0)
         flags = QItemSelectionModel.SelectionFlag
         selection.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
-        self.table.scrollTo(index)
+        if scroll:
+            self.table.scrollTo(index)
 
     def _activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.letterActivated.emit(self.model.summary(index.row()).file)
+        summary = self.model.summary(index.row()) if index.isValid() else None
+        if summary is not None:
+            self.letterActivated.emit(summary.file)
 
     def _show_all(self) -> None:
         # The chosen files go first; a selection, if any, is cleared by a second click.
@@ -625,7 +714,7 @@ class RegisterModel(QAbstractListModel):
         entity = self.collection.entities[position]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                f"{entity.name}  ·  {plural(len(entity.letters), 'letter')}, "
+                f"{entity.name}  ·  {plural(entity.letter_count, 'letter')}, "
                 f"{plural(entity.mentions, 'mention')}"
             )
         if role == Qt.ItemDataRole.DecorationRole:
@@ -638,7 +727,7 @@ class RegisterModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tooltip(
                 f"{entity.name}\n{kind_label(entity.kind)} · {entity.id}\n"
-                f"{plural(len(entity.letters), 'letter')}, "
+                f"{plural(entity.letter_count, 'letter')}, "
                 f"{plural(entity.mentions, 'mention')} in the text"
             )
         if role == Qt.ItemDataRole.UserRole:
@@ -924,18 +1013,28 @@ class SearchPanel(QWidget):
         self.query = query
         self.results.clear()
         items = []
+        summaries: dict[str, LetterSummary | None] = {}  # one query per letter, not per hit
         for position, hit in enumerate(hits):
             # Plain item text: the match is set off with guillemets, never markup.
             context = (
                 f"{hit.context[: hit.match_start]}«{hit.context[hit.match_start : hit.match_end]}»"
                 f"{hit.context[hit.match_end :]}"
             )
-            summary = self.index.letter(hit.file) if self.index is not None else None
+            if hit.file not in summaries:
+                summaries[hit.file] = (
+                    self.index.letter(hit.file) if self.index is not None else None
+                )
+            summary = summaries[hit.file]
             name = summary.date if summary is not None and summary.date else Path(hit.file).name
             label = f"{name} · {summary.sender}" if summary and summary.sender else name
+            tip = f"{hit.title}\n{hit.file}"
+            if hit.reading:
+                # Found in the reading the window does not show (the letter's other text).
+                label = f"{label} ({hit.reading})"
+                tip += f"\nFound in the {hit.reading} reading"
             item = QTreeWidgetItem([label, context])
             item.setData(0, Qt.ItemDataRole.UserRole, position)
-            item.setToolTip(0, plain_tooltip(f"{hit.title}\n{hit.file}"))
+            item.setToolTip(0, plain_tooltip(tip))
             item.setToolTip(1, plain_tooltip(context))
             items.append(item)
         self.results.addTopLevelItems(items)
