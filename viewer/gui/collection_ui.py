@@ -6,19 +6,24 @@ Owns every Qt part of collections:
   the current letter marked, narrowed to the letters that mention the
   selected entities, with an All/Any switch, or to a chosen set of files
   (the letters written on a letterhead), indexing progress and Cancel, and
-  the files that could not be read);
+  the files that could not be read); its :class:`LetterListModel` holds
+  letter ids and pages their summaries from the collection's database;
 * :class:`RegisterPanel` (every entity of the collection, grouped by kind,
   with its letters and mentions, filtered as one types);
 * :class:`SearchPanel` (full-text search across the collection);
 * :class:`IndexJob` (indexing on a QThread, so the window stays responsive);
-* :class:`Indexer` (one indexing run at a time, cancelling and queueing).
+* :class:`Indexer` (one indexing run at a time, cancelling and queueing, and
+  updating the open collection with the files changed on disk);
+* :class:`FolderWatcher` (noticing, debounced, the letter files added, changed
+  and removed under the open folder).
 
 The window docks the panels, owns their actions and wires them (to the
 session, which holds the open collection and its match mode).
 
 What is indexed, filtered and found is decided in :mod:`viewer.collection`;
-the models here are thin adapters over its lists (filtering happens in
-Python and the result is pushed to the view, never a proxy model). Text
+the models here are thin adapters over its lists and queries (filtering
+happens there and the result is pushed to the view, never a proxy model),
+and never hold every letter of a collection in memory. Text
 from letters reaches Qt only as plain text.
 """
 
@@ -31,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +46,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QDeadlineTimer,
     QEventLoop,
+    QFileSystemWatcher,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -81,6 +88,11 @@ RECENT_FILTERS = 32  # register filter results kept for backspacing
 SEARCH_DELAY_MS = 300
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from the indexing thread
 MIXED = "\N{EM DASH}"
+WATCH_DELAY_MS = 500  # quiet after the last change on disk before the collection is updated
+# Letter files watched one by one (beyond, only their folders: a file written in place
+# then goes unnoticed until its folder changes). inotify's watches are shared by the
+# user's programs (often 8,192 to 1,000,000 of them).
+WATCHED_FILES = 20_000
 FETCH_ROWS = 128  # summaries read from the database at once, around the row a view asks for
 CACHED_ROWS = 4096  # summaries the letter list keeps (a few screens' worth, either way)
 _LIST_ROLES = frozenset(
@@ -177,6 +189,10 @@ class LetterListModel(QAbstractTableModel):
         while len(self._cache) > CACHED_ROWS:
             self._cache.popitem(last=False)
         return self._cache.get(letter_id)
+
+    def cached_count(self) -> int:
+        """How many summaries the model holds now (at most CACHED_ROWS)."""
+        return len(self._cache)
 
     def count(self, row: int) -> int:
         return self._counts.get(self._ids[row], 0) if self._counts is not None else 0
@@ -804,6 +820,13 @@ class RegisterPanel(QWidget):
         self._fill_kinds()
 
     def set_index(self, index: CollectionIndex | None) -> None:
+        before = self.index
+        # The same folder read again (a file changed on disk): the list keeps its
+        # filter, its scroll position and the row chosen in it.
+        same_folder = index is not None and before is not None and index.folder == before.folder
+        scroll = self.view.verticalScrollBar().value()
+        row = self.view.currentIndex().row()
+        chosen = self.model.entity_at(row) if same_folder else None
         self.index = index
         self._last = None
         self._recent = {}
@@ -812,6 +835,24 @@ class RegisterPanel(QWidget):
             index.prepare_search()  # a no-op when the indexing thread did it
         self._fill_kinds()
         self.apply_filter()
+        if same_folder:
+            if chosen is not None:
+                self._choose_row_near(chosen.id, row)
+            self.view.doItemsLayout()
+            self.view.verticalScrollBar().setValue(scroll)
+
+    def _choose_row_near(self, entity_id: str, row: int, reach: int = 256) -> None:
+        """Make the row of ``entity_id`` current if it is within ``reach`` rows of ``row``
+        (an update moves rows a little; looking further would page the whole register)."""
+        model = self.model
+        for candidate in range(max(0, row - reach), min(model.rowCount(), row + reach + 1)):
+            entity = model.entity_at(candidate)
+            if entity is not None and entity.id == entity_id:
+                flags = QItemSelectionModel.SelectionFlag
+                self.view.selectionModel().setCurrentIndex(
+                    model.index(candidate, 0), flags.ClearAndSelect | flags.Rows
+                )
+                return
 
     def set_selection(self, ids: Iterable[str]) -> None:
         self.model.set_selected(frozenset(ids))
@@ -990,9 +1031,16 @@ class SearchPanel(QWidget):
         layout.addWidget(self.label)
 
     def set_index(self, index: CollectionIndex | None) -> None:
+        same_folder = (
+            index is not None and self.index is not None and index.folder == self.index.folder
+        )
+        scroll = self.results.verticalScrollBar().value()
         self.index = index
         if self.field.text().strip():
             self.run()
+            if same_folder:  # updated in place: the hits stay where they were on screen
+                self.results.doItemsLayout()
+                self.results.verticalScrollBar().setValue(scroll)
         else:
             self._show([], "")
 
@@ -1058,6 +1106,213 @@ class SearchPanel(QWidget):
         item = self.results.topLevelItem(position)
         if item is not None:
             self._item_activated(item)
+
+
+# ================================================================ watching
+
+
+@dataclass(frozen=True)
+class FolderTree:
+    """What lies under a collection's folder: each folder (absolute) and its letter files."""
+
+    folder: str
+    names: dict[str, frozenset[str]]
+
+
+def scan_tree(folder: str, cancel: Callable[[], bool] | None = None) -> FolderTree:
+    """Every folder under ``folder`` (hidden ones skipped, as indexing skips them) with
+    the names of the XML files in it. Runs on the indexing thread."""
+    names: dict[str, frozenset[str]] = {}
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if cancel is not None and cancel():
+            break
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        names[root] = _letter_names(files)
+    return FolderTree(folder, names)
+
+
+def _letter_names(names: Iterable[str]) -> frozenset[str]:
+    from viewer.collection import LETTER_SUFFIXES
+
+    return frozenset(
+        name
+        for name in names
+        if not name.startswith(".") and name.lower().endswith(LETTER_SUFFIXES)
+    )
+
+
+class FolderWatcher(QObject):
+    """Notices letter files added, changed and removed under the open collection's folder.
+
+    Watches every folder of the collection (a file added, removed or renamed)
+    and, up to ``file_limit`` of them, the letter files themselves (a file
+    written in place changes no folder). Changes gather until ``delay_ms`` pass
+    without one (an editor's save, a copy of many files, arrive as one), then
+    ``changed`` carries the relative paths to look at again: every file of a
+    folder that changed (reading them again is up to the index, which touches
+    only those whose size or time differ). :meth:`flush` sends them at once.
+    """
+
+    changed = Signal(list)  # relative paths under the folder
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        delay_ms: int = WATCH_DELAY_MS,
+        file_limit: int = WATCHED_FILES,
+    ) -> None:
+        super().__init__(parent)
+        self.folder: str | None = None
+        self.file_limit = file_limit
+        self._names: dict[str, frozenset[str]] = {}
+        self._pending: set[str] = set()
+        self._watcher: QFileSystemWatcher | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self.flush)
+
+    # -- what is watched -------------------------------------------------------
+    def watch(self, tree: FolderTree) -> None:
+        """Watch the folders (and letter files) of ``tree``, instead of what was watched."""
+        self.stop()
+        self.folder = tree.folder
+        self._names = dict(tree.names)
+        # A fresh watcher: removing tens of thousands of paths one by one costs more.
+        watcher = self._watcher = QFileSystemWatcher(self)
+        watcher.directoryChanged.connect(self._directory_changed)
+        watcher.fileChanged.connect(self._file_changed)
+        folders = list(self._names)
+        if folders:
+            watcher.addPaths(folders)
+        files = [os.path.join(d, name) for d, names in self._names.items() for name in names]
+        if files and len(files) <= self.file_limit:
+            watcher.addPaths(files)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._pending.clear()
+        self._names = {}
+        self.folder = None
+        if self._watcher is not None:
+            self._watcher.deleteLater()
+            self._watcher = None
+
+    @property
+    def watching(self) -> bool:
+        return self._watcher is not None
+
+    def watched_paths(self) -> list[str]:
+        """The folders and files watched now (absolute)."""
+        if self._watcher is None:
+            return []
+        return [*self._watcher.directories(), *self._watcher.files()]
+
+    @property
+    def pending(self) -> frozenset[str]:
+        """The relative paths noticed and not yet sent."""
+        return frozenset(self._pending)
+
+    @property
+    def debouncing(self) -> bool:
+        """True while changes wait for the quiet spell before they are sent."""
+        return self._timer.isActive()
+
+    @property
+    def delay_ms(self) -> int:
+        return self._timer.interval()
+
+    @delay_ms.setter
+    def delay_ms(self, value: int) -> None:
+        self._timer.setInterval(value)
+
+    def flush(self) -> list[str]:
+        """Send what was noticed now, without waiting for the quiet (tests, closing)."""
+        self._timer.stop()
+        pending = sorted(self._pending)
+        self._pending.clear()
+        if pending and self.folder is not None:
+            self.changed.emit(pending)
+        return pending
+
+    # -- what changed --------------------------------------------------------------
+    def _note(self, paths: Iterable[str]) -> None:
+        folder = self.folder
+        if folder is None:
+            return
+        for path in paths:
+            rel = os.path.relpath(path, folder)
+            if not rel.startswith(os.pardir):
+                self._pending.add(rel)
+        if self._pending:
+            self._timer.start()  # restarted by every change: sent after a quiet spell
+
+    def _directory_changed(self, path: str) -> None:
+        if self.folder is None or self._watcher is None:
+            return
+        before = self._names.get(path, frozenset())
+        try:
+            entries = list(os.scandir(path))
+        except OSError:  # the folder went away: so did its letters and its subfolders'
+            gone = [d for d in self._names if d == path or _is_under(d, path)]
+            for folder in gone:
+                self._note(os.path.join(folder, name) for name in self._names.pop(folder))
+            return
+        now = _letter_names(entry.name for entry in entries if _is_file(entry))
+        self._names[path] = now
+        # Every letter of the folder, not only those added or removed: a file saved
+        # by renaming another over it keeps its name.
+        self._note(os.path.join(path, name) for name in before | now)
+        watched_files = set(self._watcher.files())
+        added_files = [
+            os.path.join(path, name)
+            for name in now - before
+            if os.path.join(path, name) not in watched_files
+        ]
+        new_folders = [
+            entry.path
+            for entry in entries
+            if not entry.name.startswith(".") and _is_dir(entry) and entry.path not in self._names
+        ]
+        for folder in new_folders:
+            # A folder moved or copied in: its letters are new to the collection too.
+            subtree = scan_tree(folder).names
+            self._names.update(subtree)
+            self._watcher.addPaths(list(subtree))
+            for sub, names in subtree.items():
+                self._note(os.path.join(sub, name) for name in names)
+                added_files.extend(os.path.join(sub, name) for name in names)
+        if added_files and len(watched_files) + len(added_files) <= self.file_limit:
+            self._watcher.addPaths(added_files)
+
+    def _file_changed(self, path: str) -> None:
+        if self._watcher is None:
+            return
+        self._note([path])
+        # A save by renaming over the file drops its watch: watch the new file.
+        if os.path.isfile(path) and path not in self._watcher.files():
+            self._watcher.addPath(path)
+
+
+def _is_under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """What os.walk (and so indexing) lists as a file: anything not a folder."""
+    try:
+        return not entry.is_dir()
+    except OSError:
+        return True
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """A folder indexing walks into (os.walk follows no link to a folder)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 # ==================================================================== indexing
@@ -1137,11 +1392,22 @@ class IndexJob(QObject):
 # =================================================================== indexer
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What a run of the Indexer hands back to the GUI thread."""
+
+    index: CollectionIndex
+    tree: FolderTree | None = None  # a whole folder read: what to watch from now on
+
+
 class Indexer(QObject):
     """Reads collections in the background, one run at a time; says what it found.
 
     Holds no window, widget or selection: the window starts runs, shows their
-    progress, and hands each finished index to the session.
+    progress, and hands each finished index to the session. While a folder is
+    open its :class:`FolderWatcher` reports files changed on disk, and the
+    Indexer reads just those again (:meth:`refresh`), quietly: no progress, and
+    the index it finishes with is the same collection, updated.
     """
 
     started = Signal(str)  # what is being read, for the status bar
@@ -1150,20 +1416,36 @@ class Indexer(QObject):
     failed = Signal(str)
     idle = Signal()  # the last run has ended
 
-    def __init__(self, catalog, cache_dir=None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        catalog,
+        cache_dir=None,
+        parent: QObject | None = None,
+        watcher: FolderWatcher | None = None,
+    ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.cache_dir = cache_dir
         self.folder: str | None = None
+        self.reading = "normalised"
+        self.watcher = watcher if watcher is not None else FolderWatcher()
+        if self.watcher.parent() is None:
+            self.watcher.setParent(self)
+        self.watcher.changed.connect(self.refresh)
         self._job: IndexJob | None = None
         self._jobs: list[IndexJob] = []  # kept alive until their threads end
+        self._quiet: set[IndexJob] = set()  # refresh runs: no progress shown
         self._pending: Callable[[], None] | None = None
         self._extra_files: list[str] = []
+        self._stale: set[str] = set()  # files changed on disk, to read when no run is going
 
     def index_folder(self, folder: str, reading: str) -> None:
-        """Read ``folder`` (a run in progress is cancelled first)."""
+        """Read ``folder`` (a run in progress is cancelled first), then watch it."""
         self.folder = folder
+        self.reading = reading
         self._extra_files = []
+        self._stale.clear()
+        self.watcher.stop()
         register_dirs = [str(d) for d in self.catalog.extra_folders]
         catalog, cache_dir = self.catalog, self.cache_dir
         from viewer.collection import index_folder
@@ -1181,7 +1463,9 @@ class Indexer(QObject):
             # Here, off the GUI thread: the first search would otherwise fold
             # every letter's text while the window waits.
             index.prepare_search()
-            return index
+            # A run cancelled (by the user, or by another run) watches nothing.
+            tree = None if cancel() else scan_tree(folder)
+            return _Outcome(index, tree)
 
         self._start(work, f"Reading {folder}…", replace=True)
 
@@ -1201,16 +1485,59 @@ class Indexer(QObject):
             shown = base()
             index = shown.merged(added) if shown is not None else added
             index.prepare_search()
-            return index
+            return _Outcome(index)
 
         self._start(work, f"Reading {plural(len(paths), 'file')}…", replace=False)
 
-    def _start(self, work: Callable[..., CollectionIndex], text: str, replace: bool) -> None:
+    def refresh(self, rels: Iterable[str]) -> None:
+        """Read these files of the open folder again (relative paths: the watcher's news).
+
+        In the background, after any run in progress; files added are indexed,
+        files gone are dropped, the rest of the folder is taken from the database.
+        """
+        if self.folder is None:
+            return
+        self._stale.update(rels)
+        if self._stale and self._job is None and self._pending is None:
+            self._start_refresh()
+
+    def _start_refresh(self) -> None:
+        rels, self._stale = sorted(self._stale), set()
+        folder, reading, extra = self.folder, self.reading, list(self._extra_files)
+        register_dirs = [str(d) for d in self.catalog.extra_folders]
+        catalog, cache_dir = self.catalog, self.cache_dir
+        from viewer.collection import index_files, index_folder
+
+        def work(progress, cancel):
+            index = index_folder(
+                folder,
+                register_dirs=register_dirs,
+                cache_dir=cache_dir,
+                progress=progress,
+                cancel=cancel,
+                reading=reading,
+                catalog=catalog,
+                only=rels,
+            )
+            if extra:  # letters dropped on the window stay listed
+                index = index.merged(index_files(extra, reading=reading, catalog=catalog))
+            index.prepare_search()
+            return _Outcome(index)
+
+        self._start(work, f"Updating {folder}…", replace=False, quiet=True)
+
+    def _start(
+        self,
+        work: Callable[..., _Outcome],
+        text: str,
+        replace: bool,
+        quiet: bool = False,
+    ) -> None:
         if self._job is not None:
             # One run at a time: stop the current one, start this when it has ended.
             if replace:
                 self._job.cancel()
-            self._pending = lambda: self._start(work, text, replace)
+            self._pending = lambda: self._start(work, text, replace, quiet)
             return
         job = IndexJob(work)
         job.progress.connect(self._progress)
@@ -1219,7 +1546,10 @@ class Indexer(QObject):
         job.thread.finished.connect(self._threads_done)
         self._job = job
         self._jobs.append(job)
-        self.started.emit(text)
+        if quiet:
+            self._quiet.add(job)
+        else:
+            self.started.emit(text)
         job.start()
 
     def cancel(self) -> None:
@@ -1232,29 +1562,38 @@ class Indexer(QObject):
         return self._job is not None
 
     def _progress(self, job: IndexJob, done: int, total: int) -> None:
-        if job is self._job:
+        if job is self._job and job not in self._quiet:
             self.progress.emit(done, total)
 
-    def _finished(self, job: IndexJob, result: CollectionIndex) -> None:
+    def _finished(self, job: IndexJob, outcome: _Outcome) -> None:
         if job is not self._job:
             return
         superseded = self._pending is not None and job.cancelled
-        if not superseded:
-            self.finished.emit(result)
+        if superseded:
+            return
+        if outcome.tree is not None:
+            self.watcher.watch(outcome.tree)
+        self.finished.emit(outcome.index)
 
     def _failed(self, job: IndexJob, message: str) -> None:
         if job is self._job:
+            if job in self._quiet:
+                self.watcher.stop()  # the folder went away, or cannot be read any more
+                self._stale.clear()
             self.failed.emit(message)
 
     def _threads_done(self) -> None:
         for job in [j for j in self._jobs if j.thread.isFinished()]:
             self._jobs.remove(job)
+            self._quiet.discard(job)
             if job is self._job:
                 self._job = None
         if self._job is None:
             pending, self._pending = self._pending, None
             if pending is not None:
                 pending()
+            elif self._stale and self.folder is not None:
+                self._start_refresh()  # files changed while the last run went on
             else:
                 self.idle.emit()
 
@@ -1271,13 +1610,16 @@ class Indexer(QObject):
         return True
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop indexing and wait for the threads (the window is closing)."""
+        """Stop indexing and watching, and wait for the threads (the window is closing)."""
         self._pending = None
+        self._stale.clear()
+        self.watcher.stop()
         for job in list(self._jobs):
             job.stop(timeout_ms)
 
 
 __all__ = [
+    "FolderWatcher",
     "IndexJob",
     "Indexer",
     "LetterListPanel",
