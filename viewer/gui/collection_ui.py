@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import contextlib
 import os
 import threading
 import time
@@ -204,7 +205,7 @@ class LetterListModel(QAbstractTableModel):
         letter_id = self._current_id if file == self._current else self._id_of(file)
         if letter_id is None:
             return -1
-        return self._rows_by_id().get(letter_id, -1)
+        return self._new_rows({letter_id}).get(letter_id, -1)
 
     def set_current(self, file: str | None) -> None:
         before = self.row_of(self._current)
@@ -291,9 +292,10 @@ class LetterListModel(QAbstractTableModel):
         held = [self._ids[i.row()] if 0 <= i.row() < len(self._ids) else None for i in persistent]
         self._sort = (column, order)
         self._sort_ids()
+        rows = self._new_rows({letter_id for letter_id in held if letter_id is not None})
         moved = []
         for before, letter_id in zip(persistent, held, strict=True):
-            row = self._rows_by_id().get(letter_id, -1) if letter_id is not None else -1
+            row = rows.get(letter_id, -1) if letter_id is not None else -1
             moved.append(self.index(row, before.column()) if row >= 0 else QModelIndex())
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
@@ -313,6 +315,16 @@ class LetterListModel(QAbstractTableModel):
         if order == Qt.SortOrder.DescendingOrder:
             ids.reverse()
         self._ids = ids
+
+    def _new_rows(self, letter_ids: set[int]) -> dict[int, int]:
+        """The rows of a few letters (the view's selection): found without mapping every row."""
+        if len(letter_ids) > 8:
+            return self._rows_by_id()
+        rows = {}
+        for letter_id in letter_ids:
+            with contextlib.suppress(ValueError):
+                rows[letter_id] = self._ids.index(letter_id)  # a scan in C
+        return rows
 
     def _rows_by_id(self) -> dict[int, int]:
         if self._row_of_id is None:
