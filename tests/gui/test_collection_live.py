@@ -134,6 +134,7 @@ def test_a_folder_of_letters_moved_in_is_added(window, folder, tmp_path, qtbot) 
     assert titles(window)[-1] == "Phi letter"
 
 
+@pytest.mark.slow
 def test_changes_are_sent_after_a_quiet_spell(window, folder, qtbot) -> None:
     watcher = window.indexer.watcher
     watcher.delay_ms = 50
@@ -196,3 +197,31 @@ def test_an_update_keeps_the_lists_scroll_position_and_chosen_row(qtbot, tmp_pat
     assert row == chosen + 1 and panel.model.summary(row).file == file
     assert panel.table.selectionModel().isRowSelected(row)
     assert panel.model.index(3, 0).data(Qt.ItemDataRole.FontRole).bold()  # still marked
+
+
+@pytest.mark.slow
+def test_many_files_are_watched_a_chunk_at_a_time_up_to_the_limit(qtbot, tmp_path) -> None:
+    from viewer.gui.collection_ui import SHARD_PATHS, WATCH_CHUNK
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = SHARD_PATHS + WATCH_CHUNK + 7  # two watchers' worth, over several turns
+    for n in range(count):
+        (folder / f"l{n:05}.xml").touch()
+    watcher = FolderWatcher(delay_ms=NEVER_MS)
+    watcher.watch(scan_tree(str(folder)))
+    assert len(watcher.watched_paths()) == WATCH_CHUNK  # the folder first, then files
+    assert not watcher.settled
+    qtbot.waitUntil(lambda: watcher.settled, timeout=30000)
+    watched = watcher.watched_paths()
+    assert len(watched) == count + 1 and len(set(watched)) == count + 1
+    # A file written in place (no folder event) is noticed by its own watch.
+    with open(folder / "l00042.xml", "a", encoding="utf-8") as stream:
+        stream.write("<!-- more -->")
+    qtbot.waitUntil(lambda: "l00042.xml" in watcher.pending, timeout=10000)
+    # Beyond the limit only folders are watched.
+    watcher.file_limit = 10
+    watcher.watch(scan_tree(str(folder)))
+    qtbot.waitUntil(lambda: watcher.settled, timeout=30000)
+    assert len(watcher.watched_paths()) == 11
+    watcher.stop()

@@ -94,6 +94,9 @@ WATCH_DELAY_MS = 500  # quiet after the last change on disk before the collectio
 # then goes unnoticed until its folder changes). inotify's watches are shared by the
 # user's programs (often 8,192 to 1,000,000 of them).
 WATCHED_FILES = 20_000
+WATCH_CHUNK = 200  # paths given the watcher per turn of the event loop
+SHARD_PATHS = 2_500  # paths per QFileSystemWatcher (each costs the system one inotify instance)
+MAX_SHARDS = 8
 FETCH_ROWS = 128  # summaries read from the database at once, around the row a view asks for
 CACHED_ROWS = 4096  # summaries the letter list keeps (a few screens' worth, either way)
 _LIST_ROLES = frozenset(
@@ -1163,6 +1166,10 @@ class FolderWatcher(QObject):
     ``changed`` carries the relative paths to look at again: every file of a
     folder that changed (reading them again is up to the index, which touches
     only those whose size or time differ). :meth:`flush` sends them at once.
+
+    Watching a path costs Qt a system call or two (0.1 ms here): thousands of
+    them are added a chunk per turn of the event loop, folders first, so that
+    the window stays responsive while the watch is set up.
     """
 
     changed = Signal(list)  # relative paths under the folder
@@ -1179,11 +1186,19 @@ class FolderWatcher(QObject):
         self.file_limit = file_limit
         self._names: dict[str, frozenset[str]] = {}
         self._pending: set[str] = set()
-        self._watcher: QFileSystemWatcher | None = None
+        # Several QFileSystemWatchers, each of at most SHARD_PATHS paths: one checks every
+        # path added against all it holds, so one watcher of 20,000 files costs seconds.
+        self._watchers: list[QFileSystemWatcher] = []
+        self._files: set[str] = set()  # letter files watched one by one
+        self._queue: list[str] = []  # paths still to watch (folders first)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.flush)
+        self._chunks = QTimer(self)
+        self._chunks.setSingleShot(True)
+        self._chunks.setInterval(0)
+        self._chunks.timeout.connect(self._watch_chunk)
 
     # -- what is watched -------------------------------------------------------
     def watch(self, tree: FolderTree) -> None:
@@ -1191,35 +1206,69 @@ class FolderWatcher(QObject):
         self.stop()
         self.folder = tree.folder
         self._names = dict(tree.names)
-        # A fresh watcher: removing tens of thousands of paths one by one costs more.
-        watcher = self._watcher = QFileSystemWatcher(self)
+        self._watchers = [self._new_watcher()]  # fresh ones: cheaper than removing paths
+        files = [os.path.join(d, name) for d, names in self._names.items() for name in names]
+        self._queue = [*self._names, *files[: self.file_limit]]
+        self._watch_chunk()
+
+    def _new_watcher(self) -> QFileSystemWatcher:
+        watcher = QFileSystemWatcher(self)
         watcher.directoryChanged.connect(self._directory_changed)
         watcher.fileChanged.connect(self._file_changed)
-        folders = list(self._names)
-        if folders:
-            watcher.addPaths(folders)
-        files = [os.path.join(d, name) for d, names in self._names.items() for name in names]
-        if files and len(files) <= self.file_limit:
-            watcher.addPaths(files)
+        return watcher
+
+    def _watcher_with_room(self, paths: int) -> QFileSystemWatcher | None:
+        watcher = self._watchers[-1] if self._watchers else None
+        if watcher is None:
+            return None
+        held = len(watcher.files()) + len(watcher.directories())
+        if held + paths > SHARD_PATHS and len(self._watchers) < MAX_SHARDS:
+            watcher = self._new_watcher()
+            self._watchers.append(watcher)
+        return watcher
+
+    def _watch_chunk(self) -> None:
+        if not self._watchers or not self._queue:
+            return
+        chunk, self._queue = self._queue[:WATCH_CHUNK], self._queue[WATCH_CHUNK:]
+        watcher = self._watcher_with_room(len(chunk))
+        failed = set(watcher.addPaths(chunk))
+        self._files.update(p for p in chunk if p not in failed and p not in self._names)
+        if any(p not in self._names and os.path.exists(p) for p in failed):
+            # The system's watches are used up: the folders still catch files added
+            # and removed; files written in place go unnoticed until their folder changes.
+            self._queue = [p for p in self._queue if p in self._names]
+        if self._queue:
+            self._chunks.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        self._chunks.stop()
         self._pending.clear()
         self._names = {}
+        self._files = set()
+        self._queue = []
         self.folder = None
-        if self._watcher is not None:
-            self._watcher.deleteLater()
-            self._watcher = None
+        for watcher in self._watchers:
+            watcher.deleteLater()
+        self._watchers = []
 
     @property
     def watching(self) -> bool:
-        return self._watcher is not None
+        return bool(self._watchers)
+
+    @property
+    def settled(self) -> bool:
+        """True when every path to watch is watched (none left for later turns)."""
+        return not self._queue
 
     def watched_paths(self) -> list[str]:
         """The folders and files watched now (absolute)."""
-        if self._watcher is None:
-            return []
-        return [*self._watcher.directories(), *self._watcher.files()]
+        found: list[str] = []
+        for watcher in self._watchers:
+            found.extend(watcher.directories())
+            found.extend(watcher.files())
+        return found
 
     @property
     def pending(self) -> frozenset[str]:
@@ -1261,7 +1310,7 @@ class FolderWatcher(QObject):
             self._timer.start()  # restarted by every change: sent after a quiet spell
 
     def _directory_changed(self, path: str) -> None:
-        if self.folder is None or self._watcher is None:
+        if self.folder is None or not self._watchers:
             return
         before = self._names.get(path, frozenset())
         try:
@@ -1269,18 +1318,19 @@ class FolderWatcher(QObject):
         except OSError:  # the folder went away: so did its letters and its subfolders'
             gone = [d for d in self._names if d == path or _is_under(d, path)]
             for folder in gone:
-                self._note(os.path.join(folder, name) for name in self._names.pop(folder))
+                files = [os.path.join(folder, name) for name in self._names.pop(folder)]
+                self._files.difference_update(files)
+                self._note(files)
             return
         now = _letter_names(entry.name for entry in entries if _is_file(entry))
         self._names[path] = now
         # Every letter of the folder, not only those added or removed: a file saved
         # by renaming another over it keeps its name.
         self._note(os.path.join(path, name) for name in before | now)
-        watched_files = set(self._watcher.files())
         added_files = [
             os.path.join(path, name)
             for name in now - before
-            if os.path.join(path, name) not in watched_files
+            if os.path.join(path, name) not in self._files
         ]
         new_folders = [
             entry.path
@@ -1291,20 +1341,27 @@ class FolderWatcher(QObject):
             # A folder moved or copied in: its letters are new to the collection too.
             subtree = scan_tree(folder).names
             self._names.update(subtree)
-            self._watcher.addPaths(list(subtree))
+            self._watchers[0].addPaths(list(subtree))
             for sub, names in subtree.items():
                 self._note(os.path.join(sub, name) for name in names)
                 added_files.extend(os.path.join(sub, name) for name in names)
-        if added_files and len(watched_files) + len(added_files) <= self.file_limit:
-            self._watcher.addPaths(added_files)
+        room = self.file_limit - len(self._files) - len(self._queue)
+        if added_files and room > 0:
+            self._queue.extend(added_files[:room])
+            self._watch_chunk()
 
     def _file_changed(self, path: str) -> None:
-        if self._watcher is None:
+        if not self._watchers:
             return
         self._note([path])
         # A save by renaming over the file drops its watch: watch the new file.
-        if os.path.isfile(path) and path not in self._watcher.files():
-            self._watcher.addPath(path)
+        if os.path.isfile(path):
+            if not any(path in watcher.files() for watcher in self._watchers):
+                watcher = self._watcher_with_room(1)
+                if watcher is not None and watcher.addPath(path):
+                    self._files.add(path)
+        else:
+            self._files.discard(path)
 
 
 def _is_under(path: str, folder: str) -> bool:
