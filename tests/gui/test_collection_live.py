@@ -83,6 +83,7 @@ def test_a_letter_written_into_the_folder_appears(window, folder, qtbot) -> None
     opened = window.current_letter.file
     assert Path(opened).name == "c.xml"  # the oldest opened first
     window.set_selection({"anna"})
+    window.register_panel.search.setText("bruno")
     (folder / "d.xml").write_text(letter_xml("Delta letter", "1902-03-04"), "utf-8")
     update(window, qtbot, "d.xml")
     assert titles(window) == ["Gamma letter", "Alpha letter", "Beta letter", "Delta letter"]
@@ -92,9 +93,13 @@ def test_a_letter_written_into_the_folder_appears(window, folder, qtbot) -> None
     assert window.letter_list.model.row_of(opened) == 0
     assert window.selection == frozenset({"anna"})
     assert "mention Anna Zürcher" in window.letter_list.summary_label.text()
-    # In the register and the search too.
+    # In the register (its filter kept) and the search too.
     anna = window.collection.entity("anna")
     assert anna.letter_count == 4
+    register = window.register_panel
+    assert register.search.text() == "bruno" and register.entity_rows() == ["bruno"]
+    texts = [register.model.index(r, 0).data() for r in range(register.model.rowCount())]
+    assert any("Bruno Straße" in t and "4 letters" in t for t in texts), texts
     window.search_panel.field.setText("delta")
     window.search_panel.run()
     assert window.search_panel.results.topLevelItemCount() == 0  # titles are not text
@@ -225,3 +230,48 @@ def test_many_files_are_watched_a_chunk_at_a_time_up_to_the_limit(qtbot, tmp_pat
     qtbot.waitUntil(lambda: watcher.settled, timeout=30000)
     assert len(watcher.watched_paths()) == 11
     watcher.stop()
+
+
+def crowd_xml(title: str, people: list[tuple[str, str]]) -> str:
+    refs = " ".join(f'<persName ref="#{pid}">{name}</persName>' for pid, name in people)
+    persons = "".join(
+        f'<person xml:id="{pid}"><persName>{name}</persName></person>' for pid, name in people
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="{TEI_NS}"><teiHeader><fileDesc><titleStmt><title>{title}</title></titleStmt>
+<publicationStmt><p>t</p></publicationStmt><sourceDesc><p>t</p></sourceDesc></fileDesc>
+</teiHeader><text><body><div type="letter"><p>{refs}</p></div></body>
+<back><listPerson>{persons}</listPerson></back></text></TEI>
+"""
+
+
+@pytest.mark.slow
+def test_an_update_keeps_the_registers_filter_scroll_and_chosen_row(qtbot, tmp_path) -> None:
+    from viewer.gui.collection_ui import RegisterPanel
+
+    folder = tmp_path / "d1" / "d2" / "d3" / "crowd"
+    folder.mkdir(parents=True)
+    people = [(f"p{n:03}", f"Person {n:03}") for n in range(300)]
+    (folder / "a.xml").write_text(crowd_xml("A crowd", people), "utf-8")
+    cache = tmp_path / "cache"
+    panel = RegisterPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    panel.set_index(index_folder(folder, cache_dir=cache))
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.search.setText("person")
+    view = panel.view
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    middle = bar.value()
+    row = view.rowAt(view.viewport().height() // 2)
+    view.setCurrentIndex(panel.model.index(row, 0))
+    chosen = panel.model.entity_at(row).id
+    # A person sorting before all the others arrives: the rows move down one.
+    (folder / "b.xml").write_text(crowd_xml("Another", [("aaron", "Person 000a")]), "utf-8")
+    panel.set_index(index_folder(folder, cache_dir=cache, only=["b.xml"]))
+    assert panel.search.text() == "person" and len(panel.entity_rows()) == 301
+    assert bar.value() == middle
+    assert view.currentIndex().row() == row + 1
+    assert panel.model.entity_at(view.currentIndex().row()).id == chosen

@@ -1167,9 +1167,10 @@ class FolderWatcher(QObject):
     folder that changed (reading them again is up to the index, which touches
     only those whose size or time differ). :meth:`flush` sends them at once.
 
-    Watching a path costs Qt a system call or two (0.1 ms here): thousands of
-    them are added a chunk per turn of the event loop, folders first, so that
-    the window stays responsive while the watch is set up.
+    A QFileSystemWatcher checks each path added against every path it holds,
+    so the paths are spread over several of them (SHARD_PATHS each, one inotify
+    instance each) and added a chunk per turn of the event loop, folders
+    first: the window stays responsive while a large collection's watch is set up.
     """
 
     changed = Signal(list)  # relative paths under the folder

@@ -1306,7 +1306,8 @@ class MainWindow(QMainWindow):
         target = 0 if row < 0 else row + step
         if not 0 <= target < model.rowCount():
             return False
-        return self.open_letter_from_list(model.summary(target).file)
+        summary = model.summary(target)  # None: the file left the collection a moment ago
+        return summary is not None and self.open_letter_from_list(summary.file)
 
     def open_hit(self, hit, query: str) -> bool:
         """Open the letter of a search hit and show the hit (once the letter is whole)."""
