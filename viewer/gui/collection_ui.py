@@ -987,7 +987,13 @@ class RegisterPanel(QWidget):
 
     def activate(self, entity_id: str, additive: bool = False) -> bool:
         """Choose ``entity_id`` as a click on its row would (keyboard actions, tests)."""
-        for row in range(self.model.rowCount()):
+        if self.index is None:
+            return False
+        # The register search looks in ids too: its few answers, not every row, are read.
+        positions = self.index.entity_positions(entity_id)
+        listed = {position: row for row, position in enumerate(self.model.rows())}
+        candidates = [listed[p] for p in positions if p in listed]
+        for row in candidates or range(self.model.rowCount()):
             entity = self.model.entity_at(row)
             if entity is not None and entity.id == entity_id:
                 self.view.setCurrentIndex(self.model.index(row, 0))
