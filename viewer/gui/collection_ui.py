@@ -1468,6 +1468,13 @@ class IndexJob(QObject):
 # =================================================================== indexer
 
 
+def _prepare(index: CollectionIndex) -> None:
+    """Read on the indexing thread what the views ask for first, not while the window waits:
+    the register search's rows and the letters in date order (the list's first sort)."""
+    index.prepare_search()
+    index.order(LetterListModel.ORDERS[LetterListModel.DATE])
+
+
 @dataclass(frozen=True)
 class _Outcome:
     """What a run of the Indexer hands back to the GUI thread."""
@@ -1538,7 +1545,7 @@ class Indexer(QObject):
             )
             # Here, off the GUI thread: the first search would otherwise fold
             # every letter's text while the window waits.
-            index.prepare_search()
+            _prepare(index)
             # A run cancelled (by the user, or by another run) watches nothing.
             tree = None if cancel() else scan_tree(folder)
             return _Outcome(index, tree)
@@ -1560,7 +1567,7 @@ class Indexer(QObject):
             # Runs are one at a time, so the collection read here is the one shown.
             shown = base()
             index = shown.merged(added) if shown is not None else added
-            index.prepare_search()
+            _prepare(index)
             return _Outcome(index)
 
         self._start(work, f"Reading {plural(len(paths), 'file')}…", replace=False)
@@ -1597,7 +1604,7 @@ class Indexer(QObject):
             )
             if extra:  # letters dropped on the window stay listed
                 index = index.merged(index_files(extra, reading=reading, catalog=catalog))
-            index.prepare_search()
+            _prepare(index)
             return _Outcome(index)
 
         self._start(work, f"Updating {folder}…", replace=False, quiet=True)
