@@ -355,7 +355,7 @@ def test_search_lists_hits_with_context_and_opens_them(qtbot, index, letters) ->
     qtbot.mouseClick(panel.results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     (hit, query), *_ = opened
     assert hit.file == str(letters["a"])
-    text = index.letter(hit.file).text
+    text = index.text_of(hit.file)
     assert text[hit.start : hit.end] == "Große Straße"
     assert query == "grosse strasse"
 
@@ -368,6 +368,56 @@ def test_search_lists_hits_with_context_and_opens_them(qtbot, index, letters) ->
     qtbot.keyClick(panel.field, Qt.Key.Key_Return)
     assert panel.results.topLevelItemCount() == 0
     assert "No letter contains" in panel.label.text()
+
+
+def both_readings(path: Path):
+    """A collection of one letter whose index holds its diplomatic text beside its own."""
+    from viewer.collection import CollectionIndex, letter_record
+    from viewer.tei import read_letter
+
+    record = letter_record(read_letter(path))
+    record["altText"] = read_letter(path, reading="diplomatic").text
+    return CollectionIndex.from_records(
+        str(path.parent), [(str(path), {"kind": "letter", "letter": record})]
+    )
+
+
+def test_a_hit_in_the_other_reading_says_which(qtbot, small_letter) -> None:
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.set_index(both_readings(small_letter))
+    panel.field.setText("teh end")  # the diplomatic reading's <sic>
+    panel.run()
+    assert panel.results.topLevelItemCount() == 1
+    item = panel.results.topLevelItem(0)
+    assert panel.hits[0].reading == "diplomatic"
+    assert item.text(0) == "1901-02-03 · Anna Ärmel (diplomatic)"
+    assert "«teh end»" in item.text(1)
+    assert "Found in the diplomatic reading" in item.toolTip(0)
+    panel.field.setText("the end")  # the collection's own reading
+    panel.run()
+    assert [h.reading for h in panel.hits] == [""]
+    assert panel.results.topLevelItem(0).text(0) == "1901-02-03 · Anna Ärmel"
+
+
+@pytest.mark.slow
+def test_a_hit_in_the_other_reading_opens_its_letter(make_window, small_letter) -> None:
+    window = make_window()
+    window.session.set_collection(both_readings(small_letter))
+    panel = window.search_panel
+    panel.field.setText("teh end")
+    panel.run()
+    panel.activate_hit(0)
+    assert window.current_letter.file == str(small_letter)
+    assert "diplomatic reading" in window.statusBar().currentMessage()
+    panel.field.setText("the end")
+    panel.run()
+    panel.activate_hit(0)
+    from viewer.gui.letter_view import describe_selection_layers
+
+    letter = window.current_letter
+    flashes = [(s, e) for role, s, e in describe_selection_layers(window.view) if role == "flash"]
+    assert [letter.text[s:e] for s, e in flashes] == ["the end"]
 
 
 # ================================================================== indexing

@@ -6,19 +6,24 @@ Owns every Qt part of collections:
   the current letter marked, narrowed to the letters that mention the
   selected entities, with an All/Any switch, or to a chosen set of files
   (the letters written on a letterhead), indexing progress and Cancel, and
-  the files that could not be read);
+  the files that could not be read); its :class:`LetterListModel` holds
+  letter ids and pages their summaries from the collection's database;
 * :class:`RegisterPanel` (every entity of the collection, grouped by kind,
   with its letters and mentions, filtered as one types);
 * :class:`SearchPanel` (full-text search across the collection);
 * :class:`IndexJob` (indexing on a QThread, so the window stays responsive);
-* :class:`Indexer` (one indexing run at a time, cancelling and queueing).
+* :class:`Indexer` (one indexing run at a time, cancelling and queueing, and
+  updating the open collection with the files changed on disk);
+* :class:`FolderWatcher` (noticing, debounced, the letter files added, changed
+  and removed under the open folder).
 
 The window docks the panels, owns their actions and wires them (to the
 session, which holds the open collection and its match mode).
 
 What is indexed, filtered and found is decided in :mod:`viewer.collection`;
-the models here are thin adapters over its lists (filtering happens in
-Python and the result is pushed to the view, never a proxy model). Text
+the models here are thin adapters over its lists and queries (filtering
+happens there and the result is pushed to the view, never a proxy model),
+and never hold every letter of a collection in memory. Text
 from letters reaches Qt only as plain text.
 """
 
@@ -26,10 +31,13 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +47,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QDeadlineTimer,
     QEventLoop,
+    QFileSystemWatcher,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -80,6 +89,27 @@ RECENT_FILTERS = 32  # register filter results kept for backspacing
 SEARCH_DELAY_MS = 300
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from the indexing thread
 MIXED = "\N{EM DASH}"
+WATCH_DELAY_MS = 500  # quiet after the last change on disk before the collection is updated
+# Letter files watched one by one (beyond, only their folders: a file written in place
+# then goes unnoticed until its folder changes). inotify's watches are shared by the
+# user's programs (often 8,192 to 1,000,000 of them).
+WATCHED_FILES = 20_000
+WATCH_CHUNK = 200  # paths given the watcher per turn of the event loop
+SHARD_PATHS = 2_500  # paths per QFileSystemWatcher (each costs the system one inotify instance)
+MAX_SHARDS = 8
+FETCH_ROWS = 128  # summaries read from the database at once, around the row a view asks for
+CACHED_ROWS = 4096  # summaries the letter list keeps (a few screens' worth, either way)
+_LIST_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.UserRole,
+    }
+)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -96,50 +126,94 @@ def normalise_for_compare(path: str) -> str:
 
 
 class LetterListModel(QAbstractTableModel):
-    """The letters shown, as rows; sorting happens here, in Python."""
+    """The letters shown, as rows: letter ids in the shown order, summaries paged in.
+
+    The model holds the ids of the letters listed (in the order of the sorted
+    column) and the filter's mention counts, never every letter's summary: a
+    row's summary is read from the collection's database when the view first
+    asks for it, a block of neighbours at a time, and a few thousand are kept.
+    Sorting by a column takes the collection's order for it (an SQL ORDER BY,
+    cached by the index) narrowed to the ids listed; the Mentions column sorts
+    by the counts, here.
+    """
 
     DATE, SENDER, RECIPIENT, TITLE, COUNT = range(5)
     HEADERS = ("Date", "Sender", "Recipient", "Title", "Mentions")
+    # The collection's order (CollectionIndex.order) behind each column; Mentions
+    # sorts by count, then by date.
+    ORDERS = ("date", "sender", "recipient", "title", "date")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[LetterSummary, int]] = []
+        self.collection: CollectionIndex | None = None
+        self._ids: list[int] = []  # the rows: letter ids in the shown order
+        self._counts: Mapping[int, int] | None = None  # the filter's; None: every letter, 0
+        self._row_of_id: dict[int, int] | None = None  # built when first asked for
+        self._cache: OrderedDict[int, LetterSummary] = OrderedDict()
         self._current: str | None = None
-        self._current_norm: str | None = None
+        self._current_id: int | None = None
         self._sort = (self.DATE, Qt.SortOrder.AscendingOrder)
         self._bold = QFont()
         self._bold.setBold(True)
         self._current_icon = None
 
     # -- content ---------------------------------------------------------------
-    def set_rows(self, rows: Iterable[tuple[LetterSummary, int]]) -> None:
+    def set_letters(
+        self, index: CollectionIndex | None, counts: Mapping[int, int] | None = None
+    ) -> None:
+        """List ``index``'s letters: those in ``counts`` (id -> mentions), or all of them."""
         self.beginResetModel()
-        self._rows = list(rows)
-        self._sort_rows()
+        self.collection = index
+        self._counts = counts
+        self._cache.clear()
+        self._current_id = self._id_of(self._current)
+        self._sort_ids()
         self.endResetModel()
 
-    def summary(self, row: int) -> LetterSummary:
-        return self._rows[row][0]
+    def letter_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def ids(self) -> list[int]:
+        """The letter ids listed, in the shown order."""
+        return list(self._ids)
+
+    def summary(self, row: int) -> LetterSummary | None:
+        """The letter on ``row`` (None if it left the database since the list was made)."""
+        letter_id = self._ids[row]
+        found = self._cache.get(letter_id)
+        if found is not None:
+            self._cache.move_to_end(letter_id)
+            return found
+        if self.collection is None:
+            return None
+        low = row - row % FETCH_ROWS
+        block = self._ids[low : low + FETCH_ROWS]
+        for summary in self.collection.summaries(block):
+            self._cache[summary.id] = summary
+        while len(self._cache) > CACHED_ROWS:
+            self._cache.popitem(last=False)
+        return self._cache.get(letter_id)
+
+    def cached_count(self) -> int:
+        """How many summaries the model holds now (at most CACHED_ROWS)."""
+        return len(self._cache)
 
     def count(self, row: int) -> int:
-        return self._rows[row][1]
-
-    def files(self) -> list[str]:
-        return [summary.file for summary, _count in self._rows]
+        return self._counts.get(self._ids[row], 0) if self._counts is not None else 0
 
     def row_of(self, file: str | None) -> int:
-        if file is None or not self._rows:
+        """The row listing ``file`` (any spelling of its path), or -1."""
+        if file is None or not self._ids:
             return -1
-        wanted = normalise_for_compare(file)
-        for row, (summary, _count) in enumerate(self._rows):
-            if normalise_for_compare(summary.file) == wanted:
-                return row
-        return -1
+        letter_id = self._current_id if file == self._current else self._id_of(file)
+        if letter_id is None:
+            return -1
+        return self._new_rows({letter_id}).get(letter_id, -1)
 
     def set_current(self, file: str | None) -> None:
         before = self.row_of(self._current)
         self._current = file
-        self._current_norm = None  # normalised when a row is first compared with it
+        self._current_id = self._id_of(file)
         after = self.row_of(file)
         for row in {before, after} - {-1}:
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
@@ -148,9 +222,15 @@ class LetterListModel(QAbstractTableModel):
     def current(self) -> str | None:
         return self._current
 
+    def _id_of(self, file: str | None) -> int | None:
+        if file is None or self.collection is None:
+            return None
+        summary = self.collection.letter(file)
+        return summary.id if summary is not None else None
+
     # -- Qt model --------------------------------------------------------------
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -161,9 +241,13 @@ class LetterListModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        summary, count = self._rows[index.row()]
+        if role not in _LIST_ROLES:
+            return None
+        summary = self.summary(index.row())
+        if summary is None:
+            return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.DATE:
@@ -174,8 +258,8 @@ class LetterListModel(QAbstractTableModel):
                 return summary.recipient
             if column == self.TITLE:
                 return summary.title
-            return count
-        is_current = self._is_current(summary)
+            return self.count(index.row())
+        is_current = self._current_id is not None and summary.id == self._current_id
         if role == Qt.ItemDataRole.FontRole and is_current:
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and is_current:
@@ -206,39 +290,49 @@ class LetterListModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
+        # The view's selection and current row follow their letters to the new rows.
+        persistent = self.persistentIndexList()
+        held = [self._ids[i.row()] if 0 <= i.row() < len(self._ids) else None for i in persistent]
         self._sort = (column, order)
-        self._sort_rows()
+        self._sort_ids()
+        rows = self._new_rows({letter_id for letter_id in held if letter_id is not None})
+        moved = []
+        for before, letter_id in zip(persistent, held, strict=True):
+            row = rows.get(letter_id, -1) if letter_id is not None else -1
+            moved.append(self.index(row, before.column()) if row >= 0 else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
-    def _sort_rows(self) -> None:
+    def _sort_ids(self) -> None:
+        index = self.collection
+        self._row_of_id = None
+        if index is None:
+            self._ids = []
+            return
         column, order = self._sort
-        key = self._key(column)
-        self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        ordered = index.order(self.ORDERS[column] if 0 <= column < len(self.ORDERS) else "date")
+        counts = self._counts
+        ids = list(ordered) if counts is None else [i for i in ordered if i in counts]
+        if column == self.COUNT and counts is not None:
+            ids.sort(key=counts.__getitem__)  # stable: by date within a count
+        if order == Qt.SortOrder.DescendingOrder:
+            ids.reverse()
+        self._ids = ids
 
-    def _key(self, column: int) -> Callable[[tuple[LetterSummary, int]], tuple]:
-        def text(value: str) -> tuple[bool, str]:
-            return (not value, fold(value))  # empty values last
+    def _new_rows(self, letter_ids: set[int]) -> dict[int, int]:
+        """The rows of a few letters (the view's selection): found without mapping every row."""
+        if len(letter_ids) > 8:
+            return self._rows_by_id()
+        rows = {}
+        for letter_id in letter_ids:
+            with contextlib.suppress(ValueError):
+                rows[letter_id] = self._ids.index(letter_id)  # a scan in C
+        return rows
 
-        if column == self.SENDER:
-            return lambda row: (*text(row[0].sender), row[0].sort_date, row[0].file)
-        if column == self.RECIPIENT:
-            return lambda row: (*text(row[0].recipient), row[0].sort_date, row[0].file)
-        if column == self.TITLE:
-            return lambda row: (*text(row[0].title), row[0].file)
-        if column == self.COUNT:
-            return lambda row: (row[1], row[0].sort_date, row[0].file)
-        return lambda row: (not row[0].sort_date, row[0].sort_date, row[0].file)
-
-    def _is_current(self, summary: LetterSummary) -> bool:
-        # Painting asks for every visible cell: compare the spelling first, and
-        # normalise only when the spellings differ.
-        if self._current is None:
-            return False
-        if summary.file == self._current:
-            return True
-        if self._current_norm is None:
-            self._current_norm = normalise_for_compare(self._current)
-        return normalise_for_compare(summary.file) == self._current_norm
+    def _rows_by_id(self) -> dict[int, int]:
+        if self._row_of_id is None:
+            self._row_of_id = {letter_id: row for row, letter_id in enumerate(self._ids)}
+        return self._row_of_id
 
 
 def _hidden_row(stretched: QWidget, button: QPushButton) -> QWidget:
@@ -365,9 +459,8 @@ class LetterListPanel(QWidget):
     def set_index(self, index: CollectionIndex | None) -> None:
         before = self.index
         self.index = index
-        if self._files is not None and (
-            index is None or before is None or index.folder != before.folder
-        ):
+        same_folder = index is not None and before is not None and index.folder == before.folder
+        if self._files is not None and not same_folder:
             # Another collection: the chosen files were of the one before.
             self._files = None
         errors = index.errors if index is not None else []
@@ -377,13 +470,15 @@ class LetterListPanel(QWidget):
                 f"{'was' if len(errors) == 1 else 'were'} skipped"
             )
         self.errors_box.setVisible(bool(errors))
-        self._refresh()
+        # The same folder read again (a file changed on disk, Reload): updated in place.
+        self._refresh(keep_view=same_folder)
 
     def set_filter(self, ids: Iterable[str]) -> None:
         ids = frozenset(ids)
-        if ids != self._ids:
-            # A new entity selection narrows the list afresh: the chosen files give way.
-            self._files = None
+        if ids == self._ids:
+            return
+        # A new entity selection narrows the list afresh: the chosen files give way.
+        self._files = None
         self._ids = ids
         self._refresh()
 
@@ -450,24 +545,47 @@ class LetterListPanel(QWidget):
 
     # -- rows ------------------------------------------------------------------
     def rows(self) -> list[tuple[LetterSummary, int]]:
-        return [(self.model.summary(r), self.model.count(r)) for r in range(self.model.rowCount())]
+        """Every row's summary and count (reads every listed letter: for small lists, tests)."""
+        model = self.model
+        found = ((model.summary(row), model.count(row)) for row in range(model.rowCount()))
+        return [(summary, count) for summary, count in found if summary is not None]
 
-    def _refresh(self) -> None:
+    def _refresh(self, keep_view: bool = False) -> None:
+        """List the letters again; ``keep_view``: the same collection updated, so the
+        list keeps its scroll position and the row chosen in it."""
         index = self.index
         current = self.model.current
+        scroll = self.table.verticalScrollBar().value()
+        chosen = self._chosen_file() if keep_view else None
         if index is None:
-            self.model.set_rows([])
+            self.model.set_letters(None)
         elif self._files is not None:
-            self.model.set_rows(index.letters_in(self._files))
+            found = index.letters_in(self._files)
+            self.model.set_letters(index, {summary.id: 0 for summary, _count in found})
         elif self._ids:
             mode = "all" if self._match_all else "any"
-            self.model.set_rows(index.letters_mentioning(self._ids, mode))
+            self.model.set_letters(index, index.letter_ids_mentioning(self._ids, mode))
         else:
-            self.model.set_rows((summary, 0) for summary in index.letters)
+            self.model.set_letters(index)
         counting = bool(self._ids) and self._files is None
         self.table.setColumnHidden(LetterListModel.COUNT, not counting)
-        self._select_row(self.model.row_of(current))
+        if keep_view:
+            row = self.model.row_of(chosen) if chosen is not None else -1
+            self._select_row(row if row >= 0 else self.model.row_of(current), scroll=False)
+            # The reset has not laid the rows out yet: do it now, or the position is lost.
+            self.table.doItemsLayout()
+            self.table.verticalScrollBar().setValue(scroll)
+        else:
+            self._select_row(self.model.row_of(current))
         self._update_controls()
+
+    def _chosen_file(self) -> str | None:
+        """The file of the row chosen in the table (the open letter's, or one moved to)."""
+        row = self.table.currentIndex().row()
+        if not 0 <= row < self.model.rowCount():
+            return None
+        summary = self.model.summary(row)
+        return summary.file if summary is not None else None
 
     def _update_controls(self) -> None:
         index = self.index
@@ -510,7 +628,7 @@ class LetterListPanel(QWidget):
         entity = self.index.entity(entity_id) if self.index is not None else None
         return entity.name if entity is not None else entity_id
 
-    def _select_row(self, row: int) -> None:
+    def _select_row(self, row: int, scroll: bool = True) -> None:
         selection = self.table.selectionModel()
         if row < 0:
             selection.clearSelection()
@@ -518,11 +636,13 @@ class LetterListPanel(QWidget):
         index = self.model.index(row, 0)
         flags = QItemSelectionModel.SelectionFlag
         selection.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
-        self.table.scrollTo(index)
+        if scroll:
+            self.table.scrollTo(index)
 
     def _activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.letterActivated.emit(self.model.summary(index.row()).file)
+        summary = self.model.summary(index.row()) if index.isValid() else None
+        if summary is not None:
+            self.letterActivated.emit(summary.file)
 
     def _show_all(self) -> None:
         # The chosen files go first; a selection, if any, is cleared by a second click.
@@ -625,7 +745,7 @@ class RegisterModel(QAbstractListModel):
         entity = self.collection.entities[position]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                f"{entity.name}  ·  {plural(len(entity.letters), 'letter')}, "
+                f"{entity.name}  ·  {plural(entity.letter_count, 'letter')}, "
                 f"{plural(entity.mentions, 'mention')}"
             )
         if role == Qt.ItemDataRole.DecorationRole:
@@ -638,7 +758,7 @@ class RegisterModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tooltip(
                 f"{entity.name}\n{kind_label(entity.kind)} · {entity.id}\n"
-                f"{plural(len(entity.letters), 'letter')}, "
+                f"{plural(entity.letter_count, 'letter')}, "
                 f"{plural(entity.mentions, 'mention')} in the text"
             )
         if role == Qt.ItemDataRole.UserRole:
@@ -715,6 +835,13 @@ class RegisterPanel(QWidget):
         self._fill_kinds()
 
     def set_index(self, index: CollectionIndex | None) -> None:
+        before = self.index
+        # The same folder read again (a file changed on disk): the list keeps its
+        # filter, its scroll position and the row chosen in it.
+        same_folder = index is not None and before is not None and index.folder == before.folder
+        scroll = self.view.verticalScrollBar().value()
+        row = self.view.currentIndex().row()
+        chosen = self.model.entity_at(row) if same_folder else None
         self.index = index
         self._last = None
         self._recent = {}
@@ -723,6 +850,24 @@ class RegisterPanel(QWidget):
             index.prepare_search()  # a no-op when the indexing thread did it
         self._fill_kinds()
         self.apply_filter()
+        if same_folder:
+            if chosen is not None:
+                self._choose_row_near(chosen.id, row)
+            self.view.doItemsLayout()
+            self.view.verticalScrollBar().setValue(scroll)
+
+    def _choose_row_near(self, entity_id: str, row: int, reach: int = 256) -> None:
+        """Make the row of ``entity_id`` current if it is within ``reach`` rows of ``row``
+        (an update moves rows a little; looking further would page the whole register)."""
+        model = self.model
+        for candidate in range(max(0, row - reach), min(model.rowCount(), row + reach + 1)):
+            entity = model.entity_at(candidate)
+            if entity is not None and entity.id == entity_id:
+                flags = QItemSelectionModel.SelectionFlag
+                self.view.selectionModel().setCurrentIndex(
+                    model.index(candidate, 0), flags.ClearAndSelect | flags.Rows
+                )
+                return
 
     def set_selection(self, ids: Iterable[str]) -> None:
         self.model.set_selected(frozenset(ids))
@@ -842,7 +987,13 @@ class RegisterPanel(QWidget):
 
     def activate(self, entity_id: str, additive: bool = False) -> bool:
         """Choose ``entity_id`` as a click on its row would (keyboard actions, tests)."""
-        for row in range(self.model.rowCount()):
+        if self.index is None:
+            return False
+        # The register search looks in ids too: its few answers, not every row, are read.
+        positions = self.index.entity_positions(entity_id)
+        listed = {position: row for row, position in enumerate(self.model.rows())}
+        candidates = [listed[p] for p in positions if p in listed]
+        for row in candidates or range(self.model.rowCount()):
             entity = self.model.entity_at(row)
             if entity is not None and entity.id == entity_id:
                 self.view.setCurrentIndex(self.model.index(row, 0))
@@ -901,9 +1052,16 @@ class SearchPanel(QWidget):
         layout.addWidget(self.label)
 
     def set_index(self, index: CollectionIndex | None) -> None:
+        same_folder = (
+            index is not None and self.index is not None and index.folder == self.index.folder
+        )
+        scroll = self.results.verticalScrollBar().value()
         self.index = index
         if self.field.text().strip():
             self.run()
+            if same_folder:  # updated in place: the hits stay where they were on screen
+                self.results.doItemsLayout()
+                self.results.verticalScrollBar().setValue(scroll)
         else:
             self._show([], "")
 
@@ -924,18 +1082,28 @@ class SearchPanel(QWidget):
         self.query = query
         self.results.clear()
         items = []
+        summaries: dict[str, LetterSummary | None] = {}  # one query per letter, not per hit
         for position, hit in enumerate(hits):
             # Plain item text: the match is set off with guillemets, never markup.
             context = (
                 f"{hit.context[: hit.match_start]}«{hit.context[hit.match_start : hit.match_end]}»"
                 f"{hit.context[hit.match_end :]}"
             )
-            summary = self.index.letter(hit.file) if self.index is not None else None
+            if hit.file not in summaries:
+                summaries[hit.file] = (
+                    self.index.letter(hit.file) if self.index is not None else None
+                )
+            summary = summaries[hit.file]
             name = summary.date if summary is not None and summary.date else Path(hit.file).name
             label = f"{name} · {summary.sender}" if summary and summary.sender else name
+            tip = f"{hit.title}\n{hit.file}"
+            if hit.reading:
+                # Found in the reading the window does not show (the letter's other text).
+                label = f"{label} ({hit.reading})"
+                tip += f"\nFound in the {hit.reading} reading"
             item = QTreeWidgetItem([label, context])
             item.setData(0, Qt.ItemDataRole.UserRole, position)
-            item.setToolTip(0, plain_tooltip(f"{hit.title}\n{hit.file}"))
+            item.setToolTip(0, plain_tooltip(tip))
             item.setToolTip(1, plain_tooltip(context))
             items.append(item)
         self.results.addTopLevelItems(items)
@@ -959,6 +1127,268 @@ class SearchPanel(QWidget):
         item = self.results.topLevelItem(position)
         if item is not None:
             self._item_activated(item)
+
+
+# ================================================================ watching
+
+
+@dataclass(frozen=True)
+class FolderTree:
+    """What lies under a collection's folder: each folder (absolute) and its letter files."""
+
+    folder: str
+    names: dict[str, frozenset[str]]
+
+
+def scan_tree(folder: str, cancel: Callable[[], bool] | None = None) -> FolderTree:
+    """Every folder under ``folder`` (hidden ones skipped, as indexing skips them) with
+    the names of the XML files in it. Runs on the indexing thread."""
+    names: dict[str, frozenset[str]] = {}
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        if cancel is not None and cancel():
+            break
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        names[root] = _letter_names(files)
+    return FolderTree(folder, names)
+
+
+def _letter_names(names: Iterable[str]) -> frozenset[str]:
+    from viewer.collection import LETTER_SUFFIXES
+
+    return frozenset(
+        name
+        for name in names
+        if not name.startswith(".") and name.lower().endswith(LETTER_SUFFIXES)
+    )
+
+
+class FolderWatcher(QObject):
+    """Notices letter files added, changed and removed under the open collection's folder.
+
+    Watches every folder of the collection (a file added, removed or renamed)
+    and, up to ``file_limit`` of them, the letter files themselves (a file
+    written in place changes no folder). Changes gather until ``delay_ms`` pass
+    without one (an editor's save, a copy of many files, arrive as one), then
+    ``changed`` carries the relative paths to look at again: every file of a
+    folder that changed (reading them again is up to the index, which touches
+    only those whose size or time differ). :meth:`flush` sends them at once.
+
+    A QFileSystemWatcher checks each path added against every path it holds,
+    so the paths are spread over several of them (SHARD_PATHS each, one inotify
+    instance each) and added a chunk per turn of the event loop, folders
+    first: the window stays responsive while a large collection's watch is set up.
+    """
+
+    changed = Signal(list)  # relative paths under the folder
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        delay_ms: int = WATCH_DELAY_MS,
+        file_limit: int = WATCHED_FILES,
+    ) -> None:
+        super().__init__(parent)
+        self.folder: str | None = None
+        self.file_limit = file_limit
+        self._names: dict[str, frozenset[str]] = {}
+        self._pending: set[str] = set()
+        # Several QFileSystemWatchers, each of at most SHARD_PATHS paths: one checks every
+        # path added against all it holds, so one watcher of 20,000 files costs seconds.
+        self._watchers: list[QFileSystemWatcher] = []
+        self._files: set[str] = set()  # letter files watched one by one
+        self._queue: list[str] = []  # paths still to watch (folders first)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self.flush)
+        self._chunks = QTimer(self)
+        self._chunks.setSingleShot(True)
+        self._chunks.setInterval(0)
+        self._chunks.timeout.connect(self._watch_chunk)
+
+    # -- what is watched -------------------------------------------------------
+    def watch(self, tree: FolderTree) -> None:
+        """Watch the folders (and letter files) of ``tree``, instead of what was watched."""
+        self.stop()
+        self.folder = tree.folder
+        self._names = dict(tree.names)
+        self._watchers = [self._new_watcher()]  # fresh ones: cheaper than removing paths
+        files = [os.path.join(d, name) for d, names in self._names.items() for name in names]
+        self._queue = [*self._names, *files[: self.file_limit]]
+        self._watch_chunk()
+
+    def _new_watcher(self) -> QFileSystemWatcher:
+        watcher = QFileSystemWatcher(self)
+        watcher.directoryChanged.connect(self._directory_changed)
+        watcher.fileChanged.connect(self._file_changed)
+        return watcher
+
+    def _watcher_with_room(self, paths: int) -> QFileSystemWatcher | None:
+        watcher = self._watchers[-1] if self._watchers else None
+        if watcher is None:
+            return None
+        held = len(watcher.files()) + len(watcher.directories())
+        if held + paths > SHARD_PATHS and len(self._watchers) < MAX_SHARDS:
+            watcher = self._new_watcher()
+            self._watchers.append(watcher)
+        return watcher
+
+    def _watch_chunk(self) -> None:
+        if not self._watchers or not self._queue:
+            return
+        chunk, self._queue = self._queue[:WATCH_CHUNK], self._queue[WATCH_CHUNK:]
+        watcher = self._watcher_with_room(len(chunk))
+        failed = set(watcher.addPaths(chunk))
+        self._files.update(p for p in chunk if p not in failed and p not in self._names)
+        if any(p not in self._names and os.path.exists(p) for p in failed):
+            # The system's watches are used up: the folders still catch files added
+            # and removed; files written in place go unnoticed until their folder changes.
+            self._queue = [p for p in self._queue if p in self._names]
+        if self._queue:
+            self._chunks.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._chunks.stop()
+        self._pending.clear()
+        self._names = {}
+        self._files = set()
+        self._queue = []
+        self.folder = None
+        for watcher in self._watchers:
+            watcher.deleteLater()
+        self._watchers = []
+
+    @property
+    def watching(self) -> bool:
+        return bool(self._watchers)
+
+    @property
+    def settled(self) -> bool:
+        """True when every path to watch is watched (none left for later turns)."""
+        return not self._queue
+
+    def watched_paths(self) -> list[str]:
+        """The folders and files watched now (absolute)."""
+        found: list[str] = []
+        for watcher in self._watchers:
+            found.extend(watcher.directories())
+            found.extend(watcher.files())
+        return found
+
+    @property
+    def pending(self) -> frozenset[str]:
+        """The relative paths noticed and not yet sent."""
+        return frozenset(self._pending)
+
+    @property
+    def debouncing(self) -> bool:
+        """True while changes wait for the quiet spell before they are sent."""
+        return self._timer.isActive()
+
+    @property
+    def delay_ms(self) -> int:
+        return self._timer.interval()
+
+    @delay_ms.setter
+    def delay_ms(self, value: int) -> None:
+        self._timer.setInterval(value)
+
+    def flush(self) -> list[str]:
+        """Send what was noticed now, without waiting for the quiet (tests, closing)."""
+        self._timer.stop()
+        pending = sorted(self._pending)
+        self._pending.clear()
+        if pending and self.folder is not None:
+            self.changed.emit(pending)
+        return pending
+
+    # -- what changed --------------------------------------------------------------
+    def _note(self, paths: Iterable[str]) -> None:
+        folder = self.folder
+        if folder is None:
+            return
+        for path in paths:
+            rel = os.path.relpath(path, folder)
+            if not rel.startswith(os.pardir):
+                self._pending.add(rel)
+        if self._pending:
+            self._timer.start()  # restarted by every change: sent after a quiet spell
+
+    def _directory_changed(self, path: str) -> None:
+        if self.folder is None or not self._watchers:
+            return
+        before = self._names.get(path, frozenset())
+        try:
+            entries = list(os.scandir(path))
+        except OSError:  # the folder went away: so did its letters and its subfolders'
+            gone = [d for d in self._names if d == path or _is_under(d, path)]
+            for folder in gone:
+                files = [os.path.join(folder, name) for name in self._names.pop(folder)]
+                self._files.difference_update(files)
+                self._note(files)
+            return
+        now = _letter_names(entry.name for entry in entries if _is_file(entry))
+        self._names[path] = now
+        # Every letter of the folder, not only those added or removed: a file saved
+        # by renaming another over it keeps its name.
+        self._note(os.path.join(path, name) for name in before | now)
+        added_files = [
+            os.path.join(path, name)
+            for name in now - before
+            if os.path.join(path, name) not in self._files
+        ]
+        new_folders = [
+            entry.path
+            for entry in entries
+            if not entry.name.startswith(".") and _is_dir(entry) and entry.path not in self._names
+        ]
+        for folder in new_folders:
+            # A folder moved or copied in: its letters are new to the collection too.
+            subtree = scan_tree(folder).names
+            self._names.update(subtree)
+            self._watchers[0].addPaths(list(subtree))
+            for sub, names in subtree.items():
+                self._note(os.path.join(sub, name) for name in names)
+                added_files.extend(os.path.join(sub, name) for name in names)
+        room = self.file_limit - len(self._files) - len(self._queue)
+        if added_files and room > 0:
+            self._queue.extend(added_files[:room])
+            self._watch_chunk()
+
+    def _file_changed(self, path: str) -> None:
+        if not self._watchers:
+            return
+        self._note([path])
+        # A save by renaming over the file drops its watch: watch the new file.
+        if os.path.isfile(path):
+            if not any(path in watcher.files() for watcher in self._watchers):
+                watcher = self._watcher_with_room(1)
+                if watcher is not None and watcher.addPath(path):
+                    self._files.add(path)
+        else:
+            self._files.discard(path)
+
+
+def _is_under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """What os.walk (and so indexing) lists as a file: anything not a folder."""
+    try:
+        return not entry.is_dir()
+    except OSError:
+        return True
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """A folder indexing walks into (os.walk follows no link to a folder)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 # ==================================================================== indexing
@@ -1038,11 +1468,29 @@ class IndexJob(QObject):
 # =================================================================== indexer
 
 
+def _prepare(index: CollectionIndex) -> None:
+    """Read on the indexing thread what the views ask for first, not while the window waits:
+    the register search's rows and the letters in date order (the list's first sort)."""
+    index.prepare_search()
+    index.order(LetterListModel.ORDERS[LetterListModel.DATE])
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a run of the Indexer hands back to the GUI thread."""
+
+    index: CollectionIndex
+    tree: FolderTree | None = None  # a whole folder read: what to watch from now on
+
+
 class Indexer(QObject):
     """Reads collections in the background, one run at a time; says what it found.
 
     Holds no window, widget or selection: the window starts runs, shows their
-    progress, and hands each finished index to the session.
+    progress, and hands each finished index to the session. While a folder is
+    open its :class:`FolderWatcher` reports files changed on disk, and the
+    Indexer reads just those again (:meth:`refresh`), quietly: no progress, and
+    the index it finishes with is the same collection, updated.
     """
 
     started = Signal(str)  # what is being read, for the status bar
@@ -1051,20 +1499,36 @@ class Indexer(QObject):
     failed = Signal(str)
     idle = Signal()  # the last run has ended
 
-    def __init__(self, catalog, cache_dir=None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        catalog,
+        cache_dir=None,
+        parent: QObject | None = None,
+        watcher: FolderWatcher | None = None,
+    ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.cache_dir = cache_dir
         self.folder: str | None = None
+        self.reading = "normalised"
+        self.watcher = watcher if watcher is not None else FolderWatcher()
+        if self.watcher.parent() is None:
+            self.watcher.setParent(self)
+        self.watcher.changed.connect(self.refresh)
         self._job: IndexJob | None = None
         self._jobs: list[IndexJob] = []  # kept alive until their threads end
+        self._quiet: set[IndexJob] = set()  # refresh runs: no progress shown
         self._pending: Callable[[], None] | None = None
         self._extra_files: list[str] = []
+        self._stale: set[str] = set()  # files changed on disk, to read when no run is going
 
     def index_folder(self, folder: str, reading: str) -> None:
-        """Read ``folder`` (a run in progress is cancelled first)."""
+        """Read ``folder`` (a run in progress is cancelled first), then watch it."""
         self.folder = folder
+        self.reading = reading
         self._extra_files = []
+        self._stale.clear()
+        self.watcher.stop()
         register_dirs = [str(d) for d in self.catalog.extra_folders]
         catalog, cache_dir = self.catalog, self.cache_dir
         from viewer.collection import index_folder
@@ -1081,8 +1545,10 @@ class Indexer(QObject):
             )
             # Here, off the GUI thread: the first search would otherwise fold
             # every letter's text while the window waits.
-            index.prepare_search()
-            return index
+            _prepare(index)
+            # A run cancelled (by the user, or by another run) watches nothing.
+            tree = None if cancel() else scan_tree(folder)
+            return _Outcome(index, tree)
 
         self._start(work, f"Reading {folder}…", replace=True)
 
@@ -1101,17 +1567,60 @@ class Indexer(QObject):
             # Runs are one at a time, so the collection read here is the one shown.
             shown = base()
             index = shown.merged(added) if shown is not None else added
-            index.prepare_search()
-            return index
+            _prepare(index)
+            return _Outcome(index)
 
         self._start(work, f"Reading {plural(len(paths), 'file')}…", replace=False)
 
-    def _start(self, work: Callable[..., CollectionIndex], text: str, replace: bool) -> None:
+    def refresh(self, rels: Iterable[str]) -> None:
+        """Read these files of the open folder again (relative paths: the watcher's news).
+
+        In the background, after any run in progress; files added are indexed,
+        files gone are dropped, the rest of the folder is taken from the database.
+        """
+        if self.folder is None:
+            return
+        self._stale.update(rels)
+        if self._stale and self._job is None and self._pending is None:
+            self._start_refresh()
+
+    def _start_refresh(self) -> None:
+        rels, self._stale = sorted(self._stale), set()
+        folder, reading, extra = self.folder, self.reading, list(self._extra_files)
+        register_dirs = [str(d) for d in self.catalog.extra_folders]
+        catalog, cache_dir = self.catalog, self.cache_dir
+        from viewer.collection import index_files, index_folder
+
+        def work(progress, cancel):
+            index = index_folder(
+                folder,
+                register_dirs=register_dirs,
+                cache_dir=cache_dir,
+                progress=progress,
+                cancel=cancel,
+                reading=reading,
+                catalog=catalog,
+                only=rels,
+            )
+            if extra:  # letters dropped on the window stay listed
+                index = index.merged(index_files(extra, reading=reading, catalog=catalog))
+            _prepare(index)
+            return _Outcome(index)
+
+        self._start(work, f"Updating {folder}…", replace=False, quiet=True)
+
+    def _start(
+        self,
+        work: Callable[..., _Outcome],
+        text: str,
+        replace: bool,
+        quiet: bool = False,
+    ) -> None:
         if self._job is not None:
             # One run at a time: stop the current one, start this when it has ended.
             if replace:
                 self._job.cancel()
-            self._pending = lambda: self._start(work, text, replace)
+            self._pending = lambda: self._start(work, text, replace, quiet)
             return
         job = IndexJob(work)
         job.progress.connect(self._progress)
@@ -1120,7 +1629,10 @@ class Indexer(QObject):
         job.thread.finished.connect(self._threads_done)
         self._job = job
         self._jobs.append(job)
-        self.started.emit(text)
+        if quiet:
+            self._quiet.add(job)
+        else:
+            self.started.emit(text)
         job.start()
 
     def cancel(self) -> None:
@@ -1133,29 +1645,38 @@ class Indexer(QObject):
         return self._job is not None
 
     def _progress(self, job: IndexJob, done: int, total: int) -> None:
-        if job is self._job:
+        if job is self._job and job not in self._quiet:
             self.progress.emit(done, total)
 
-    def _finished(self, job: IndexJob, result: CollectionIndex) -> None:
+    def _finished(self, job: IndexJob, outcome: _Outcome) -> None:
         if job is not self._job:
             return
         superseded = self._pending is not None and job.cancelled
-        if not superseded:
-            self.finished.emit(result)
+        if superseded:
+            return
+        if outcome.tree is not None:
+            self.watcher.watch(outcome.tree)
+        self.finished.emit(outcome.index)
 
     def _failed(self, job: IndexJob, message: str) -> None:
         if job is self._job:
+            if job in self._quiet:
+                self.watcher.stop()  # the folder went away, or cannot be read any more
+                self._stale.clear()
             self.failed.emit(message)
 
     def _threads_done(self) -> None:
         for job in [j for j in self._jobs if j.thread.isFinished()]:
             self._jobs.remove(job)
+            self._quiet.discard(job)
             if job is self._job:
                 self._job = None
         if self._job is None:
             pending, self._pending = self._pending, None
             if pending is not None:
                 pending()
+            elif self._stale and self.folder is not None:
+                self._start_refresh()  # files changed while the last run went on
             else:
                 self.idle.emit()
 
@@ -1172,13 +1693,16 @@ class Indexer(QObject):
         return True
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop indexing and wait for the threads (the window is closing)."""
+        """Stop indexing and watching, and wait for the threads (the window is closing)."""
         self._pending = None
+        self._stale.clear()
+        self.watcher.stop()
         for job in list(self._jobs):
             job.stop(timeout_ms)
 
 
 __all__ = [
+    "FolderWatcher",
     "IndexJob",
     "Indexer",
     "LetterListPanel",

@@ -1220,7 +1220,7 @@ class MainWindow(QMainWindow):
         self.register_panel.set_selection(selection)
         self.search_panel.set_index(index)
         groups = index.letterhead_groups() if index is not None else []
-        titles = {s.file: s.title for s in index.letters} if groups else {}
+        titles = self._letterhead_titles(index, groups) if groups else {}
         self.letterheads_panel.set_groups(groups, titles)
         self.panel.set_letterhead_history_available(bool(groups))
         current = self.session.letter
@@ -1242,11 +1242,22 @@ class MainWindow(QMainWindow):
         for note in index.notes:
             message += f". {note}"
         self.status(message)
-        if self._open_first and index.letters and not index.cancelled:
+        if self._open_first and not index.is_empty and not index.cancelled:
             self._open_first = False
             in_collection = current is not None and index.letter(current.file) is not None
             if not in_collection and self.letter_list.model.rowCount():
                 self.letter_list.activate_row(0)
+
+    @staticmethod
+    def _letterhead_titles(index, groups) -> dict[str, str]:
+        """The titles of the letters written on a letterhead (not of every letter)."""
+        files = {file for group in groups for file in group.files}
+        titles: dict[str, str] = {}
+        for file in files:
+            summary = index.letter(file)
+            if summary is not None:
+                titles[file] = summary.title
+        return titles
 
     def _letterhead_chosen(self, files: list) -> None:
         self.letter_list.set_files(files, self.letterheads_panel.chosen_label)
@@ -1295,7 +1306,8 @@ class MainWindow(QMainWindow):
         target = 0 if row < 0 else row + step
         if not 0 <= target < model.rowCount():
             return False
-        return self.open_letter_from_list(model.summary(target).file)
+        summary = model.summary(target)  # None: the file left the collection a moment ago
+        return summary is not None and self.open_letter_from_list(summary.file)
 
     def open_hit(self, hit, query: str) -> bool:
         """Open the letter of a search hit and show the hit (once the letter is whole)."""
@@ -1319,7 +1331,10 @@ class MainWindow(QMainWindow):
 
             span = locate(letter.text, query, near=start)
             if span is None:
-                self.status(f"“{query.strip()}” is no longer in this letter")
+                if hit.reading:
+                    self.status(f"“{query.strip()}” is in this letter's {hit.reading} reading")
+                else:
+                    self.status(f"“{query.strip()}” is no longer in this letter")
                 return False
             start, end = span
         self.show_text_range(start, end)
