@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS registers(path TEXT PRIMARY KEY, size INTEGER, mtime 
 _LATE_INDEXES = """
 CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity, letter, count);
 CREATE INDEX IF NOT EXISTS letters_date ON letters(sort_date, rel);
+CREATE INDEX IF NOT EXISTS letters_sender ON letters(sender_key, sort_date, rel);
+CREATE INDEX IF NOT EXISTS letters_recipient ON letters(recipient_key, sort_date, rel);
+CREATE INDEX IF NOT EXISTS letters_title ON letters(title_key, rel);
 """
 
 LETTER_COLUMNS = (
@@ -268,9 +271,18 @@ class Store:
 
     def letter_order(self, order_by: str) -> list[int]:
         """Every letter's id sorted by one of the fixed orders of :data:`LETTER_ORDERS`."""
-        clause = LETTER_ORDERS[order_by]
+        key, then = LETTER_ORDERS[order_by]
         with self._reading() as db:
-            return [row[0] for row in db.execute(f"SELECT id FROM letters ORDER BY {clause}")]
+            if not key:
+                return [row[0] for row in db.execute(f"SELECT id FROM letters ORDER BY {then}")]
+            # Two walks of the order's index: an empty key first would defeat it.
+            keyed = db.execute(
+                f"SELECT id FROM letters WHERE {key} > '' ORDER BY {key}, {then}"
+            ).fetchall()
+            empty = db.execute(
+                f"SELECT id FROM letters WHERE {key} = '' ORDER BY {then}"
+            ).fetchall()
+        return [row[0] for row in keyed] + [row[0] for row in empty]
 
     def letter_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
         """id -> the letter's row (columns: :data:`LETTER_COLUMNS`)."""
@@ -575,7 +587,13 @@ class StoreWriter:
             # Loading an empty collection: build the indexes once at the end instead.
             if not db.execute("SELECT 1 FROM letters LIMIT 1").fetchone():
                 db.execute("DROP INDEX IF EXISTS mentions_entity")
-                db.execute("DROP INDEX IF EXISTS letters_date")
+                for name in (
+                    "letters_date",
+                    "letters_sender",
+                    "letters_recipient",
+                    "letters_title",
+                ):
+                    db.execute(f"DROP INDEX IF EXISTS {name}")
                 self._bulk = True
         return self._entities
 
@@ -763,12 +781,14 @@ class StoreWriter:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
 
 
+# Each order as (key column, what sorts letters with the same key): letters
+# with an empty key come last; every order has an index to walk.
 LETTER_ORDERS = {
-    "path": "rel",
-    "date": "sort_date = '', sort_date, rel",
-    "sender": "sender_key = '', sender_key, sort_date, rel",
-    "recipient": "recipient_key = '', recipient_key, sort_date, rel",
-    "title": "title_key = '', title_key, rel",
+    "path": ("", "rel"),
+    "date": ("sort_date", "rel"),
+    "sender": ("sender_key", "sort_date, rel"),
+    "recipient": ("recipient_key", "sort_date, rel"),
+    "title": ("title_key", "rel"),
 }
 
 
