@@ -9,8 +9,11 @@ ICBL letter), ``--select`` (an unknown id: a status notice, or with
 ``--screenshot`` one stderr line and exit 2), ``--screenshot`` (render the
 window to a PNG and exit 0, with no display needed), and saving the window's
 state on close. Nothing imported here is more than the first frame needs:
-dialogs are imported when they are shown, and an interactive start docks the
-collection's panels (viewer.gui.collection_ui) only after the first paint.
+dialogs are imported when they are shown, and an interactive start paints the
+letter pane (the header, the legend and the text) first: the side panel, the
+facsimile pane, menus, toolbar and status bar (``window.ensure_built()``) and
+the collection's panels (viewer.gui.collection_ui) are built right after that
+first paint. ``--screenshot`` builds the whole window before it is shown.
 
 :func:`build` is the composition root: settings, the register catalog, the
 Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
@@ -177,6 +180,9 @@ def run(args) -> int:
         restore=not screenshot,
         collection=bool(screenshot),
         image_runner=image_runner,
+        # A screenshot shows the whole window; a start with someone watching (or the
+        # benchmark) paints the letter pane first and builds the rest right after.
+        defer=not screenshot,
     )
     try:
         select = getattr(args, "select", None) or []
@@ -212,8 +218,8 @@ def run(args) -> int:
         if bench:
             _after_first_paint(window, lambda: _report_first_paint(app))
         else:
-            # The collection's panels (and their module) are not needed for the first
-            # paint: they are docked, and indexing starts, right after it.
+            # The first paint shows the letter pane; the rest of the window, the
+            # collection's panels and indexing follow right after it.
             _after_first_paint(window, lambda: attach_collection(window, collection_paths))
         return app.exec()
     finally:
@@ -231,6 +237,7 @@ def build(
     cache_dir=None,
     runner=None,
     image_runner=None,
+    defer: bool = False,
 ):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
     handler). With ``collection`` False the window starts without its collection panels
@@ -238,16 +245,16 @@ def build(
     cached (None: the user's cache). ``runner``: the session's runner for the rest of long
     letters (None: the bridge's thread; tests pass one they step). ``image_runner``: where the
     facsimile pane decodes page images (None: a worker thread; tests and --screenshot pass
-    viewer.gui.facsimile.synchronous_runner)."""
-    from PySide6.QtWidgets import QApplication
-
+    viewer.gui.facsimile.synchronous_runner). With ``defer`` the window is only its letter
+    pane until ``window.ensure_built()`` builds the rest (the side panel, the facsimile pane,
+    menus, toolbar, status bar and, with ``collection``, the collection's panels): an
+    interactive start calls it right after the first paint; tests call it when they need
+    those parts."""
     from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
-    from viewer.gui.facsimile import FacsimilePane, PageImageLoader
-    from viewer.gui.kinds import KindLegend, is_dark
+    from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
-    from viewer.gui.main_window import MainWindow
-    from viewer.gui.panels import SidePanel
+    from viewer.gui.main_window import MainWindow, WindowParts
     from viewer.images import ImageFinder, attach_images
     from viewer.model import StagedLetter
     from viewer.session import Session
@@ -289,19 +296,32 @@ def build(
         loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
     )
     bridge.relay(session)
-    image_loader = PageImageLoader(runner=image_runner)
-    facsimile = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
-    image_loader.setParent(facsimile)
+
+    def rest() -> WindowParts:
+        # What the first paint of the letter does not need (nor their modules).
+        from PySide6.QtWidgets import QApplication
+
+        from viewer.gui.facsimile import FacsimilePane, PageImageLoader
+        from viewer.gui.kinds import is_dark
+        from viewer.gui.panels import SidePanel
+
+        image_loader = PageImageLoader(runner=image_runner)
+        facsimile = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
+        image_loader.setParent(facsimile)
+        return WindowParts(
+            side_panel=SidePanel(),
+            facsimile=facsimile,
+            collection=collection_parts(catalog, cache_dir) if collection else None,
+        )
+
     window = MainWindow(
         session=session,
         bridge=bridge,
         letter_view=LetterView(),
-        side_panel=SidePanel(),
         legend=KindLegend(),
-        collection=collection_parts(catalog, cache_dir) if collection else None,
+        rest=rest,
         settings=settings,
         catalog=catalog,
-        facsimile=facsimile,
         image_finder=image_finder,
         save_settings_on_close=restore,
     )
@@ -312,6 +332,8 @@ def build(
     line_breaks = getattr(args, "line_breaks", None)
     if line_breaks:
         window.set_line_mode(line_breaks)
+    if not defer:
+        window.ensure_built()
     return window, settings, handler
 
 
@@ -334,7 +356,9 @@ def collection_parts(catalog, cache_dir=None):
 
 
 def attach_collection(window, paths: list[str]) -> None:
-    """Give ``window`` its collection panels and start reading ``paths`` as the collection."""
+    """Give ``window`` the rest of its parts (``ensure_built``) and its collection panels, and
+    start reading ``paths`` as the collection."""
+    window.ensure_built()
     if window.indexer is None:
         window.attach_collection(collection_parts(window.catalog))
     window.open_paths(paths, open_letter=False)

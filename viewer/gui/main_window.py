@@ -7,11 +7,24 @@ computes nothing: the current letter, the selection, the reading, the hidden
 kinds and the completion of a long letter live in the Qt-free
 :class:`viewer.session.Session`, whose events reach the widgets through the
 :class:`viewer.gui.bridge.SessionBridge`'s signals. Every connection is made in
-one place, ``_connect_signals()``.
+two places: ``_connect_pane_signals()`` (the letter pane's, made in
+``__init__``) and ``_connect_signals()`` (the rest's, made by ``ensure_built``).
 
-Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``,
-then ``window.add_panel(widget, "Title", area)`` docks it (View gets its
-toggle); ``window.add_action(menu_name, action)`` puts an action in a menu;
+The window is built in two steps, so that the letter is painted before the
+rest exists: ``__init__`` builds the letter pane (header, legend, text) and
+keeps places in the splitter for the facsimile pane and the side panel;
+``ensure_built()`` calls the composition root's ``rest()`` for the side panel,
+the facsimile pane (and the collection's panels), then builds the actions,
+menus, toolbar and status bar, connects them and shows the session as it is
+(letter, selection, hidden kinds, reading). ``viewer.gui.app.build`` calls it
+at once unless told to defer it (an interactive start: after the first paint);
+``built`` says whether it has run. Until then only the letter pane follows the
+session.
+
+Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``'s
+``rest()`` (or later), then ``window.add_panel(widget, "Title", area)`` docks it
+(View gets its toggle); menus exist once the window is built:
+``window.add_action(menu_name, action)`` puts an action in a menu;
 the widget observes ``window.bridge`` (``letterShown``, ``letterCompleted``,
 ``selectionChanged``, ``caretMoved``...) and calls ``window.session``'s
 operations (``select``, ``toggle``, ``open``...).
@@ -24,7 +37,7 @@ area)``, ``add_action(menu_name, action)``, ``menu(name)``,
 ``paths_dropped``, ``session``, ``bridge``.
 
 The facsimile pane (viewer.gui.facsimile.FacsimilePane, handed in as
-``facsimile``) sits in the central splitter between the text and the side
+``WindowParts.facsimile``) sits in the central splitter between the text and the side
 panel, shown while the letter has a page image and View ▸ Facsimile is on;
 it follows the caret, and choosing a page or clicking a line on it moves the
 text's caret there. ``image_finder`` (viewer.images.ImageFinder, shared with
@@ -100,6 +113,15 @@ class CollectionParts:
     letterheads_panel: QWidget  # viewer.gui.letterheads.LetterheadsPanel
 
 
+@dataclass(frozen=True)
+class WindowParts:
+    """What the window adds to its letter pane in ensure_built() (built by viewer.gui.app)."""
+
+    side_panel: QWidget  # viewer.gui.panels.SidePanel
+    facsimile: QWidget | None = None  # viewer.gui.facsimile.FacsimilePane
+    collection: CollectionParts | None = None
+
+
 class MainWindow(QMainWindow):
     """Epistola's window. Built by ``viewer.gui.app``, which hands in every part."""
 
@@ -114,12 +136,11 @@ class MainWindow(QMainWindow):
         session: Session,
         bridge: SessionBridge,
         letter_view: QWidget,
-        side_panel: QWidget,
         legend: QWidget,
-        collection: CollectionParts | None = None,
+        rest: Callable[[], WindowParts],
+        with_facsimile: bool = True,
         settings=None,
         catalog=None,
-        facsimile: QWidget | None = None,
         image_finder=None,
         save_settings_on_close: bool = True,
         parent: QWidget | None = None,
@@ -128,8 +149,13 @@ class MainWindow(QMainWindow):
         self.session = session
         self.bridge = bridge
         self.view = letter_view
-        self.panel = side_panel
         self.legend = legend
+        # Built by ensure_built() from ``rest()``: the side panel, the facsimile pane,
+        # actions, menus, toolbar and status bar. Until then the window is its letter pane.
+        self._rest: Callable[[], WindowParts] | None = rest
+        self.panel = None
+        self.facsimile = None  # viewer.gui.facsimile.FacsimilePane, or None
+        self._with_facsimile = with_facsimile  # the splitter keeps the pane's place
         # The collection's panels and indexer: attach_collection() (app.run attaches them
         # after the first paint, which does not need them).
         self.letter_list = None
@@ -139,10 +165,10 @@ class MainWindow(QMainWindow):
         self.indexer = None
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
-        self.facsimile = facsimile  # viewer.gui.facsimile.FacsimilePane, or None
         self.image_finder = image_finder  # viewer.images.ImageFinder: Add Image Folder
         self._following_facsimile = False  # the caret moves because the facsimile asked
         self._sizes_with_facsimile: list[int] | None = None  # the splitter, the pane shown
+        self._facsimile_shown = True  # View ▸ Facsimile (restore_state: the remembered one)
         self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
@@ -153,10 +179,39 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
-        self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
-
         self._build_centre()
+        self._connect_pane_signals()
+
+    @property
+    def built(self) -> bool:
+        """True once the window has more than its letter pane (see :meth:`ensure_built`)."""
+        return self._rest is None
+
+    def ensure_built(self) -> None:
+        """Build the rest of the window (once): the side panel, the facsimile pane, actions,
+        menus, toolbar, status bar and their connections, showing the session as it is now.
+
+        The composition root calls it at once, or, for an interactive start, right after
+        the first paint of the letter pane, which needs none of it."""
+        rest, self._rest = self._rest, None
+        if rest is None:
+            return
+        parts = rest()
+        self.panel = parts.side_panel
+        self.splitter.replaceWidget(self.splitter.count() - 1, self.panel).deleteLater()
+        if self._with_facsimile:
+            if parts.facsimile is None:
+                raise ValueError("the window keeps a place for a facsimile pane: pass one")
+            self.facsimile = parts.facsimile
+            self.facsimile.setAccessibleName("Facsimile")
+            self.facsimile.hide()  # shown for a letter with a page image
+            self.splitter.replaceWidget(1, self.facsimile).deleteLater()
+        self._set_stretch()
+        # Focus order: the text, then the panel's search field, then the tabs.
+        QWidget.setTabOrder(self.view, self.panel.search)
+        QWidget.setTabOrder(self.panel.search, self.panel.tabs)
+        self.setAcceptDrops(True)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -166,8 +221,20 @@ class MainWindow(QMainWindow):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._connect_signals()
-        if collection is not None:
-            self.attach_collection(collection)
+        self._show_session()
+        if parts.collection is not None:
+            self.attach_collection(parts.collection)
+
+    def _show_session(self) -> None:
+        """The parts built by ensure_built() show the session's letter and selection."""
+        letter = self.session.letter
+        if letter is not None:
+            self._show_letter_around(letter)
+            if self.facsimile is not None:
+                self._show_facsimile(letter)
+        count = self.view.emphasised_count if letter is not None else 0
+        self._show_selection_around(self.session.selection, count or 0)
+        self._update_export_actions()
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -215,24 +282,26 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(centre)
-        if self.facsimile is not None:
-            self.facsimile.setAccessibleName("Facsimile")
-            self.splitter.addWidget(self.facsimile)
-            self.facsimile.hide()  # shown for a letter with a page image
-        self.splitter.addWidget(self.panel)
-        panel_index = self.splitter.indexOf(self.panel)
-        self.splitter.setStretchFactor(0, 65)
-        if self.facsimile is not None:
-            self.splitter.setStretchFactor(1, 50)
-        self.splitter.setStretchFactor(panel_index, 35)
+        # Places kept for the facsimile pane and the side panel (ensure_built() puts them
+        # in), so that the letter pane has its width from the first paint on.
+        if self._with_facsimile:
+            facsimile_place = QWidget()
+            self.splitter.addWidget(facsimile_place)
+            facsimile_place.hide()
+        self.splitter.addWidget(QWidget())
+        self._set_stretch()
         width = DEFAULT_SIZE[0]
         self.splitter.setSizes(
             self._split_sizes([int(width * SPLIT_RATIO), int(width * (1 - SPLIT_RATIO))])
         )
         self.setCentralWidget(self.splitter)
-        # Focus order: the text, then the panel's search field, then the tabs.
-        QWidget.setTabOrder(self.view, self.panel.search)
-        QWidget.setTabOrder(self.panel.search, self.panel.tabs)
+
+    def _set_stretch(self) -> None:
+        # Kept in each widget's size policy: set again for the widgets ensure_built() puts in.
+        self.splitter.setStretchFactor(0, 65)
+        if self._with_facsimile:
+            self.splitter.setStretchFactor(1, 50)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 35)
 
     def _action(
         self,
@@ -364,7 +433,7 @@ class MainWindow(QMainWindow):
                 f"Show or hide the highlighting of {kind_label(kind).lower()} mentions",
             )  # fmt: skip
             action.setCheckable(True)
-            action.setChecked(True)
+            action.setChecked(self.session.kind_visible(kind))
             action.toggled.connect(lambda on, k=kind: self.set_kind_visible(k, on))
             self._kind_actions[kind] = action
         self.recent_menu = QMenu("Open &Recent", self)
@@ -374,7 +443,7 @@ class MainWindow(QMainWindow):
             "Show the page images beside the text (letters with scans)",
         )  # fmt: skip
         self.facsimile_action.setCheckable(True)
-        self.facsimile_action.setChecked(True)  # restore_state() applies the remembered one
+        self.facsimile_action.setChecked(self._facsimile_shown)  # restore_state(): remembered
         self.facsimile_action.setEnabled(False)  # until a letter has a page image
         self.image_folder_action = self._action(
             "Add &Image Folder…", self.choose_image_folder, [],
@@ -528,6 +597,7 @@ class MainWindow(QMainWindow):
         """Dock the collection's panels and wire them and the indexer (once)."""
         if self.indexer is not None:
             raise RuntimeError("the window already has its collection")
+        self.ensure_built()
         self.letter_list = parts.letter_list
         self.register_panel = parts.register_panel
         self.search_panel = parts.search_panel
@@ -556,9 +626,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
         self.letter_list.set_match_all(self.session.match_all)
 
-    def _connect_signals(self) -> None:
-        """Every connection of the window: session events to widgets, user actions to
-        the session."""
+    def _connect_pane_signals(self) -> None:
+        """The letter pane's connections (made in __init__): session events to the text, the
+        header and the legend; clicks in the text and on the legend to the session."""
         session, bridge = self.session, self.bridge
         bridge.letterShown.connect(self._show_letter)
         bridge.letterCompleted.connect(self._show_whole_letter)
@@ -572,9 +642,14 @@ class MainWindow(QMainWindow):
             lambda: session.move_caret(self.view.caret_offset())
         )
         self.view.mentionActivated.connect(session.toggle)
+        self.legend.kindToggled.connect(self.set_kind_visible)
+
+    def _connect_signals(self) -> None:
+        """The connections of the parts ensure_built() adds: the side panel, actions, file
+        watcher, drops and the facsimile pane."""
+        session, bridge = self.session, self.bridge
         self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
-        self.legend.kindToggled.connect(self.set_kind_visible)
         self.line_breaks_action.toggled.connect(
             lambda on: self.set_line_mode(SOURCE_LINES if on else FLOWING)
         )
@@ -721,6 +796,9 @@ class MainWindow(QMainWindow):
             done()
 
     def _show_whole_letter(self, letter: Letter) -> None:
+        self._show_legend(letter)
+        if not self.built:
+            return  # ensure_built() shows the whole letter in the parts it adds
         self.progress_label.hide()
         self.panel.set_letter(letter)
         self.panel.set_partial(False)
@@ -728,7 +806,8 @@ class MainWindow(QMainWindow):
         self.letter_completed.emit(letter)
 
     def _tell_rest_failed(self, failure: RestFailure) -> None:
-        self.progress_label.hide()
+        if self.built:
+            self.progress_label.hide()
         detail = failure.message
         if failure.bug:
             from viewer.gui.crash import write_log
@@ -748,7 +827,7 @@ class MainWindow(QMainWindow):
     # -- the facsimile ---------------------------------------------------------
     def _split_sizes(self, sizes: list[int]) -> list[int]:
         """Splitter sizes for [text, side panel] (or all three) as the splitter has widgets."""
-        if self.facsimile is not None and len(sizes) == 2:
+        if self._with_facsimile and len(sizes) == 2:
             return [sizes[0], 0, sizes[1]]
         return sizes
 
@@ -943,7 +1022,8 @@ class MainWindow(QMainWindow):
         self._sync_reading_actions()
 
     def _reading_changed(self, reading: str) -> None:
-        self._sync_reading_actions()
+        if self.built:
+            self._sync_reading_actions()
         if self.settings is not None:
             self.settings.reading = reading
 
@@ -996,6 +1076,13 @@ class MainWindow(QMainWindow):
     def _apply_selection(self, ids: frozenset[str]) -> None:
         letter = self.session.letter
         count = self.view.set_selection(set(ids)) if letter is not None else 0
+        if self.built:
+            self._show_selection_around(ids, count or 0)
+
+    def _show_selection_around(self, ids: frozenset[str], count: int) -> None:
+        """The side panel, the lists, the status bar and the navigation show the selection
+        (the text shows it already); ``count``: the mentions it emphasises."""
+        letter = self.session.letter
         self.panel.set_selection(ids)
         if self.letter_list is not None:
             self.letter_list.set_filter(ids)
@@ -1005,7 +1092,7 @@ class MainWindow(QMainWindow):
             text = "Click a highlighted name, or a row in the side panel, to follow it."
         self.selection_label.setText(text)
         self.selection_label.setToolTip(text)
-        self._update_navigation(count or 0)
+        self._update_navigation(count)
         self.selection_changed.emit(ids)
 
     def _update_navigation(self, count: int) -> None:
@@ -1022,18 +1109,25 @@ class MainWindow(QMainWindow):
         self.mention_counter.setAccessibleDescription(f"mention {shown}")
 
     def _show_letter(self, letter: Letter) -> None:
-        complete = self.session.complete
         self.view.set_letter(letter)
-        self.panel.set_letter(letter)
-        self._show_letter_facts(letter)
+        self._show_legend(letter)
         self.title_label.setText(letter.title)
         self.subtitle_label.setText(self._subtitle(letter))
         self.setWindowTitle(f"{letter.title} — Epistola")
         self.setWindowFilePath(letter.file)
-        self._watch(letter.file)
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
+        if self.built:
+            self._show_letter_around(letter)
+
+    def _show_letter_around(self, letter: Letter) -> None:
+        """The side panel, the status bar, the file watch and the letter list show
+        ``letter`` (the letter pane shows it already)."""
+        complete = self.session.complete
+        self.panel.set_letter(letter)
+        self._show_letter_facts(letter)
+        self._watch(letter.file)
         if self.letter_list is not None:
             self.letter_list.set_current(letter.file)
         self.panel.set_partial(not complete)
@@ -1045,9 +1139,11 @@ class MainWindow(QMainWindow):
             self.letter_label.setText(f"{len(letter.mentions)} mentions so far")
         self.letter_opened.emit(letter)
 
-    def _show_letter_facts(self, letter: Letter) -> None:
+    def _show_legend(self, letter: Letter) -> None:
         self.legend.set_counts(mention_kind_counts(letter))
         self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+
+    def _show_letter_facts(self, letter: Letter) -> None:
         self.letter_label.setText(f"{len(letter.mentions)} mentions · {letter.reading} reading")
         self.letter_label.setToolTip(letter.file)
         self.reading_group.setEnabled(letter.has_choices)
@@ -1384,14 +1480,15 @@ class MainWindow(QMainWindow):
         sizes = self._split_sizes(list(settings.splitter_sizes))
         if len(sizes) == self.splitter.count() and sizes[0] > 0 and sizes[-1] > 0:
             self.splitter.setSizes(sizes)
-            if self.facsimile is not None and sizes[1] > 0:
+            if self._with_facsimile and sizes[1] > 0:
                 self._sizes_with_facsimile = sizes
         for kind, visible in settings.kind_toggles.items():
-            if kind in self._kind_actions and not visible:
+            if kind in KIND_ORDER and not visible:
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
         self.set_line_mode(settings.line_mode)
+        self._facsimile_shown = settings.facsimile_shown
         if self.facsimile is not None:
             self.facsimile_action.setChecked(settings.facsimile_shown)
 
@@ -1401,7 +1498,8 @@ class MainWindow(QMainWindow):
             return
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         sizes = self.splitter.sizes()
-        if self.facsimile is not None and not self.facsimile.isVisibleTo(self):
+        shown = self.facsimile is not None and self.facsimile.isVisibleTo(self)
+        if self._with_facsimile and not shown:
             sizes = self._sizes_with_facsimile or sizes  # the pane's width is kept for later
         settings.splitter_sizes = [int(size) for size in sizes]
         settings.zoom = int(self.view.zoom_level)
@@ -1411,7 +1509,7 @@ class MainWindow(QMainWindow):
         settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,
-            **{kind: self.session.kind_visible(kind) for kind in self._kind_actions},
+            **{kind: self.session.kind_visible(kind) for kind in KIND_ORDER},
         }
         if self.session.letter is not None:
             settings.last_letter = os.path.abspath(self.session.letter.file)
