@@ -45,6 +45,7 @@ LETTERS = assets.letters_dir()
 DEFAULT_LETTER = LETTERS / assets.DEFAULT_LETTER_NAME
 APP_ICON = assets.icon_path("epistola")
 BENCH_VARIABLE = "EPISTOLA_BENCH_STARTUP"
+PNG_QUALITY = 80  # Qt maps a PNG "quality" of 80 to zlib level 1
 
 
 def _fail(message: str) -> int:
@@ -431,7 +432,9 @@ def _screenshot(app, window, png: str) -> int:
     for _round in range(5):
         app.processEvents()
     image = window.grab()
-    if image.isNull() or not image.save(png, "PNG"):
+    # zlib's fastest level: the same pixels, written in about half the time of the
+    # default level, and (for a window's flat colours) no larger a file.
+    if image.isNull() or not image.save(png, "PNG", PNG_QUALITY):
         return _fail(f"{png}: the screenshot could not be written")
     window.hide()
     return EXIT_OK
