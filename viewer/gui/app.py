@@ -169,12 +169,10 @@ def run(args) -> int:
     if APP_ICON.is_file():
         app.setWindowIcon(QIcon(str(APP_ICON)))
 
-    image_runner = None
-    if screenshot:
-        # The page image is decoded before the window is grabbed, not after.
-        from viewer.gui.facsimile import synchronous_runner
-
-        image_runner = synchronous_runner
+    # The page image is decoded before the window is grabbed, not after (what
+    # viewer.gui.facsimile.synchronous_runner does, without importing the facsimile pane
+    # for the letters that have no page images).
+    image_runner = _run_now if screenshot else None
     window, settings, handler = build(
         args,
         interactive=interactive,
@@ -298,17 +296,22 @@ def build(
     )
     bridge.relay(session)
 
-    def rest() -> WindowParts:
-        # What the first paint of the letter does not need (nor their modules).
+    def facsimile():
+        # Built (and its module imported) for the first letter with page images.
         from PySide6.QtWidgets import QApplication
 
         from viewer.gui.facsimile import FacsimilePane, PageImageLoader
         from viewer.gui.kinds import is_dark
-        from viewer.gui.panels import SidePanel
 
         image_loader = PageImageLoader(runner=image_runner)
-        facsimile = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
-        image_loader.setParent(facsimile)
+        pane = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
+        image_loader.setParent(pane)
+        return pane
+
+    def rest() -> WindowParts:
+        # What the first paint of the letter does not need (nor their modules).
+        from viewer.gui.panels import SidePanel
+
         return WindowParts(
             side_panel=SidePanel(),
             facsimile=facsimile,
@@ -422,6 +425,10 @@ def _show_settings_warnings(window, warnings: list[str]) -> None:
 
     window.status(warnings[0], 0)
     window.settings_notice = show_notice(window, "Epistola settings", list(warnings))
+
+
+def _run_now(work) -> None:
+    work()
 
 
 def _screenshot(app, window, png: str) -> int:

@@ -118,7 +118,9 @@ class WindowParts:
     """What the window adds to its letter pane in ensure_built() (built by viewer.gui.app)."""
 
     side_panel: QWidget  # viewer.gui.panels.SidePanel
-    facsimile: QWidget | None = None  # viewer.gui.facsimile.FacsimilePane
+    # Builds the viewer.gui.facsimile.FacsimilePane, when a letter with page images is
+    # first shown (or the pane is asked for): most letters have none.
+    facsimile: Callable[[], QWidget] | None = None
     collection: CollectionParts | None = None
 
 
@@ -154,7 +156,8 @@ class MainWindow(QMainWindow):
         # actions, menus, toolbar and status bar. Until then the window is its letter pane.
         self._rest: Callable[[], WindowParts] | None = rest
         self.panel = None
-        self.facsimile = None  # viewer.gui.facsimile.FacsimilePane, or None
+        self._facsimile: QWidget | None = None  # the pane, once built (see facsimile)
+        self._make_facsimile: Callable[[], QWidget] | None = None
         self._with_facsimile = with_facsimile  # the splitter keeps the pane's place
         # The collection's panels and indexer: attach_collection() (app.run attaches them
         # after the first paint, which does not need them).
@@ -203,10 +206,7 @@ class MainWindow(QMainWindow):
         if self._with_facsimile:
             if parts.facsimile is None:
                 raise ValueError("the window keeps a place for a facsimile pane: pass one")
-            self.facsimile = parts.facsimile
-            self.facsimile.setAccessibleName("Facsimile")
-            self.facsimile.hide()  # shown for a letter with a page image
-            self.splitter.replaceWidget(1, self.facsimile).deleteLater()
+            self._make_facsimile = parts.facsimile
         self._set_stretch()
         # Focus order: the text, then the panel's search field, then the tabs.
         QWidget.setTabOrder(self.view, self.panel.search)
@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         letter = self.session.letter
         if letter is not None:
             self._show_letter_around(letter)
-            if self.facsimile is not None:
+            if self._with_facsimile:
                 self._show_facsimile(letter)
         count = self.view.emphasised_count if letter is not None else 0
         self._show_selection_around(self.session.selection, count or 0)
@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
             "Add &Image Folder…", self.choose_image_folder, [],
             "Look for page images (scans) in a folder too (remembered)",
         )  # fmt: skip
-        if self.facsimile is None:
+        if not self._with_facsimile:
             self.facsimile_action.setVisible(False)
             self.image_folder_action.setVisible(False)
         # Print and exports: viewer.gui.export_ui does the work, imported when first used.
@@ -660,14 +660,11 @@ class MainWindow(QMainWindow):
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.paths_dropped.connect(self.open_paths)
-        facsimile = self.facsimile
-        if facsimile is not None:
+        if self._with_facsimile:  # the pane's own signals: when it is built (facsimile)
             bridge.letterShown.connect(self._show_facsimile)
             bridge.letterCompleted.connect(self._show_facsimile)
             bridge.caretMoved.connect(self._facsimile_follows_caret)
             bridge.selectionChanged.connect(self._outline_selection)
-            facsimile.page_chosen.connect(self._go_to_page)
-            facsimile.offset_clicked.connect(self._go_to_offset)
             self.facsimile_action.toggled.connect(self._facsimile_toggled)
         bridge.letterShown.connect(lambda _letter: self._update_export_actions())
         bridge.collectionChanged.connect(lambda _index: self._update_export_actions())
@@ -825,6 +822,21 @@ class MainWindow(QMainWindow):
         self.session.select(ids)
 
     # -- the facsimile ---------------------------------------------------------
+    @property
+    def facsimile(self) -> QWidget | None:
+        """The facsimile pane (built the first time it is needed), or None: the window has
+        none, or is not built yet."""
+        if self._facsimile is None and self._make_facsimile is not None:
+            pane, self._make_facsimile = self._make_facsimile(), None
+            pane.setAccessibleName("Facsimile")
+            pane.hide()  # shown for a letter with a page image
+            self.splitter.replaceWidget(1, pane).deleteLater()
+            self._set_stretch()
+            pane.page_chosen.connect(self._go_to_page)
+            pane.offset_clicked.connect(self._go_to_offset)
+            self._facsimile = pane
+        return self._facsimile
+
     def _split_sizes(self, sizes: list[int]) -> list[int]:
         """Splitter sizes for [text, side panel] (or all three) as the splitter has widgets."""
         if self._with_facsimile and len(sizes) == 2:
@@ -833,7 +845,8 @@ class MainWindow(QMainWindow):
 
     def _wants_facsimile(self, letter: Letter | None) -> bool:
         return (
-            self.facsimile is not None
+            self._with_facsimile
+            and self.built
             and letter is not None
             and self.facsimile_action.isChecked()
             and any(page.image for page in letter.pages)
@@ -841,7 +854,6 @@ class MainWindow(QMainWindow):
 
     def _show_facsimile(self, letter: Letter) -> None:
         """A letter (or the whole of one) is shown: its pages in the pane, if it has images."""
-        facsimile = self.facsimile
         has_images = any(page.image for page in letter.pages)
         self.facsimile_action.setEnabled(has_images)
         if has_images:
@@ -853,15 +865,15 @@ class MainWindow(QMainWindow):
         self.facsimile_action.setStatusTip(tip)
         self.facsimile_action.setToolTip(f"{tip} (Ctrl+Shift+I)")
         if self._wants_facsimile(letter):
-            facsimile.set_pages(letter.pages, letter.zones)
-            facsimile.follow_offset(self.view.caret_offset())
-        else:
-            facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
+            self.facsimile.set_pages(letter.pages, letter.zones)
+            self.facsimile.follow_offset(self.view.caret_offset())
+        elif self._facsimile is not None:
+            self._facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
         self._place_facsimile(self._wants_facsimile(letter))
 
     def _place_facsimile(self, shown: bool) -> None:
-        facsimile = self.facsimile
-        if shown == facsimile.isVisibleTo(self):
+        facsimile = self._facsimile
+        if facsimile is None or shown == facsimile.isVisibleTo(self):
             return
         if not shown:
             self._sizes_with_facsimile = self.splitter.sizes()
@@ -884,16 +896,18 @@ class MainWindow(QMainWindow):
             self._outline_selection(self.session.selection)
 
     def _facsimile_follows_caret(self, offset: int) -> None:
-        if not self._following_facsimile:
-            self.facsimile.follow_offset(offset)
+        if self._facsimile is not None and not self._following_facsimile:
+            self._facsimile.follow_offset(offset)
 
     def _outline_selection(self, ids: frozenset[str]) -> None:
         """Outline, on every page, the regions of the selected entities' mentions."""
         letter = self.session.letter
-        if not ids or letter is None:
-            self.facsimile.set_regions([])
+        if self._facsimile is None:
             return
-        self.facsimile.outline_mentions(
+        if not ids or letter is None:
+            self._facsimile.set_regions([])
+            return
+        self._facsimile.outline_mentions(
             m for m in letter.mentions if m.regions and not ids.isdisjoint(m.entities)
         )
 
@@ -1489,7 +1503,7 @@ class MainWindow(QMainWindow):
             self.view.set_zoom_level(settings.zoom)
         self.set_line_mode(settings.line_mode)
         self._facsimile_shown = settings.facsimile_shown
-        if self.facsimile is not None:
+        if self.built and self._with_facsimile:
             self.facsimile_action.setChecked(settings.facsimile_shown)
 
     def store_state(self) -> None:
@@ -1498,13 +1512,13 @@ class MainWindow(QMainWindow):
             return
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         sizes = self.splitter.sizes()
-        shown = self.facsimile is not None and self.facsimile.isVisibleTo(self)
+        shown = self._facsimile is not None and self._facsimile.isVisibleTo(self)
         if self._with_facsimile and not shown:
             sizes = self._sizes_with_facsimile or sizes  # the pane's width is kept for later
         settings.splitter_sizes = [int(size) for size in sizes]
         settings.zoom = int(self.view.zoom_level)
         settings.line_mode = self.view.line_mode
-        if self.facsimile is not None:
+        if self.built and self._with_facsimile:
             settings.facsimile_shown = self.facsimile_action.isChecked()
         settings.reading = self.session.reading
         settings.kind_toggles = {
