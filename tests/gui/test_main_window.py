@@ -809,3 +809,31 @@ def test_a_deferred_window_keeps_the_remembered_state_and_saves_it_unbuilt(
         assert not window._kind_actions["place"].isChecked()
     finally:
         uninstall(handler)
+
+
+@pytest.mark.slow
+def test_the_startup_benchmark_mode_reports_the_first_paint_then_the_whole_window(tmp_path):
+    # tests/bench/bench_startup.py reads these two lines from a real start of main.py.
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "EPISTOLA_CONFIG_DIR": str(tmp_path / "config"),
+        "EPISTOLA_LOG_DIR": str(tmp_path / "logs"),
+        "EPISTOLA_CACHE_DIR": str(tmp_path / "cache"),
+        "EPISTOLA_BENCH_STARTUP": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, str(ICBL.parents[1] / "main.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    marks = [line.split() for line in done.stderr.splitlines() if line.startswith("EPISTOLA_")]
+    assert [mark[0] for mark in marks] == ["EPISTOLA_FIRST_PAINT", "EPISTOLA_WINDOW_BUILT"]
+    assert float(marks[0][1]) <= float(marks[1][1])
