@@ -811,6 +811,25 @@ def test_a_deferred_window_keeps_the_remembered_state_and_saves_it_unbuilt(
         uninstall(handler)
 
 
+def test_a_panel_or_an_action_added_to_a_deferred_window_builds_the_rest_first(qtbot):
+    # Another part of Epistola adding its panel or action from the composition root gets
+    # the whole window, not a KeyError for a menu that does not exist yet.
+    from PySide6.QtGui import QAction
+
+    from viewer.gui.app import build
+    from viewer.gui.crash import uninstall
+
+    window, _settings, handler = build(make_args(), collection=False, restore=False, defer=True)
+    qtbot.addWidget(window)
+    try:
+        action = window.add_action("Help", QAction("Extra", window))
+        assert window.built and action in window.menu("Help").actions()
+        dock = window.add_panel(QLabel("extra"), "Extra")
+        assert dock.toggleViewAction() in window.menu("View").actions()
+    finally:
+        uninstall(handler)
+
+
 @pytest.mark.slow
 def test_the_startup_benchmark_mode_reports_the_first_paint_then_the_whole_window(tmp_path):
     # tests/bench/bench_startup.py reads these two lines from a real start of main.py.

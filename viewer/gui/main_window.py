@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         # Built by ensure_built() from ``rest()``: the side panel, the facsimile pane,
         # actions, menus, toolbar and status bar. Until then the window is its letter pane.
         self._rest: Callable[[], WindowParts] | None = rest
+        self._built = False
         self.panel = None
         self._facsimile: QWidget | None = None  # the pane, once built (see facsimile)
         self._make_facsimile: Callable[[], QWidget] | None = None
@@ -189,7 +190,7 @@ class MainWindow(QMainWindow):
     @property
     def built(self) -> bool:
         """True once the window has more than its letter pane (see :meth:`ensure_built`)."""
-        return self._rest is None
+        return self._built
 
     def ensure_built(self) -> None:
         """Build the rest of the window (once): the side panel, the facsimile pane, actions,
@@ -221,6 +222,7 @@ class MainWindow(QMainWindow):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._connect_signals()
+        self._built = True
         self._show_session()
         if parts.collection is not None:
             self.attach_collection(parts.collection)
@@ -711,7 +713,9 @@ class MainWindow(QMainWindow):
         return self.session.last_error
 
     def menu(self, name: str) -> QMenu:
-        """One of the window's menus: "File", "Edit", "View", "Go" or "Help"."""
+        """One of the window's menus: "File", "Edit", "View", "Go" or "Help" (asking for one
+        builds the rest of the window, if it is not built yet)."""
+        self.ensure_built()
         return self._menus[name]
 
     def add_panel(
@@ -720,7 +724,9 @@ class MainWindow(QMainWindow):
         title: str,
         area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea,
     ) -> QDockWidget:
-        """Dock ``widget`` at ``area``; View gets an entry to show or hide it."""
+        """Dock ``widget`` at ``area``; View gets an entry to show or hide it (the rest of the
+        window is built first, if it is not yet)."""
+        self.ensure_built()
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
         dock.setWidget(widget)
@@ -731,7 +737,8 @@ class MainWindow(QMainWindow):
 
     def add_action(self, menu_name: str, action: QAction) -> QAction:
         """Append ``action`` to the menu ``menu_name``; its shortcut works with the menu bar
-        hidden."""
+        hidden (the rest of the window is built first, if it is not yet)."""
+        self.ensure_built()
         self.addAction(action)
         self._menus[menu_name].addAction(action)
         return action
