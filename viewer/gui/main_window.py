@@ -1040,7 +1040,8 @@ class MainWindow(QMainWindow):
             from viewer.gui.dialogs import show_error
 
             show_error(self, "Cannot open the letter", message)
-        self._sync_reading_actions()
+        if self.built:
+            self._sync_reading_actions()
 
     def _reading_changed(self, reading: str) -> None:
         if self.built:
@@ -1068,15 +1069,18 @@ class MainWindow(QMainWindow):
 
     def next_mention(self) -> None:
         self.view.next_mention()
-        self._update_navigation(self.view.emphasised_count)
+        if self.built:
+            self._update_navigation(self.view.emphasised_count)
 
     def previous_mention(self) -> None:
         self.view.previous_mention()
-        self._update_navigation(self.view.emphasised_count)
+        if self.built:
+            self._update_navigation(self.view.emphasised_count)
 
     def clear(self) -> None:
         """Esc: clear the selection, the panel's search and a letterhead's narrowing."""
-        self.panel.clear_search()
+        if self.panel is not None:
+            self.panel.clear_search()
         if self.letter_list is not None:
             self.letter_list.clear_files()
         if self.session.selection:
