@@ -454,3 +454,23 @@ def test_a_new_letter_shows_its_first_page_whatever_the_caret_was(make_facsimile
     assert window.open_letter(str(second))
     assert window.view.caret_offset() == 0
     assert window.facsimile.current_page() == 0
+
+
+@pytest.mark.slow
+def test_the_pane_is_built_for_the_first_letter_with_page_images(
+    make_facsimile_window, tmp_path, icbl_path
+):
+    # Most letters have no page images: the pane (and its module) waits for one that has.
+    window = make_facsimile_window(icbl_path)
+    assert window._facsimile is None
+    assert window.splitter.count() == 3 and window.splitter.sizes()[1] == 0
+    assert not window.facsimile_action.isEnabled()
+    window.close()  # saving the state does not build it either
+    assert window._facsimile is None
+    window.show()
+    assert window.open_letter(str(zone_letter(tmp_path / "letters")))
+    pane = window._facsimile
+    assert pane is not None and window.facsimile is pane
+    assert window.splitter.indexOf(pane) == 1 and pane.isVisible()
+    assert pane.page_label.text() == "Page 1 of 2"
+    assert window.splitter.count() == 3

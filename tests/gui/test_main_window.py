@@ -675,15 +675,16 @@ def test_a_broken_register_beside_the_letter_is_told_in_diagnostics(make_window,
 
 @pytest.mark.slow
 def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, tmp_path):
-    # app.run starts the window without its collection panels and docks them, and starts
-    # indexing, once the letter has been painted.
+    # app.run starts the window as its letter pane, without its collection panels, and
+    # builds the rest, docks the panels and starts indexing once the letter has been painted.
     from viewer.gui.app import _after_first_paint, attach_collection, build
     from viewer.gui.crash import uninstall
 
-    window, _settings, handler = build(make_args(), collection=False, restore=False)
+    window, _settings, handler = build(make_args(), collection=False, restore=False, defer=True)
     qtbot.addWidget(window)
     try:
         assert window.letter_list is None and window.indexer is None
+        assert not window.built and window.panel is None
         assert window.open_letter(str(small_letter))
         window.set_selection(["p2"])
         attached = []
@@ -694,6 +695,8 @@ def test_the_collection_is_attached_after_the_first_paint(qtbot, small_letter, t
         assert attached == []
         window.show()
         qtbot.waitUntil(lambda: bool(attached), timeout=10_000)
+        assert window.built and window.panel.isVisible()
+        assert marked_names(window.panel.letterhead) == [("Board", "Bob Baker")]
         assert window.wait_for_index(30000)
         assert window.letter_dock.isVisible()
         assert [row[0].file for row in window.letter_list.rows()] == [str(small_letter)]
@@ -720,3 +723,136 @@ def test_the_caret_and_the_letter_reach_session_observers(window) -> None:
     assert window.session.caret == 25 and carets[-1] == 25
     assert window.reload()
     assert shown == [window.current_letter]
+
+
+# ------------------------------------------------------------ start-up in two steps
+
+
+def test_a_deferred_window_is_its_letter_pane_until_the_rest_is_built(qtbot, small_letter):
+    # An interactive start paints the letter pane first (build(defer=True)); everything
+    # the session did meanwhile shows in the parts ensure_built() adds.
+    from viewer.gui.app import build
+    from viewer.gui.crash import uninstall
+
+    window, _settings, handler = build(make_args(), collection=False, restore=False, defer=True)
+    qtbot.addWidget(window)
+    try:
+        assert not window.built
+        assert window.panel is None and window.facsimile is None and window._menus == {}
+        assert window.open_letter(str(small_letter))
+        window.set_selection(["p2"])
+        window.set_kind_visible("place", False)
+        # The text, the header and the legend show it at once.
+        count = len(window.current_letter.mentions_of("p2"))
+        assert count > 1 and window.view.emphasised_count == count
+        assert window.title_label.text() == window.current_letter.title
+        assert not window.legend.button("place").isChecked()
+        assert "place" not in window.view.visible_kinds()
+        window.show()
+        qtbot.waitExposed(window)
+
+        window.ensure_built()
+        assert window.built
+        assert window.splitter.indexOf(window.facsimile) == 1
+        assert window.splitter.indexOf(window.panel) == 2
+        assert window.splitter.count() == 3
+        assert marked_names(window.panel.letterhead) == [("Board", "Bob Baker")]
+        assert window.selection_label.text().startswith("Bob Baker")
+        assert window.next_action.isEnabled()
+        assert window.mention_counter.text() == f"1 / {count}"
+        assert not window._kind_actions["place"].isChecked()
+        assert window._kind_actions["person"].isChecked()
+        assert window.letter_label.text().startswith(f"{len(window.current_letter.mentions)} ")
+        QApplication.processEvents()  # the shown window lays out the bars it was given
+        assert window.menu("File").actions() and window.toolbar.isVisible()
+        assert window.menuBar().isVisible() and window.statusBar().isVisible()
+        assert window._watched == os.path.abspath(small_letter)
+        # Once: a second call builds nothing more.
+        panel = window.panel
+        window.ensure_built()
+        assert window.panel is panel and window.splitter.count() == 3
+        # From now on the parts follow the session.
+        window.set_selection([])
+        assert window.selection_label.text().startswith("Click a highlighted name")
+        assert not window.next_action.isEnabled()
+    finally:
+        uninstall(handler)
+
+
+def test_a_deferred_window_keeps_the_remembered_state_and_saves_it_unbuilt(
+    qtbot, small_letter, user_dirs
+):
+    from viewer.gui.app import build
+    from viewer.gui.crash import uninstall
+    from viewer.settings import Settings
+
+    settings = Settings().load()
+    settings.kind_toggles = {"place": False}
+    settings.facsimile_shown = False
+    settings.splitter_sizes = [700, 0, 300]
+    assert settings.save()
+    window, _settings, handler = build(make_args(), collection=False, defer=True)
+    qtbot.addWidget(window)
+    try:
+        assert window.open_letter(str(small_letter))
+        assert "place" not in window.view.visible_kinds()
+        # The letter pane has its remembered share of the width from the first paint on.
+        sizes = window.splitter.sizes()
+        assert sizes[1] == 0 and sizes[0] > 2 * sizes[2] > 0, sizes
+        window.close()  # before the rest was built: the state is saved all the same
+        saved = Settings().load()
+        assert saved.kind_toggles["place"] is False
+        assert saved.facsimile_shown is False
+        assert saved.last_letter == os.path.abspath(small_letter)
+        window.ensure_built()
+        assert not window.facsimile_action.isChecked()
+        assert not window._kind_actions["place"].isChecked()
+    finally:
+        uninstall(handler)
+
+
+def test_a_panel_or_an_action_added_to_a_deferred_window_builds_the_rest_first(qtbot):
+    # Another part of Epistola adding its panel or action from the composition root gets
+    # the whole window, not a KeyError for a menu that does not exist yet.
+    from PySide6.QtGui import QAction
+
+    from viewer.gui.app import build
+    from viewer.gui.crash import uninstall
+
+    window, _settings, handler = build(make_args(), collection=False, restore=False, defer=True)
+    qtbot.addWidget(window)
+    try:
+        action = window.add_action("Help", QAction("Extra", window))
+        assert window.built and action in window.menu("Help").actions()
+        dock = window.add_panel(QLabel("extra"), "Extra")
+        assert dock.toggleViewAction() in window.menu("View").actions()
+    finally:
+        uninstall(handler)
+
+
+@pytest.mark.slow
+def test_the_startup_benchmark_mode_reports_the_first_paint_then_the_whole_window(tmp_path):
+    # tests/bench/bench_startup.py reads these two lines from a real start of main.py.
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "EPISTOLA_CONFIG_DIR": str(tmp_path / "config"),
+        "EPISTOLA_LOG_DIR": str(tmp_path / "logs"),
+        "EPISTOLA_CACHE_DIR": str(tmp_path / "cache"),
+        "EPISTOLA_BENCH_STARTUP": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, str(ICBL.parents[1] / "main.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    marks = [line.split() for line in done.stderr.splitlines() if line.startswith("EPISTOLA_")]
+    assert [mark[0] for mark in marks] == ["EPISTOLA_FIRST_PAINT", "EPISTOLA_WINDOW_BUILT"]
+    assert float(marks[0][1]) <= float(marks[1][1])

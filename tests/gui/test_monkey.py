@@ -184,12 +184,13 @@ class Monkey:
         self.readings: set[str] = set()
 
     def run(self, actions: int) -> None:
+        built = self.window.built  # before that, the window is its letter pane alone
         weighted = [
             (self.click_text, 30),
             (self.key, 25),
-            (self.click_row, 20),
+            (self.click_row, 20 if built else 0),
             (self.toggle_kind, 5),
-            (self.search, 4),
+            (self.search, 4 if built else 0),
             (self.tooltip, 6),
             (self.toggle_reading, 3),
             (self.resize, 2),
@@ -324,6 +325,17 @@ def test_monkey(qtbot, tmp_path, letters, qt_messages, no_modal):
     run_monkey(qtbot, tmp_path, letters, qt_messages, no_modal, ACTIONS)
 
 
+def test_monkey_at_a_window_built_in_two_steps(
+    qtbot, tmp_path, letters, long_letter, qt_messages, no_modal
+):
+    """An interactive start shows the letter pane first (build(defer=True)): the monkey acts
+    on it alone (text, keys, kinds, readings, letters, long letters), then the rest of the
+    window is built, as right after the first paint, and the monkey goes on."""
+    run_monkey(
+        qtbot, tmp_path, [*letters, long_letter], qt_messages, no_modal, 1200, pane_first=300
+    )
+
+
 # Seed 3 found QTextEdit extending a Shift+click from a word double-clicked in the letter
 # shown before (fixed in LetterView.mousePressEvent).
 @pytest.mark.parametrize("seed", [SEED, 3])
@@ -338,9 +350,18 @@ def test_monkey_with_long_letters(
 
 
 def run_monkey(
-    qtbot, tmp_path, letters, qt_messages, no_modal, actions: int, seed: int = SEED
+    qtbot,
+    tmp_path,
+    letters,
+    qt_messages,
+    no_modal,
+    actions: int,
+    seed: int = SEED,
+    pane_first: int = 0,
 ) -> int:
-    """Run the monkey; returns how many letters became whole while it was acting."""
+    """Run the monkey; returns how many letters became whole while it was acting. With
+    ``pane_first`` the window is built in two steps and the monkey's first ``pane_first``
+    actions meet only its letter pane."""
     from viewer.gui.app import build
     from viewer.gui.crash import uninstall
 
@@ -352,7 +373,9 @@ def run_monkey(
         {"paths": [], "select": [], "screenshot": None, "reading": "normalised", "registers": []},
     )()
     runner = HeldRunner()
-    window, _settings, handler = build(args, interactive=True, restore=False, runner=runner)
+    window, _settings, handler = build(
+        args, interactive=True, restore=False, runner=runner, defer=bool(pane_first)
+    )
     qtbot.addWidget(window)
     try:
         assert window.open_letter(str(ICBL)), window.last_error
@@ -365,6 +388,11 @@ def run_monkey(
         completed: list = []
         window.letter_completed.connect(completed.append)
         started = time.monotonic()
+        if pane_first:
+            assert not window.built
+            monkey.run(pane_first)
+            window.ensure_built()
+            actions -= pane_first
         monkey.run(actions)
         completed_meanwhile = len(completed)
         runner.deliver()

@@ -9,8 +9,11 @@ ICBL letter), ``--select`` (an unknown id: a status notice, or with
 ``--screenshot`` one stderr line and exit 2), ``--screenshot`` (render the
 window to a PNG and exit 0, with no display needed), and saving the window's
 state on close. Nothing imported here is more than the first frame needs:
-dialogs are imported when they are shown, and an interactive start docks the
-collection's panels (viewer.gui.collection_ui) only after the first paint.
+dialogs are imported when they are shown, and an interactive start paints the
+letter pane (the header, the legend and the text) first: the side panel, the
+facsimile pane, menus, toolbar and status bar (``window.ensure_built()``) and
+the collection's panels (viewer.gui.collection_ui) are built right after that
+first paint. ``--screenshot`` builds the whole window before it is shown.
 
 :func:`build` is the composition root: settings, the register catalog, the
 Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
@@ -22,7 +25,10 @@ the first part and, in the worker, to the rest of a long letter, before either
 is shown; the facsimile pane shows them beside the text.
 
 ``EPISTOLA_BENCH_STARTUP=1`` makes the window print
-``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint and quit
+``EPISTOLA_FIRST_PAINT <unix time>`` on stderr after its first paint, then
+build the rest of the window as an interactive start does (without the
+collection, whose indexing would run on), print ``EPISTOLA_WINDOW_BUILT <unix
+time>`` once the side panel has been painted, and quit
 (tests/bench/bench_startup.py).
 """
 
@@ -42,6 +48,7 @@ LETTERS = assets.letters_dir()
 DEFAULT_LETTER = LETTERS / assets.DEFAULT_LETTER_NAME
 APP_ICON = assets.icon_path("epistola")
 BENCH_VARIABLE = "EPISTOLA_BENCH_STARTUP"
+PNG_QUALITY = 80  # Qt maps a PNG "quality" of 80 to zlib level 1
 
 
 def _fail(message: str) -> int:
@@ -165,18 +172,19 @@ def run(args) -> int:
     if APP_ICON.is_file():
         app.setWindowIcon(QIcon(str(APP_ICON)))
 
-    image_runner = None
-    if screenshot:
-        # The page image is decoded before the window is grabbed, not after.
-        from viewer.gui.facsimile import synchronous_runner
-
-        image_runner = synchronous_runner
+    # The page image is decoded before the window is grabbed, not after (what
+    # viewer.gui.facsimile.synchronous_runner does, without importing the facsimile pane
+    # for the letters that have no page images).
+    image_runner = _run_now if screenshot else None
     window, settings, handler = build(
         args,
         interactive=interactive,
         restore=not screenshot,
         collection=bool(screenshot),
         image_runner=image_runner,
+        # A screenshot shows the whole window; a start with someone watching (or the
+        # benchmark) paints the letter pane first and builds the rest right after.
+        defer=not screenshot,
     )
     try:
         select = getattr(args, "select", None) or []
@@ -210,10 +218,10 @@ def run(args) -> int:
 
         window.show()
         if bench:
-            _after_first_paint(window, lambda: _report_first_paint(app))
+            _after_first_paint(window, lambda: _report_first_paint(app, window))
         else:
-            # The collection's panels (and their module) are not needed for the first
-            # paint: they are docked, and indexing starts, right after it.
+            # The first paint shows the letter pane; the rest of the window, the
+            # collection's panels and indexing follow right after it.
             _after_first_paint(window, lambda: attach_collection(window, collection_paths))
         return app.exec()
     finally:
@@ -231,6 +239,7 @@ def build(
     cache_dir=None,
     runner=None,
     image_runner=None,
+    defer: bool = False,
 ):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
     handler). With ``collection`` False the window starts without its collection panels
@@ -238,16 +247,16 @@ def build(
     cached (None: the user's cache). ``runner``: the session's runner for the rest of long
     letters (None: the bridge's thread; tests pass one they step). ``image_runner``: where the
     facsimile pane decodes page images (None: a worker thread; tests and --screenshot pass
-    viewer.gui.facsimile.synchronous_runner)."""
-    from PySide6.QtWidgets import QApplication
-
+    viewer.gui.facsimile.synchronous_runner). With ``defer`` the window is only its letter
+    pane until ``window.ensure_built()`` builds the rest (the side panel, the facsimile pane,
+    menus, toolbar, status bar and, with ``collection``, the collection's panels): an
+    interactive start calls it right after the first paint; tests call it when they need
+    those parts."""
     from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
-    from viewer.gui.facsimile import FacsimilePane, PageImageLoader
-    from viewer.gui.kinds import KindLegend, is_dark
+    from viewer.gui.kinds import KindLegend
     from viewer.gui.letter_view import LetterView
-    from viewer.gui.main_window import MainWindow
-    from viewer.gui.panels import SidePanel
+    from viewer.gui.main_window import MainWindow, WindowParts
     from viewer.images import ImageFinder, attach_images
     from viewer.model import StagedLetter
     from viewer.session import Session
@@ -289,19 +298,37 @@ def build(
         loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
     )
     bridge.relay(session)
-    image_loader = PageImageLoader(runner=image_runner)
-    facsimile = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
-    image_loader.setParent(facsimile)
+
+    def facsimile():
+        # Built (and its module imported) for the first letter with page images.
+        from PySide6.QtWidgets import QApplication
+
+        from viewer.gui.facsimile import FacsimilePane, PageImageLoader
+        from viewer.gui.kinds import is_dark
+
+        image_loader = PageImageLoader(runner=image_runner)
+        pane = FacsimilePane(loader=image_loader, dark=is_dark(QApplication.palette()))
+        image_loader.setParent(pane)
+        return pane
+
+    def rest() -> WindowParts:
+        # What the first paint of the letter does not need (nor their modules).
+        from viewer.gui.panels import SidePanel
+
+        return WindowParts(
+            side_panel=SidePanel(),
+            facsimile=facsimile,
+            collection=collection_parts(catalog, cache_dir) if collection else None,
+        )
+
     window = MainWindow(
         session=session,
         bridge=bridge,
         letter_view=LetterView(),
-        side_panel=SidePanel(),
         legend=KindLegend(),
-        collection=collection_parts(catalog, cache_dir) if collection else None,
+        rest=rest,
         settings=settings,
         catalog=catalog,
-        facsimile=facsimile,
         image_finder=image_finder,
         save_settings_on_close=restore,
     )
@@ -312,6 +339,8 @@ def build(
     line_breaks = getattr(args, "line_breaks", None)
     if line_breaks:
         window.set_line_mode(line_breaks)
+    if not defer:
+        window.ensure_built()
     return window, settings, handler
 
 
@@ -334,7 +363,9 @@ def collection_parts(catalog, cache_dir=None):
 
 
 def attach_collection(window, paths: list[str]) -> None:
-    """Give ``window`` its collection panels and start reading ``paths`` as the collection."""
+    """Give ``window`` the rest of its parts (``ensure_built``) and its collection panels, and
+    start reading ``paths`` as the collection."""
+    window.ensure_built()
     if window.indexer is None:
         window.attach_collection(collection_parts(window.catalog))
     window.open_paths(paths, open_letter=False)
@@ -399,6 +430,10 @@ def _show_settings_warnings(window, warnings: list[str]) -> None:
     window.settings_notice = show_notice(window, "Epistola settings", list(warnings))
 
 
+def _run_now(work) -> None:
+    work()
+
+
 def _screenshot(app, window, png: str) -> int:
     # Passing notices (such as "indexed N letters") would cover the selection line.
     window.statusBar().clearMessage()
@@ -407,7 +442,9 @@ def _screenshot(app, window, png: str) -> int:
     for _round in range(5):
         app.processEvents()
     image = window.grab()
-    if image.isNull() or not image.save(png, "PNG"):
+    # zlib's fastest level: the same pixels, written in about half the time of the
+    # default level, and (for a window's flat colours) no larger a file.
+    if image.isNull() or not image.save(png, "PNG", PNG_QUALITY):
         return _fail(f"{png}: the screenshot could not be written")
     window.hide()
     return EXIT_OK
@@ -415,6 +452,11 @@ def _screenshot(app, window, png: str) -> int:
 
 def _after_first_paint(window, action) -> None:
     """Run ``action`` once the letter pane has been painted for the first time."""
+    _after_paint(window.view.viewport(), action)
+
+
+def _after_paint(widget, action) -> None:
+    """Run ``action`` once ``widget`` has been painted (the first time after this call)."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
@@ -427,14 +469,19 @@ def _after_first_paint(window, action) -> None:
                 QTimer.singleShot(0, action)
             return False
 
-    watcher = FirstPaint(window)
-    window.view.viewport().installEventFilter(watcher)
+    watcher = FirstPaint(widget)
+    widget.installEventFilter(watcher)
 
 
-def _report_first_paint(app) -> None:
-    sys.stderr.write(f"EPISTOLA_FIRST_PAINT {time.time():.6f}\n")
+def _report_first_paint(app, window) -> None:
+    _report("EPISTOLA_FIRST_PAINT")
+    window.ensure_built()
+    _after_paint(window.panel.tabs, lambda: (_report("EPISTOLA_WINDOW_BUILT"), app.quit()))
+
+
+def _report(mark: str) -> None:
+    sys.stderr.write(f"{mark} {time.time():.6f}\n")
     sys.stderr.flush()
-    app.quit()
 
 
 __all__ = [

@@ -7,11 +7,24 @@ computes nothing: the current letter, the selection, the reading, the hidden
 kinds and the completion of a long letter live in the Qt-free
 :class:`viewer.session.Session`, whose events reach the widgets through the
 :class:`viewer.gui.bridge.SessionBridge`'s signals. Every connection is made in
-one place, ``_connect_signals()``.
+two places: ``_connect_pane_signals()`` (the letter pane's, made in
+``__init__``) and ``_connect_signals()`` (the rest's, made by ``ensure_built``).
 
-Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``,
-then ``window.add_panel(widget, "Title", area)`` docks it (View gets its
-toggle); ``window.add_action(menu_name, action)`` puts an action in a menu;
+The window is built in two steps, so that the letter is painted before the
+rest exists: ``__init__`` builds the letter pane (header, legend, text) and
+keeps places in the splitter for the facsimile pane and the side panel;
+``ensure_built()`` calls the composition root's ``rest()`` for the side panel,
+the facsimile pane (and the collection's panels), then builds the actions,
+menus, toolbar and status bar, connects them and shows the session as it is
+(letter, selection, hidden kinds, reading). ``viewer.gui.app.build`` calls it
+at once unless told to defer it (an interactive start: after the first paint);
+``built`` says whether it has run. Until then only the letter pane follows the
+session.
+
+Adding a panel (at merge time): build the widget in ``viewer.gui.app.build``'s
+``rest()`` (or later), then ``window.add_panel(widget, "Title", area)`` docks it
+(View gets its toggle); menus exist once the window is built:
+``window.add_action(menu_name, action)`` puts an action in a menu;
 the widget observes ``window.bridge`` (``letterShown``, ``letterCompleted``,
 ``selectionChanged``, ``caretMoved``...) and calls ``window.session``'s
 operations (``select``, ``toggle``, ``open``...).
@@ -24,7 +37,7 @@ area)``, ``add_action(menu_name, action)``, ``menu(name)``,
 ``paths_dropped``, ``session``, ``bridge``.
 
 The facsimile pane (viewer.gui.facsimile.FacsimilePane, handed in as
-``facsimile``) sits in the central splitter between the text and the side
+``WindowParts.facsimile``) sits in the central splitter between the text and the side
 panel, shown while the letter has a page image and View ▸ Facsimile is on;
 it follows the caret, and choosing a page or clicking a line on it moves the
 text's caret there. ``image_finder`` (viewer.images.ImageFinder, shared with
@@ -100,6 +113,17 @@ class CollectionParts:
     letterheads_panel: QWidget  # viewer.gui.letterheads.LetterheadsPanel
 
 
+@dataclass(frozen=True)
+class WindowParts:
+    """What the window adds to its letter pane in ensure_built() (built by viewer.gui.app)."""
+
+    side_panel: QWidget  # viewer.gui.panels.SidePanel
+    # Builds the viewer.gui.facsimile.FacsimilePane, when a letter with page images is
+    # first shown (or the pane is asked for): most letters have none.
+    facsimile: Callable[[], QWidget] | None = None
+    collection: CollectionParts | None = None
+
+
 class MainWindow(QMainWindow):
     """Epistola's window. Built by ``viewer.gui.app``, which hands in every part."""
 
@@ -114,12 +138,11 @@ class MainWindow(QMainWindow):
         session: Session,
         bridge: SessionBridge,
         letter_view: QWidget,
-        side_panel: QWidget,
         legend: QWidget,
-        collection: CollectionParts | None = None,
+        rest: Callable[[], WindowParts],
+        with_facsimile: bool = True,
         settings=None,
         catalog=None,
-        facsimile: QWidget | None = None,
         image_finder=None,
         save_settings_on_close: bool = True,
         parent: QWidget | None = None,
@@ -128,8 +151,15 @@ class MainWindow(QMainWindow):
         self.session = session
         self.bridge = bridge
         self.view = letter_view
-        self.panel = side_panel
         self.legend = legend
+        # Built by ensure_built() from ``rest()``: the side panel, the facsimile pane,
+        # actions, menus, toolbar and status bar. Until then the window is its letter pane.
+        self._rest: Callable[[], WindowParts] | None = rest
+        self._built = False
+        self.panel = None
+        self._facsimile: QWidget | None = None  # the pane, once built (see facsimile)
+        self._make_facsimile: Callable[[], QWidget] | None = None
+        self._with_facsimile = with_facsimile  # the splitter keeps the pane's place
         # The collection's panels and indexer: attach_collection() (app.run attaches them
         # after the first paint, which does not need them).
         self.letter_list = None
@@ -139,10 +169,10 @@ class MainWindow(QMainWindow):
         self.indexer = None
         self.settings = settings
         self.catalog = catalog  # viewer.tei.catalog.RegisterCatalog: Add Register Folder
-        self.facsimile = facsimile  # viewer.gui.facsimile.FacsimilePane, or None
         self.image_finder = image_finder  # viewer.images.ImageFinder: Add Image Folder
         self._following_facsimile = False  # the caret moves because the facsimile asked
         self._sizes_with_facsimile: list[int] | None = None  # the splitter, the pane shown
+        self._facsimile_shown = True  # View ▸ Facsimile (restore_state: the remembered one)
         self.save_settings_on_close = save_settings_on_close
         self._menus: dict[str, QMenu] = {}
         self._kind_actions: dict[str, QAction] = {}
@@ -153,10 +183,36 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle("Epistola")
         self.setObjectName("mainWindow")
-        self.setAcceptDrops(True)
         self.resize(*DEFAULT_SIZE)
-
         self._build_centre()
+        self._connect_pane_signals()
+
+    @property
+    def built(self) -> bool:
+        """True once the window has more than its letter pane (see :meth:`ensure_built`)."""
+        return self._built
+
+    def ensure_built(self) -> None:
+        """Build the rest of the window (once): the side panel, the facsimile pane, actions,
+        menus, toolbar, status bar and their connections, showing the session as it is now.
+
+        The composition root calls it at once, or, for an interactive start, right after
+        the first paint of the letter pane, which needs none of it."""
+        rest, self._rest = self._rest, None
+        if rest is None:
+            return
+        parts = rest()
+        self.panel = parts.side_panel
+        self.splitter.replaceWidget(self.splitter.count() - 1, self.panel).deleteLater()
+        if self._with_facsimile:
+            if parts.facsimile is None:
+                raise ValueError("the window keeps a place for a facsimile pane: pass one")
+            self._make_facsimile = parts.facsimile
+        self._set_stretch()
+        # Focus order: the text, then the panel's search field, then the tabs.
+        QWidget.setTabOrder(self.view, self.panel.search)
+        QWidget.setTabOrder(self.panel.search, self.panel.tabs)
+        self.setAcceptDrops(True)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -166,8 +222,21 @@ class MainWindow(QMainWindow):
         self._watch_timer.setSingleShot(True)
         self._watch_timer.setInterval(WATCH_DELAY_MS)
         self._connect_signals()
-        if collection is not None:
-            self.attach_collection(collection)
+        self._built = True
+        self._show_session()
+        if parts.collection is not None:
+            self.attach_collection(parts.collection)
+
+    def _show_session(self) -> None:
+        """The parts built by ensure_built() show the session's letter and selection."""
+        letter = self.session.letter
+        if letter is not None:
+            self._show_letter_around(letter)
+            if self._with_facsimile:
+                self._show_facsimile(letter)
+        count = self.view.emphasised_count if letter is not None else 0
+        self._show_selection_around(self.session.selection, count or 0)
+        self._update_export_actions()
 
     # ------------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -215,24 +284,26 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(centre)
-        if self.facsimile is not None:
-            self.facsimile.setAccessibleName("Facsimile")
-            self.splitter.addWidget(self.facsimile)
-            self.facsimile.hide()  # shown for a letter with a page image
-        self.splitter.addWidget(self.panel)
-        panel_index = self.splitter.indexOf(self.panel)
-        self.splitter.setStretchFactor(0, 65)
-        if self.facsimile is not None:
-            self.splitter.setStretchFactor(1, 50)
-        self.splitter.setStretchFactor(panel_index, 35)
+        # Places kept for the facsimile pane and the side panel (ensure_built() puts them
+        # in), so that the letter pane has its width from the first paint on.
+        if self._with_facsimile:
+            facsimile_place = QWidget()
+            self.splitter.addWidget(facsimile_place)
+            facsimile_place.hide()
+        self.splitter.addWidget(QWidget())
+        self._set_stretch()
         width = DEFAULT_SIZE[0]
         self.splitter.setSizes(
             self._split_sizes([int(width * SPLIT_RATIO), int(width * (1 - SPLIT_RATIO))])
         )
         self.setCentralWidget(self.splitter)
-        # Focus order: the text, then the panel's search field, then the tabs.
-        QWidget.setTabOrder(self.view, self.panel.search)
-        QWidget.setTabOrder(self.panel.search, self.panel.tabs)
+
+    def _set_stretch(self) -> None:
+        # Kept in each widget's size policy: set again for the widgets ensure_built() puts in.
+        self.splitter.setStretchFactor(0, 65)
+        if self._with_facsimile:
+            self.splitter.setStretchFactor(1, 50)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 35)
 
     def _action(
         self,
@@ -364,7 +435,7 @@ class MainWindow(QMainWindow):
                 f"Show or hide the highlighting of {kind_label(kind).lower()} mentions",
             )  # fmt: skip
             action.setCheckable(True)
-            action.setChecked(True)
+            action.setChecked(self.session.kind_visible(kind))
             action.toggled.connect(lambda on, k=kind: self.set_kind_visible(k, on))
             self._kind_actions[kind] = action
         self.recent_menu = QMenu("Open &Recent", self)
@@ -374,13 +445,13 @@ class MainWindow(QMainWindow):
             "Show the page images beside the text (letters with scans)",
         )  # fmt: skip
         self.facsimile_action.setCheckable(True)
-        self.facsimile_action.setChecked(True)  # restore_state() applies the remembered one
+        self.facsimile_action.setChecked(self._facsimile_shown)  # restore_state(): remembered
         self.facsimile_action.setEnabled(False)  # until a letter has a page image
         self.image_folder_action = self._action(
             "Add &Image Folder…", self.choose_image_folder, [],
             "Look for page images (scans) in a folder too (remembered)",
         )  # fmt: skip
-        if self.facsimile is None:
+        if not self._with_facsimile:
             self.facsimile_action.setVisible(False)
             self.image_folder_action.setVisible(False)
         # Print and exports: viewer.gui.export_ui does the work, imported when first used.
@@ -528,6 +599,7 @@ class MainWindow(QMainWindow):
         """Dock the collection's panels and wire them and the indexer (once)."""
         if self.indexer is not None:
             raise RuntimeError("the window already has its collection")
+        self.ensure_built()
         self.letter_list = parts.letter_list
         self.register_panel = parts.register_panel
         self.search_panel = parts.search_panel
@@ -556,9 +628,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.letter_dock], [LIST_WIDTH], Qt.Orientation.Horizontal)
         self.letter_list.set_match_all(self.session.match_all)
 
-    def _connect_signals(self) -> None:
-        """Every connection of the window: session events to widgets, user actions to
-        the session."""
+    def _connect_pane_signals(self) -> None:
+        """The letter pane's connections (made in __init__): session events to the text, the
+        header and the legend; clicks in the text and on the legend to the session."""
         session, bridge = self.session, self.bridge
         bridge.letterShown.connect(self._show_letter)
         bridge.letterCompleted.connect(self._show_whole_letter)
@@ -572,9 +644,14 @@ class MainWindow(QMainWindow):
             lambda: session.move_caret(self.view.caret_offset())
         )
         self.view.mentionActivated.connect(session.toggle)
+        self.legend.kindToggled.connect(self.set_kind_visible)
+
+    def _connect_signals(self) -> None:
+        """The connections of the parts ensure_built() adds: the side panel, actions, file
+        watcher, drops and the facsimile pane."""
+        session, bridge = self.session, self.bridge
         self.panel.entitiesActivated.connect(session.toggle)
         self.panel.rangeRequested.connect(self.show_text_range)
-        self.legend.kindToggled.connect(self.set_kind_visible)
         self.line_breaks_action.toggled.connect(
             lambda on: self.set_line_mode(SOURCE_LINES if on else FLOWING)
         )
@@ -585,14 +662,11 @@ class MainWindow(QMainWindow):
         self._watch_timer.timeout.connect(self._check_watched)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.paths_dropped.connect(self.open_paths)
-        facsimile = self.facsimile
-        if facsimile is not None:
+        if self._with_facsimile:  # the pane's own signals: when it is built (facsimile)
             bridge.letterShown.connect(self._show_facsimile)
             bridge.letterCompleted.connect(self._show_facsimile)
             bridge.caretMoved.connect(self._facsimile_follows_caret)
             bridge.selectionChanged.connect(self._outline_selection)
-            facsimile.page_chosen.connect(self._go_to_page)
-            facsimile.offset_clicked.connect(self._go_to_offset)
             self.facsimile_action.toggled.connect(self._facsimile_toggled)
         bridge.letterShown.connect(lambda _letter: self._update_export_actions())
         bridge.collectionChanged.connect(lambda _index: self._update_export_actions())
@@ -639,7 +713,9 @@ class MainWindow(QMainWindow):
         return self.session.last_error
 
     def menu(self, name: str) -> QMenu:
-        """One of the window's menus: "File", "Edit", "View", "Go" or "Help"."""
+        """One of the window's menus: "File", "Edit", "View", "Go" or "Help" (asking for one
+        builds the rest of the window, if it is not built yet)."""
+        self.ensure_built()
         return self._menus[name]
 
     def add_panel(
@@ -648,7 +724,9 @@ class MainWindow(QMainWindow):
         title: str,
         area: Qt.DockWidgetArea = Qt.DockWidgetArea.LeftDockWidgetArea,
     ) -> QDockWidget:
-        """Dock ``widget`` at ``area``; View gets an entry to show or hide it."""
+        """Dock ``widget`` at ``area``; View gets an entry to show or hide it (the rest of the
+        window is built first, if it is not yet)."""
+        self.ensure_built()
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
         dock.setWidget(widget)
@@ -659,7 +737,8 @@ class MainWindow(QMainWindow):
 
     def add_action(self, menu_name: str, action: QAction) -> QAction:
         """Append ``action`` to the menu ``menu_name``; its shortcut works with the menu bar
-        hidden."""
+        hidden (the rest of the window is built first, if it is not yet)."""
+        self.ensure_built()
         self.addAction(action)
         self._menus[menu_name].addAction(action)
         return action
@@ -721,6 +800,9 @@ class MainWindow(QMainWindow):
             done()
 
     def _show_whole_letter(self, letter: Letter) -> None:
+        self._show_legend(letter)
+        if not self.built:
+            return  # ensure_built() shows the whole letter in the parts it adds
         self.progress_label.hide()
         self.panel.set_letter(letter)
         self.panel.set_partial(False)
@@ -728,7 +810,8 @@ class MainWindow(QMainWindow):
         self.letter_completed.emit(letter)
 
     def _tell_rest_failed(self, failure: RestFailure) -> None:
-        self.progress_label.hide()
+        if self.built:
+            self.progress_label.hide()
         detail = failure.message
         if failure.bug:
             from viewer.gui.crash import write_log
@@ -746,15 +829,31 @@ class MainWindow(QMainWindow):
         self.session.select(ids)
 
     # -- the facsimile ---------------------------------------------------------
+    @property
+    def facsimile(self) -> QWidget | None:
+        """The facsimile pane (built the first time it is needed), or None: the window has
+        none, or is not built yet."""
+        if self._facsimile is None and self._make_facsimile is not None:
+            pane, self._make_facsimile = self._make_facsimile(), None
+            pane.setAccessibleName("Facsimile")
+            pane.hide()  # shown for a letter with a page image
+            self.splitter.replaceWidget(1, pane).deleteLater()
+            self._set_stretch()
+            pane.page_chosen.connect(self._go_to_page)
+            pane.offset_clicked.connect(self._go_to_offset)
+            self._facsimile = pane
+        return self._facsimile
+
     def _split_sizes(self, sizes: list[int]) -> list[int]:
         """Splitter sizes for [text, side panel] (or all three) as the splitter has widgets."""
-        if self.facsimile is not None and len(sizes) == 2:
+        if self._with_facsimile and len(sizes) == 2:
             return [sizes[0], 0, sizes[1]]
         return sizes
 
     def _wants_facsimile(self, letter: Letter | None) -> bool:
         return (
-            self.facsimile is not None
+            self._with_facsimile
+            and self.built
             and letter is not None
             and self.facsimile_action.isChecked()
             and any(page.image for page in letter.pages)
@@ -762,7 +861,6 @@ class MainWindow(QMainWindow):
 
     def _show_facsimile(self, letter: Letter) -> None:
         """A letter (or the whole of one) is shown: its pages in the pane, if it has images."""
-        facsimile = self.facsimile
         has_images = any(page.image for page in letter.pages)
         self.facsimile_action.setEnabled(has_images)
         if has_images:
@@ -774,15 +872,15 @@ class MainWindow(QMainWindow):
         self.facsimile_action.setStatusTip(tip)
         self.facsimile_action.setToolTip(f"{tip} (Ctrl+Shift+I)")
         if self._wants_facsimile(letter):
-            facsimile.set_pages(letter.pages, letter.zones)
-            facsimile.follow_offset(self.view.caret_offset())
-        else:
-            facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
+            self.facsimile.set_pages(letter.pages, letter.zones)
+            self.facsimile.follow_offset(self.view.caret_offset())
+        elif self._facsimile is not None:
+            self._facsimile.set_pages([], [])  # nothing decoded for a pane nobody sees
         self._place_facsimile(self._wants_facsimile(letter))
 
     def _place_facsimile(self, shown: bool) -> None:
-        facsimile = self.facsimile
-        if shown == facsimile.isVisibleTo(self):
+        facsimile = self._facsimile
+        if facsimile is None or shown == facsimile.isVisibleTo(self):
             return
         if not shown:
             self._sizes_with_facsimile = self.splitter.sizes()
@@ -805,16 +903,18 @@ class MainWindow(QMainWindow):
             self._outline_selection(self.session.selection)
 
     def _facsimile_follows_caret(self, offset: int) -> None:
-        if not self._following_facsimile:
-            self.facsimile.follow_offset(offset)
+        if self._facsimile is not None and not self._following_facsimile:
+            self._facsimile.follow_offset(offset)
 
     def _outline_selection(self, ids: frozenset[str]) -> None:
         """Outline, on every page, the regions of the selected entities' mentions."""
         letter = self.session.letter
-        if not ids or letter is None:
-            self.facsimile.set_regions([])
+        if self._facsimile is None:
             return
-        self.facsimile.outline_mentions(
+        if not ids or letter is None:
+            self._facsimile.set_regions([])
+            return
+        self._facsimile.outline_mentions(
             m for m in letter.mentions if m.regions and not ids.isdisjoint(m.entities)
         )
 
@@ -940,10 +1040,12 @@ class MainWindow(QMainWindow):
             from viewer.gui.dialogs import show_error
 
             show_error(self, "Cannot open the letter", message)
-        self._sync_reading_actions()
+        if self.built:
+            self._sync_reading_actions()
 
     def _reading_changed(self, reading: str) -> None:
-        self._sync_reading_actions()
+        if self.built:
+            self._sync_reading_actions()
         if self.settings is not None:
             self.settings.reading = reading
 
@@ -967,15 +1069,18 @@ class MainWindow(QMainWindow):
 
     def next_mention(self) -> None:
         self.view.next_mention()
-        self._update_navigation(self.view.emphasised_count)
+        if self.built:
+            self._update_navigation(self.view.emphasised_count)
 
     def previous_mention(self) -> None:
         self.view.previous_mention()
-        self._update_navigation(self.view.emphasised_count)
+        if self.built:
+            self._update_navigation(self.view.emphasised_count)
 
     def clear(self) -> None:
         """Esc: clear the selection, the panel's search and a letterhead's narrowing."""
-        self.panel.clear_search()
+        if self.panel is not None:
+            self.panel.clear_search()
         if self.letter_list is not None:
             self.letter_list.clear_files()
         if self.session.selection:
@@ -996,6 +1101,13 @@ class MainWindow(QMainWindow):
     def _apply_selection(self, ids: frozenset[str]) -> None:
         letter = self.session.letter
         count = self.view.set_selection(set(ids)) if letter is not None else 0
+        if self.built:
+            self._show_selection_around(ids, count or 0)
+
+    def _show_selection_around(self, ids: frozenset[str], count: int) -> None:
+        """The side panel, the lists, the status bar and the navigation show the selection
+        (the text shows it already); ``count``: the mentions it emphasises."""
+        letter = self.session.letter
         self.panel.set_selection(ids)
         if self.letter_list is not None:
             self.letter_list.set_filter(ids)
@@ -1005,7 +1117,7 @@ class MainWindow(QMainWindow):
             text = "Click a highlighted name, or a row in the side panel, to follow it."
         self.selection_label.setText(text)
         self.selection_label.setToolTip(text)
-        self._update_navigation(count or 0)
+        self._update_navigation(count)
         self.selection_changed.emit(ids)
 
     def _update_navigation(self, count: int) -> None:
@@ -1022,18 +1134,25 @@ class MainWindow(QMainWindow):
         self.mention_counter.setAccessibleDescription(f"mention {shown}")
 
     def _show_letter(self, letter: Letter) -> None:
-        complete = self.session.complete
         self.view.set_letter(letter)
-        self.panel.set_letter(letter)
-        self._show_letter_facts(letter)
+        self._show_legend(letter)
         self.title_label.setText(letter.title)
         self.subtitle_label.setText(self._subtitle(letter))
         self.setWindowTitle(f"{letter.title} — Epistola")
         self.setWindowFilePath(letter.file)
-        self._watch(letter.file)
         if self.settings is not None:
             self.settings.last_letter = os.path.abspath(letter.file)
             self.settings.add_recent(letter.file)
+        if self.built:
+            self._show_letter_around(letter)
+
+    def _show_letter_around(self, letter: Letter) -> None:
+        """The side panel, the status bar, the file watch and the letter list show
+        ``letter`` (the letter pane shows it already)."""
+        complete = self.session.complete
+        self.panel.set_letter(letter)
+        self._show_letter_facts(letter)
+        self._watch(letter.file)
         if self.letter_list is not None:
             self.letter_list.set_current(letter.file)
         self.panel.set_partial(not complete)
@@ -1045,9 +1164,11 @@ class MainWindow(QMainWindow):
             self.letter_label.setText(f"{len(letter.mentions)} mentions so far")
         self.letter_opened.emit(letter)
 
-    def _show_letter_facts(self, letter: Letter) -> None:
+    def _show_legend(self, letter: Letter) -> None:
         self.legend.set_counts(mention_kind_counts(letter))
         self.legend.set_visible_kinds(set(self.view.visible_kinds()))
+
+    def _show_letter_facts(self, letter: Letter) -> None:
         self.letter_label.setText(f"{len(letter.mentions)} mentions · {letter.reading} reading")
         self.letter_label.setToolTip(letter.file)
         self.reading_group.setEnabled(letter.has_choices)
@@ -1399,15 +1520,16 @@ class MainWindow(QMainWindow):
         sizes = self._split_sizes(list(settings.splitter_sizes))
         if len(sizes) == self.splitter.count() and sizes[0] > 0 and sizes[-1] > 0:
             self.splitter.setSizes(sizes)
-            if self.facsimile is not None and sizes[1] > 0:
+            if self._with_facsimile and sizes[1] > 0:
                 self._sizes_with_facsimile = sizes
         for kind, visible in settings.kind_toggles.items():
-            if kind in self._kind_actions and not visible:
+            if kind in KIND_ORDER and not visible:
                 self.set_kind_visible(kind, False)
         if settings.zoom:
             self.view.set_zoom_level(settings.zoom)
         self.set_line_mode(settings.line_mode)
-        if self.facsimile is not None:
+        self._facsimile_shown = settings.facsimile_shown
+        if self.built and self._with_facsimile:
             self.facsimile_action.setChecked(settings.facsimile_shown)
 
     def store_state(self) -> None:
@@ -1416,17 +1538,18 @@ class MainWindow(QMainWindow):
             return
         settings.window_geometry = base64.b64encode(bytes(self.saveGeometry().data())).decode()
         sizes = self.splitter.sizes()
-        if self.facsimile is not None and not self.facsimile.isVisibleTo(self):
+        shown = self._facsimile is not None and self._facsimile.isVisibleTo(self)
+        if self._with_facsimile and not shown:
             sizes = self._sizes_with_facsimile or sizes  # the pane's width is kept for later
         settings.splitter_sizes = [int(size) for size in sizes]
         settings.zoom = int(self.view.zoom_level)
         settings.line_mode = self.view.line_mode
-        if self.facsimile is not None:
+        if self.built and self._with_facsimile:
             settings.facsimile_shown = self.facsimile_action.isChecked()
         settings.reading = self.session.reading
         settings.kind_toggles = {
             **settings.kind_toggles,
-            **{kind: self.session.kind_visible(kind) for kind in self._kind_actions},
+            **{kind: self.session.kind_visible(kind) for kind in KIND_ORDER},
         }
         if self.session.letter is not None:
             settings.last_letter = os.path.abspath(self.session.letter.file)
