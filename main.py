@@ -5,4 +5,4 @@ import sys
 from viewer.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(exit_at_once=True))

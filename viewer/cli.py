@@ -11,7 +11,9 @@ stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -458,7 +460,26 @@ def pdf(args: argparse.Namespace) -> int:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _exit_now(code: int) -> None:
+    """End the process without tearing down Qt's widgets and every module one by one.
+
+    That teardown cost a ``--screenshot`` run more CPU than saving its PNG
+    (157 ms against 9 ms with this, under load). Nothing is lost: the output
+    is flushed here, the logs are closed, the collection's database is
+    crash-safe (SQLite's journal) and a screenshot run saves no settings.
+    """
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def main(argv: Sequence[str] | None = None, *, exit_at_once: bool = False) -> int:
+    """The command line. ``exit_at_once`` (main.py's, never a test's): a ``--screenshot``
+    run ends its process as soon as the PNG is written (see :func:`_exit_now`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -480,8 +501,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return pdf(args)
         from viewer.gui.app import run
 
-        return run(args)
+        code = run(args)
+        if exit_at_once and args.screenshot:
+            _exit_now(code)
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+
+
+def entry() -> int:
+    """The installed ``epistola`` command and ``python -m viewer``: :func:`main`, as a process."""
+    return main(exit_at_once=True)
