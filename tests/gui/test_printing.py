@@ -32,6 +32,7 @@ from viewer.gui.printing import (
     PrintOptions,
     build_document,
     citation,
+    edition_of,
     entity_reference,
     letter_looks,
     pdf_bytes,
@@ -305,6 +306,8 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
     reader, pages = pdf_text(out.read_bytes())
     whole = " ".join(pages)
     assert "Selected Jody Williams" in whole and "Reading: diplomatic" in whole
+    # The citation names the edition from the letter's header, read from the same parse.
+    assert "Encoded for the Epistola letter viewer" in pages[-1]
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
     for args, message in (
         ([str(ICBL), "--pdf", str(out), "--select", "nobody"], "no entity 'nobody'"),
@@ -318,6 +321,26 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
         )  # fmt: skip
         assert bad.returncode == 2, (args, bad.stderr)
         assert message in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_the_edition_is_read_once_while_the_file_is_unchanged(qapp, tmp_path, monkeypatch):
+    import viewer.tei.correspondence as correspondence
+
+    copy = tmp_path / ICBL.name
+    copy.write_bytes(ICBL.read_bytes())
+    letter = read_letter(copy)
+    reads: list[str] = []
+    real = correspondence.read_correspondence
+    monkeypatch.setattr(
+        correspondence, "read_correspondence", lambda path: reads.append(path) or real(path)
+    )
+    first = edition_of(letter)
+    assert first.startswith("Encoded for the Epistola letter viewer")
+    assert edition_of(letter) == first and citation(letter) == citation(letter)
+    assert len(reads) == 1
+    copy.write_bytes(ICBL.read_bytes().replace(b"Encoded for the Epistola", b"Re-encoded for the"))
+    assert edition_of(letter).startswith("Re-encoded for the")  # changed: read again
+    assert len(reads) == 2
 
 
 def test_entity_reference_is_name_and_authority(icbl):

@@ -83,14 +83,32 @@ class PrintOptions:
 
 
 def edition_of(letter: Letter) -> str:
-    """The edition the letter's header names ("" when it names none or cannot be read)."""
+    """The edition the letter's header names ("" when it names none or cannot be read).
+
+    Read from the file once while it is unchanged: the print preview asks
+    for every repaint, and a 2 MB letter takes a tenth of a second to parse.
+    """
     from viewer.tei.correspondence import read_correspondence
 
+    try:
+        stat = os.stat(letter.file)
+    except OSError:
+        return ""
+    key = (letter.file, stat.st_size, stat.st_mtime_ns)
+    if key in _editions:
+        return _editions[key]
     try:
         record = read_correspondence(letter.file)
     except (EpistolaError, OSError):
         return ""
-    return record.edition.title if record is not None else ""
+    edition = record.edition.title if record is not None else ""
+    if len(_editions) >= 16:
+        _editions.pop(next(iter(_editions)))
+    _editions[key] = edition
+    return edition
+
+
+_editions: dict[tuple[str, int, int], str] = {}
 
 
 def citation(letter: Letter, options: PrintOptions = PrintOptions()) -> str:
@@ -340,28 +358,29 @@ def _text(
     cursor.insertText(text[:note_from], QTextCharFormat())
     if note_from < len(text):
         cursor.insertText(text[note_from:], _char(points=BODY_POINTS - 1.5))
-    tints, flags = letter_looks(letter, options)
+    tints, flags = letter_looks(letter, options, offset=base)
     formats: dict[int, QTextCharFormat] = {}
     runs = []
     for start, end, flag in flags:
         look = formats.get(flag)
         if look is None:
             look = formats[flag] = _flag_format(flag)
-        runs.append((base + start, base + end, look))
+        runs.append((start, end, look))
     document = cursor.document()
     _lay_over(document, runs)
     document.markContentsDirty(base, len(text))
-    return [(base + start, base + end, colour) for start, end, colour in tints], runs
+    return tints, runs
 
 
 _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
 
 
 def letter_looks(
-    letter: Letter, options: PrintOptions = PrintOptions()
+    letter: Letter, options: PrintOptions = PrintOptions(), *, offset: int = 0
 ) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, int]]]:
     """The letter's tinted stretches ``(start, end, colour)`` and flagged ones ``(start, end,
-    flags)`` (EMPHASISED, MARKER, STRUCK), in text order; plain text is in neither.
+    flags)`` (EMPHASISED, MARKER, STRUCK), in text order, plus ``offset``; plain text is in
+    neither.
 
     A mention inside another shows its own kind's tint unless that kind is
     hidden; a selected entity's mention is emphasised instead of tinted.
@@ -369,59 +388,59 @@ def letter_looks(
     length = len(letter.text)
     hidden = options.hidden_kinds
     selected = frozenset(options.selected)
-    # One byte per character: the tint's number (0: none) and the flags. Mentions are
+    # One byte per character: its tint's number (0: none), and its flags. Mentions are
     # painted in start order, so an inner (later) one covers the outer one.
     tint = bytearray(length)
     flags = bytearray(length)
     colours: list[QColor] = []
-    numbers: dict[str, int] = {}
-    fills: dict[int, bytes] = {}
-    mentions = sorted(
-        (m for m in letter.mentions if m.end > m.start), key=lambda mention: mention.start
-    )
-    for mention in mentions:
+    fills: dict[str, bytes] = {}
+    emphasised: list[tuple[int, int]] = []
+    for mention in sorted(letter.mentions, key=lambda mention: mention.start):
+        start = mention.start
+        end = min(mention.end, length)
+        if end <= start:
+            continue
+        if selected and not selected.isdisjoint(mention.entities):
+            emphasised.append((start, end))
         if mention.kind in hidden:
             continue
-        number = numbers.get(mention.kind)
-        if number is None:
+        fill = fills.get(mention.kind)
+        if fill is None:
             colour = kind_style(mention.kind, _DARK).background
             number = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
             if not number:
                 colours.append(colour)
                 number = len(colours)
-            numbers[mention.kind] = number
             if number > 255:
                 raise EpistolaError("too many kinds of mention to tint")
-        fill = fills.get(number)
-        if fill is None:
-            fill = fills[number] = bytes([number])
-        end = min(mention.end, length)
-        if end > mention.start:
-            tint[mention.start : end] = fill * (end - mention.start)
-    raise_by = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
+            fill = fills[mention.kind] = bytes([number])
+        tint[start:end] = fill * (end - start)
 
     def flag(start: int, end: int, value: int) -> None:
         end = min(end, length)
         if end > start:
-            flags[start:end] = flags[start:end].translate(raise_by[value])
+            flags[start:end] = flags[start:end].translate(_RAISE[value])
 
-    if selected:
-        for mention in mentions:
-            end = min(mention.end, length)
-            if end > mention.start and selected.intersection(mention.entities):
-                flag(mention.start, end, EMPHASISED)
-                tint[mention.start : end] = bytes(end - mention.start)
+    for start, end in emphasised:
+        flag(start, end, EMPHASISED)
+        tint[start:end] = bytes(end - start)
     for note in letter.notes:
         flag(note.anchor, note.marker_end, MARKER)
     for span in letter.spans:
         if span.style == "del":
             flag(span.start, span.end, STRUCK)
-    tinted = [
-        (found.start(), found.end(), colours[found.group(1)[0] - 1])
-        for found in _RUN.finditer(tint)
-    ]
-    flagged = [(found.start(), found.end(), found.group(1)[0]) for found in _RUN.finditer(flags)]
+    tinted = []
+    for found in _RUN.finditer(tint):
+        start, end = found.span()
+        tinted.append((start + offset, end + offset, colours[tint[start] - 1]))
+    flagged = []
+    for found in _RUN.finditer(flags):
+        start, end = found.span()
+        flagged.append((start + offset, end + offset, flags[start]))
     return tinted, flagged
+
+
+_RAISE = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
 
 
 def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharFormat]]) -> None:
@@ -458,60 +477,73 @@ def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharF
 def _tint_rects(
     document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]
 ) -> list[tuple[QRectF, QColor]]:
-    """The rectangles of ``tints`` line by line, as the document is laid out now."""
+    """The rectangles of ``tints`` line by line, as the document is laid out now.
+
+    50,000 tints take two ``cursorToX`` each: the rest of the work per tint is
+    kept to a few list look-ups (the lines' ends, tops and heights are read
+    once per block).
+    """
     rects: list[tuple[QRectF, QColor]] = []
-    if not tints:
-        return rects
-    block = document.findBlock(tints[0][0])
-    block_start = next_start = 0
-    lines: list[tuple[int, int, object]] = []
-    line_starts: list[int] = []
-    origin_x = origin_y = 0.0
-
-    def enter(found) -> tuple[int, int]:
-        nonlocal lines, line_starts, origin_x, origin_y
-        layout = found.layout()
+    append = rects.append
+    index, count = 0, len(tints)
+    carried = -1  # where the current tint goes on in the next block (-1: at its start)
+    while index < count:
+        start, end, colour = tints[index]
+        if carried > start:
+            start = carried
+        block = document.findBlock(start)
+        if not block.isValid():
+            break
+        block_start = block.position()
+        block_end = block_start + block.length() - 1  # the block separator's position
+        layout = block.layout()
         origin = layout.position()
-        origin_x, origin_y = origin.x(), origin.y()
-        lines = []
-        for index in range(layout.lineCount()):
-            line = layout.lineAt(index)
-            lines.append((line.textStart(), line.textStart() + line.textLength(), line))
-        line_starts = [start for start, _end, _line in lines]
-        return found.position(), found.position() + found.length()
-
-    block_start, next_start = enter(block)
-    for start, end, colour in tints:
-        while True:
-            while start >= next_start:
-                block = block.next()
-                block_start, next_start = enter(block)
-            stop = min(end, next_start - 1)
-            if stop > start and lines:
-                local_start, local_stop = start - block_start, stop - block_start
-                index = max(bisect_right(line_starts, local_start) - 1, 0)
-                while index < len(lines) and lines[index][0] < local_stop:
-                    line_from, line_to, line = lines[index]
-                    left = line.cursorToX(max(local_start, line_from))[0]
-                    right = line.cursorToX(min(local_stop, line_to))[0]
-                    if right < left:  # right to left
+        left_edge, top_edge = origin.x(), origin.y()
+        lines = [layout.lineAt(number) for number in range(layout.lineCount())]
+        if not lines:
+            break
+        starts = [line.textStart() for line in lines]
+        ends = [first + line.textLength() for first, line in zip(starts, lines, strict=True)]
+        tops = [top_edge + line.y() for line in lines]
+        heights = [line.height() for line in lines]
+        while True:  # the tints in this block
+            low = start - block_start
+            high = (end if end < block_end else block_end) - block_start
+            number = bisect_right(starts, low) - 1
+            if high <= ends[number]:  # on one line, as nearly all are
+                line = lines[number]
+                left = line.cursorToX(low)[0]
+                right = line.cursorToX(high)[0]
+                if right < left:  # right to left
+                    left, right = right, left
+                if right > left:
+                    append(
+                        (
+                            QRectF(left_edge + left, tops[number], right - left, heights[number]),
+                            colour,
+                        )
+                    )
+            else:
+                while number < len(lines) and starts[number] < high:
+                    line = lines[number]
+                    left = line.cursorToX(max(low, starts[number]))[0]
+                    right = line.cursorToX(min(high, ends[number]))[0]
+                    if right < left:
                         left, right = right, left
                     if right > left:
-                        rects.append(
-                            (
-                                QRectF(
-                                    origin_x + left,
-                                    origin_y + line.y(),
-                                    right - left,
-                                    line.height(),
-                                ),
-                                colour,
-                            )
-                        )
-                    index += 1
-            if end <= next_start:
+                        rect = QRectF(left_edge + left, tops[number], right - left, heights[number])
+                        append((rect, colour))
+                    number += 1
+            if end > block_end + 1:  # on into the next block
+                carried = block_end + 1
                 break
-            start = next_start
+            carried = -1
+            index += 1
+            if index == count:
+                break
+            start, end, colour = tints[index]
+            if start > block_end:
+                break
     return rects
 
 
@@ -571,8 +603,8 @@ def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> N
     if not tints:
         return
     by_colour: dict[int, tuple[QColor, list[QRectF]]] = {}
-    for rect, colour in tints:
-        by_colour.setdefault(colour.rgba(), (colour, []))[1].append(rect)
+    for rect, colour in tints:  # the tints share a few QColor objects
+        by_colour.setdefault(id(colour), (colour, []))[1].append(rect)
     painter.setPen(Qt.PenStyle.NoPen)
     for colour, rects in by_colour.values():
         painter.setBrush(colour)
@@ -617,24 +649,40 @@ def print_letter_cli(
     page_size: str = "A4",
     fail: Callable[[str], int],
 ) -> int:
-    """``python main.py FILE --pdf OUT.pdf``: 0, or ``fail``'s code with one line on stderr."""
+    """``python main.py FILE --pdf OUT.pdf``: 0, or ``fail``'s code with one line on stderr.
+
+    The file is read and parsed once: the letter and the edition its header
+    names (for the citation) come from the same tree.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.correspondence import correspondence_from_root
+    from viewer.tei.reader import READINGS, letter_from_tree, letter_root
+    from viewer.tei.xml import parse_bytes, read_bounded
 
     try:
         catalog = RegisterCatalog(extra_folders=register_dirs)
-        letter = read_letter(file, reading=reading, registers=catalog.for_letter(file))
+        registers = catalog.for_letter(file)
+        if reading not in READINGS:
+            raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+        data = read_bounded(file)
+        with paused_gc():
+            tree = parse_bytes(data, file)
+            del data
+            letter = letter_from_tree(tree, file, reading=reading, registers=registers)
+        edition = correspondence_from_root(letter_root(tree, file), file).edition.title
+        del tree
     except EpistolaError as error:
         return fail(str(error))
     unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
     if unknown:
         return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
     _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
+    options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
     try:
-        write_pdf(letter, out, PrintOptions(selected=tuple(selected), page_size=page_size))
+        write_pdf(letter, out, options)
     except EpistolaError as error:
         return fail(str(error))
     return 0
