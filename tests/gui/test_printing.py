@@ -235,6 +235,38 @@ def test_tints_are_painted_beneath_the_text(icbl):
     assert min(inked) < 100  # and the word's glyphs on it
 
 
+def test_a_tint_over_a_line_break_is_a_rectangle_on_each_line(icbl):
+    printed = build_document(icbl, FIXED)
+    printed.paginate(QSizeF(160, 2000))  # narrow: long names wrap
+    alone = [  # one line of text, no other mention inside
+        m
+        for m in icbl.mentions
+        if "\n" not in icbl.text[m.start : m.end]
+        and not any(o is not m and o.start < m.end and m.start < o.end for o in icbl.mentions)
+    ]
+    mention = max(alone, key=lambda m: m.end - m.start)
+    colour = kind_style(mention.kind, False).background
+    start = letter_start(printed, icbl) + mention.start
+    end = start + mention.end - mention.start
+    block = printed.document.findBlock(start)
+    layout = block.layout()
+    first = layout.lineForTextPosition(start - block.position())
+    last = layout.lineForTextPosition(end - block.position())
+    assert last.lineNumber() > first.lineNumber()
+    origin = layout.position()
+
+    def on_line(line):
+        top = origin.y() + line.y()
+        return [r for r, c in printed.tint_rects() if c == colour and r.top() == pytest.approx(top)]
+
+    head = max(on_line(first), key=lambda r: r.left())  # the mention ends the first line
+    tail = min(on_line(last), key=lambda r: r.left())  # and starts the last
+    assert head.left() == pytest.approx(origin.x() + first.cursorToX(start - block.position())[0])
+    assert head.right() == pytest.approx(origin.x() + first.naturalTextWidth(), abs=8)
+    assert tail.left() == pytest.approx(origin.x() + last.cursorToX(last.textStart())[0])
+    assert tail.right() == pytest.approx(origin.x() + last.cursorToX(end - block.position())[0])
+
+
 def test_the_text_of_the_document_is_the_letters_text(icbl):
     document = build_document(icbl, FIXED).document
     plain = document.toPlainText()

@@ -500,8 +500,11 @@ def _tint_rects(
         origin = layout.position()
         left_edge, top_edge = origin.x(), origin.y()
         lines = [layout.lineAt(number) for number in range(layout.lineCount())]
-        if not lines:
-            break
+        if not lines:  # not laid out: nothing to tint in this block
+            carried = block_end + 1
+            while index < count and tints[index][1] <= carried:
+                index += 1
+            continue
         starts = [line.textStart() for line in lines]
         ends = [first + line.textLength() for first, line in zip(starts, lines, strict=True)]
         tops = [top_edge + line.y() for line in lines]
