@@ -33,6 +33,7 @@ import datetime
 import os
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,9 +296,7 @@ def _metadata(cursor: QTextCursor, letter: Letter) -> None:
 
 
 def _legend(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
-    counts: dict[str, int] = {}
-    for mention in letter.mentions:
-        counts[mention.kind] = counts.get(mention.kind, 0) + 1
+    counts = Counter(mention.kind for mention in letter.mentions)
     kinds = [k for k in KIND_ORDER if counts.get(k) and k not in options.hidden_kinds]
     kinds += sorted(k for k in counts if k not in KIND_ORDER and k not in options.hidden_kinds)
     if not kinds and not options.selected:
