@@ -187,7 +187,7 @@ class PrintDocument:
     are painted by :func:`print_letter` under the text rather than set as
     formats: a format boundary splits the text into one more item to shape,
     lay out and write, and the tints of 50,000 mentions made laying out and
-    writing the PDF three times slower. Emphasis, note markers and
+    writing the PDF two and a half times slower. Emphasis, note markers and
     strike-outs are formats (``runs``, laid over the blocks' layouts).
     """
 
@@ -345,7 +345,7 @@ def _text(
     """The letter's text, inserted whole; its tints and runs in document positions.
 
     One insertText for the letter and one for its endnotes (smaller): 100,000
-    runs inserted one by one with their own formats took three times as long.
+    runs inserted one by one with their own formats took twice as long.
     The runs go over the blocks' layouts (``QTextLayout.setFormats``, as a
     syntax highlighter does).
     """
