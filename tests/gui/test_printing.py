@@ -39,6 +39,7 @@ from viewer.gui.printing import (
     print_letter,
     write_pdf,
 )
+from viewer.model import Letter, Mention
 from viewer.tei import read_letter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,6 +203,22 @@ def test_tints_and_formats_land_on_their_characters(qapp, letter_path, options):
             assert superscript == bool(value & MARKER)
         if end < len(letter.text) and not flags[end]:
             assert overlay_at(printed.document, base + end).isEmpty()
+
+
+def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):
+    # "\r\n" would be one block separator in the document and shift every later tint.
+    text = "Alpha\r\nBeta \ufdd0Gamma\u2029Delta\u2028Eps Zeta\x0bEta"
+    words = ("Alpha", "Beta", "Gamma", "Delta", "Zeta", "Eta")
+    mentions = tuple(
+        Mention(text.index(w), text.index(w) + len(w), "person", ("p1",)) for w in words
+    )
+    letter = Letter(file="letter.xml", title="t", text=text, mentions=mentions)
+    printed = build_document(letter, FIXED)
+    shown = [
+        "".join(printed.document.characterAt(i) for i in range(start, end))
+        for start, end, _colour in printed.tints
+    ]
+    assert shown == list(words)
 
 
 def test_tints_are_painted_beneath_the_text(icbl):
