@@ -19,21 +19,27 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtCore import QSizeF, Qt
+from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
+    EMPHASISED,
+    MARKER,
+    STRUCK,
     PrintOptions,
     build_document,
     citation,
+    edition_of,
     entity_reference,
+    letter_looks,
     pdf_bytes,
     print_letter,
     write_pdf,
 )
+from viewer.model import Letter, Mention
 from viewer.tei import read_letter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,37 +109,183 @@ def test_letter_page_size(icbl):
         pdf_bytes(icbl, PrintOptions(page_size="A5"))
 
 
-def fragment_formats(document, needle: str):
-    """The character formats of the runs whose text is exactly ``needle``, in order."""
-    found = []
-    block = document.begin()
-    while block.isValid():
-        iterator = block.begin()
-        while not iterator.atEnd():
-            fragment = iterator.fragment()
-            if fragment.text() == needle:
-                found.append(fragment.charFormat())
-            iterator += 1
-        block = block.next()
-    return found
+def overlay_at(document, position: int) -> QTextCharFormat:
+    """The format the block's layout lays over the character at ``position`` (merged)."""
+    block = document.findBlock(position)
+    look = QTextCharFormat()
+    for stretch in block.layout().formats():
+        if stretch.start <= position - block.position() < stretch.start + stretch.length:
+            look.merge(stretch.format)
+    return look
+
+
+def tint_at(printed, position: int):
+    """The colour painted beneath the character at ``position``, or None."""
+    colours = [c for start, end, c in printed.tints if start <= position < end]
+    assert len(colours) <= 1
+    return colours[0] if colours else None
+
+
+def letter_start(printed, letter) -> int:
+    return printed.document.toPlainText().replace("\u2029", "\n").index(letter.text)
 
 
 def test_highlights_are_in_the_kind_colours_and_the_selection_stands_out(icbl):
-    document = build_document(icbl, PrintOptions(selected=(WILLIAMS,)))
-    place = fragment_formats(document, "Azerbaijan")
-    assert place and place[0].background().color() == kind_style("place", False).background
-    emphasised = [f for f in fragment_formats(document, "Jody Williams") if f.fontUnderline()]
-    assert emphasised
-    look = emphasised[0]
+    printed = build_document(icbl, PrintOptions(selected=(WILLIAMS,)))
+    base = letter_start(printed, icbl)
+    place = icbl.text.index("Azerbaijan")
+    assert tint_at(printed, base + place) == kind_style("place", False).background
+    assert tint_at(printed, base + place + len("Azerbaijan") - 1) is not None
+    assert not overlay_at(printed.document, base + place).fontUnderline()
+    williams = icbl.mentions_of(WILLIAMS)[0]
+    look = overlay_at(printed.document, base + williams.start)
+    assert look.fontUnderline() and look.fontWeight() == QFont.Weight.Bold
     assert look.background().color() == emphasis_style(False).background
-    assert look.fontWeight() == QFont.Weight.Bold
+    assert tint_at(printed, base + williams.start) is None  # emphasis is not tinted under
     hidden = build_document(icbl, PrintOptions(hidden_kinds=frozenset({"place"})))
-    unmarked = fragment_formats(hidden, "Azerbaijan")
-    assert unmarked and all(f.background().style() == Qt.BrushStyle.NoBrush for f in unmarked)
+    assert tint_at(hidden, letter_start(hidden, icbl) + place) is None
+
+
+def expected_looks(letter, options):
+    """Per character: (tint colour's rgba or None, flags), the slow and obvious way."""
+    tints: list = [None] * len(letter.text)
+    flags = [0] * len(letter.text)
+    for mention in sorted(letter.mentions, key=lambda m: m.start):
+        if mention.kind in options.hidden_kinds:
+            continue
+        for i in range(mention.start, mention.end):
+            tints[i] = kind_style(mention.kind, False).background.rgba()
+    for mention in letter.mentions:
+        if set(options.selected) & set(mention.entities):
+            for i in range(mention.start, mention.end):
+                tints[i] = None
+                flags[i] |= EMPHASISED
+    for note in letter.notes:
+        for i in range(note.anchor, note.marker_end):
+            flags[i] |= MARKER
+    for span in letter.spans:
+        if span.style == "del":
+            for i in range(span.start, span.end):
+                flags[i] |= STRUCK
+    return tints, flags
+
+
+@pytest.mark.parametrize(
+    "letter_path, options",
+    [
+        (ICBL, PrintOptions(selected=(WILLIAMS,))),
+        (ICBL, PrintOptions(hidden_kinds=frozenset({"person", "place"}))),
+        (CORPUS / "escher" / "briefe" / "K_0029_Heer_Oswald_an_Escher_1867-12-15.xml", FIXED),
+    ],
+)
+def test_tints_and_formats_land_on_their_characters(qapp, letter_path, options):
+    letter = read_letter(require(letter_path))
+    tints, flags = expected_looks(letter, options)
+    tinted, flagged = letter_looks(letter, options)
+    got_tints: list = [None] * len(letter.text)
+    for start, end, colour in tinted:
+        assert start < end
+        got_tints[start:end] = [colour.rgba()] * (end - start)
+    got_flags = [0] * len(letter.text)
+    for start, end, value in flagged:
+        got_flags[start:end] = [value] * (end - start)
+    assert got_tints == tints
+    assert got_flags == flags
+    # And in the document: each flagged character carries its run's format.
+    printed = build_document(letter, options)
+    base = letter_start(printed, letter)
+    for start, end, value in flagged:
+        for position in (start, end - 1):
+            look = overlay_at(printed.document, base + position)
+            assert look.fontUnderline() == bool(value & EMPHASISED)
+            assert look.fontStrikeOut() == bool(value & STRUCK)
+            superscript = look.verticalAlignment() == look.VerticalAlignment.AlignSuperScript
+            assert superscript == bool(value & MARKER)
+        if end < len(letter.text) and not flags[end]:
+            assert overlay_at(printed.document, base + end).isEmpty()
+
+
+def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):
+    # "\r\n" would be one block separator in the document and shift every later tint.
+    text = "Alpha\r\nBeta \ufdd0Gamma\u2029Delta\u2028Eps Zeta\x0bEta"
+    words = ("Alpha", "Beta", "Gamma", "Delta", "Zeta", "Eta")
+    mentions = tuple(
+        Mention(text.index(w), text.index(w) + len(w), "person", ("p1",)) for w in words
+    )
+    letter = Letter(file="letter.xml", title="t", text=text, mentions=mentions)
+    printed = build_document(letter, FIXED)
+    shown = [
+        "".join(printed.document.characterAt(i) for i in range(start, end))
+        for start, end, _colour in printed.tints
+    ]
+    assert shown == list(words)
+
+
+def test_tints_are_painted_beneath_the_text(icbl):
+    printed = build_document(icbl, FIXED)
+    pages = printed.paginate(QSizeF(500, 700))
+    base = letter_start(printed, icbl)
+    place = base + icbl.text.index("Azerbaijan")
+    colour = kind_style("place", False).background
+    rects = [r for r, c in printed.tint_rects() if c == colour]
+    block = printed.document.findBlock(place)
+    line = block.layout().lineForTextPosition(place - block.position())
+    top = block.layout().position().y() + line.y()
+    left = block.layout().position().x() + line.cursorToX(place - block.position())[0]
+    rect = next(r for r in rects if abs(r.top() - top) < 0.5 and abs(r.left() - left) < 0.5)
+    assert rect.width() > 20 and rect.height() == pytest.approx(line.height())
+    number = int(rect.top() // 700)
+    assert number < pages
+    image = QImage(500, 700, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    printed.paint_page(painter, number)
+    painter.end()
+    y = int(rect.top() - number * 700 + 1)
+    row = [image.pixelColor(int(x), y) for x in range(int(rect.left()) + 1, int(rect.right()))]
+    assert sum(c == colour for c in row) > len(row) / 2  # the tint, where no glyph is
+    inked = [
+        image.pixelColor(x, y).lightness()
+        for x in range(int(rect.left()) + 1, int(rect.right()))
+        for y in range(int(rect.top() - number * 700), int(rect.bottom() - number * 700))
+    ]
+    assert min(inked) < 100  # and the word's glyphs on it
+
+
+def test_a_tint_over_a_line_break_is_a_rectangle_on_each_line(icbl):
+    printed = build_document(icbl, FIXED)
+    printed.paginate(QSizeF(160, 2000))  # narrow: long names wrap
+    alone = [  # one line of text, no other mention inside
+        m
+        for m in icbl.mentions
+        if "\n" not in icbl.text[m.start : m.end]
+        and not any(o is not m and o.start < m.end and m.start < o.end for o in icbl.mentions)
+    ]
+    mention = max(alone, key=lambda m: m.end - m.start)
+    colour = kind_style(mention.kind, False).background
+    start = letter_start(printed, icbl) + mention.start
+    end = start + mention.end - mention.start
+    block = printed.document.findBlock(start)
+    layout = block.layout()
+    first = layout.lineForTextPosition(start - block.position())
+    last = layout.lineForTextPosition(end - block.position())
+    assert last.lineNumber() > first.lineNumber()
+    origin = layout.position()
+
+    def on_line(line):
+        top = origin.y() + line.y()
+        return [r for r, c in printed.tint_rects() if c == colour and r.top() == pytest.approx(top)]
+
+    head = max(on_line(first), key=lambda r: r.left())  # the mention ends the first line
+    tail = min(on_line(last), key=lambda r: r.left())  # and starts the last
+    assert head.left() == pytest.approx(origin.x() + first.cursorToX(start - block.position())[0])
+    assert head.right() == pytest.approx(origin.x() + first.naturalTextWidth(), abs=8)
+    assert tail.left() == pytest.approx(origin.x() + last.cursorToX(last.textStart())[0])
+    assert tail.right() == pytest.approx(origin.x() + last.cursorToX(end - block.position())[0])
 
 
 def test_the_text_of_the_document_is_the_letters_text(icbl):
-    document = build_document(icbl, FIXED)
+    document = build_document(icbl, FIXED).document
     plain = document.toPlainText()
     assert icbl.text in plain.replace("\u2029", "\n")
     assert plain.rstrip().endswith(citation(icbl, FIXED))
@@ -161,17 +313,11 @@ def test_notes_are_endnotes_with_markers(qapp):
     path = require(CORPUS / "escher" / "briefe" / "K_0029_Heer_Oswald_an_Escher_1867-12-15.xml")
     letter = read_letter(path)
     assert letter.notes
-    document = build_document(letter, FIXED)
-    cursor = QTextCursor(document)
-    plain = document.toPlainText()
+    printed = build_document(letter, FIXED)
     first = letter.notes[0]
     marker = letter.text[first.anchor : first.marker_end]
-    at = plain.index(letter.text) + first.anchor
-    cursor.setPosition(at + 1)
-    assert (
-        cursor.charFormat().verticalAlignment()
-        == cursor.charFormat().VerticalAlignment.AlignSuperScript
-    )
+    look = overlay_at(printed.document, letter_start(printed, letter) + first.anchor)
+    assert look.verticalAlignment() == look.VerticalAlignment.AlignSuperScript
     _reader, pages = pdf_text(pdf_bytes(letter, FIXED))
     whole = " ".join(pages)
     # The note's text comes after the letter's last words, with its marker.
@@ -209,6 +355,8 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
     reader, pages = pdf_text(out.read_bytes())
     whole = " ".join(pages)
     assert "Selected Jody Williams" in whole and "Reading: diplomatic" in whole
+    # The citation names the edition from the letter's header, read from the same parse.
+    assert "Encoded for the Epistola letter viewer" in pages[-1]
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
     for args, message in (
         ([str(ICBL), "--pdf", str(out), "--select", "nobody"], "no entity 'nobody'"),
@@ -222,6 +370,26 @@ def test_cli_writes_a_pdf_without_a_window(tmp_path):
         )  # fmt: skip
         assert bad.returncode == 2, (args, bad.stderr)
         assert message in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_the_edition_is_read_once_while_the_file_is_unchanged(qapp, tmp_path, monkeypatch):
+    import viewer.tei.correspondence as correspondence
+
+    copy = tmp_path / ICBL.name
+    copy.write_bytes(ICBL.read_bytes())
+    letter = read_letter(copy)
+    reads: list[str] = []
+    real = correspondence.read_correspondence
+    monkeypatch.setattr(
+        correspondence, "read_correspondence", lambda path: reads.append(path) or real(path)
+    )
+    first = edition_of(letter)
+    assert first.startswith("Encoded for the Epistola letter viewer")
+    assert edition_of(letter) == first and citation(letter) == citation(letter)
+    assert len(reads) == 1
+    copy.write_bytes(ICBL.read_bytes().replace(b"Encoded for the Epistola", b"Re-encoded for the"))
+    assert edition_of(letter).startswith("Re-encoded for the")  # changed: read again
+    assert len(reads) == 2
 
 
 def test_entity_reference_is_name_and_authority(icbl):

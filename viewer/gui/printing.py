@@ -10,10 +10,14 @@ underlined, so that they stand out in grey print too), the editorial notes
 after it as endnotes, and a citation line (title, edition, file, date
 printed).
 
-The letter's text goes in as text (``QTextCursor.insertText``, run by run
-with its character format), never as HTML: nothing in a letter can be
-taken as markup, and the PDF's text is real text, searchable and copyable,
-with its fonts embedded by ``QPdfWriter``; :func:`print_letter` lays it out
+The letter's text goes in as text (``QTextCursor.insertText``), never as
+HTML: nothing in a letter can be taken as markup, and the PDF's text is real
+text, searchable and copyable, with its fonts embedded by ``QPdfWriter``.
+A long letter's 100,000 runs are not each a format of their own (that made
+the 2 MB letter's PDF take three times as long): the kind tints are painted
+beneath the text from where the layout put their characters, and only the
+emphasis, note markers and strike-outs are formats, laid over the blocks'
+layouts (:class:`PrintDocument`). :func:`print_letter` lays the document out
 on the device's pages (A4 or Letter) and numbers them.
 
 The window's File ▸ Print… (with a preview) and File ▸ Export ▸ Letter as
@@ -26,8 +30,10 @@ QGuiApplication (offscreen will do), no window.
 from __future__ import annotations
 
 import datetime
-import itertools
 import os
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,16 +46,19 @@ from PySide6.QtGui import (
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
+    QPaintDevice,
     QPainter,
     QPdfWriter,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextLayout,
 )
 
 from viewer import __version__
 from viewer.errors import EpistolaError
+from viewer.gcpause import paused_gc
 from viewer.gui.kinds import KIND_ORDER, emphasis_style, kind_label, kind_style
 from viewer.model import Entity, Letter
 
@@ -75,14 +84,32 @@ class PrintOptions:
 
 
 def edition_of(letter: Letter) -> str:
-    """The edition the letter's header names ("" when it names none or cannot be read)."""
+    """The edition the letter's header names ("" when it names none or cannot be read).
+
+    Read from the file once while it is unchanged: the print preview asks
+    for every repaint, and a 2 MB letter takes a tenth of a second to parse.
+    """
     from viewer.tei.correspondence import read_correspondence
 
+    try:
+        stat = os.stat(letter.file)
+    except OSError:
+        return ""
+    key = (letter.file, stat.st_size, stat.st_mtime_ns)
+    if key in _editions:
+        return _editions[key]
     try:
         record = read_correspondence(letter.file)
     except (EpistolaError, OSError):
         return ""
-    return record.edition.title if record is not None else ""
+    edition = record.edition.title if record is not None else ""
+    if len(_editions) >= 16:
+        _editions.pop(next(iter(_editions)))
+    _editions[key] = edition
+    return edition
+
+
+_editions: dict[tuple[str, int, int], str] = {}
 
 
 def citation(letter: Letter, options: PrintOptions = PrintOptions()) -> str:
@@ -129,46 +156,76 @@ def _char(
     return look
 
 
-class _Runs:
-    """Character formats of the letter's text, one per (kind, emphasised, marker, note)."""
+EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's text
 
-    def __init__(self, hidden: frozenset[str]) -> None:
-        self.hidden = hidden
-        self.emphasis = emphasis_style(_DARK)
-        self._cache: dict[tuple[str | None, bool, bool, bool, bool], QTextCharFormat] = {}
 
-    def get(
-        self, kind: str | None, emphasised: bool, marker: bool, note: bool, struck: bool
-    ) -> QTextCharFormat:
-        key = (kind, emphasised, marker, note, struck)
-        look = self._cache.get(key)
-        if look is not None:
-            return look
-        look = QTextCharFormat()
-        look.setFontPointSize(BODY_POINTS - 1.5 if note else BODY_POINTS)
-        if emphasised:
-            look.setBackground(self.emphasis.background)
-            look.setForeground(self.emphasis.foreground)
-            look.setFontWeight(QFont.Weight.Bold)
-            look.setFontUnderline(True)
-        elif kind is not None and kind not in self.hidden:
-            style = kind_style(kind, _DARK)
-            look.setBackground(style.background)
-            if style.foreground is not None:
-                look.setForeground(style.foreground)
-        if marker:
-            look.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignSuperScript)
-            look.setFontWeight(QFont.Weight.DemiBold)
-        if struck:
-            look.setFontStrikeOut(True)
-        self._cache[key] = look
-        return look
+def _flag_format(flags: int) -> QTextCharFormat:
+    """What a character's flags lay over its own format (body or endnote size)."""
+    look = QTextCharFormat()
+    if flags & EMPHASISED:
+        emphasis = emphasis_style(_DARK)
+        look.setBackground(emphasis.background)
+        look.setForeground(emphasis.foreground)
+        look.setFontWeight(QFont.Weight.Bold)
+        look.setFontUnderline(True)
+    if flags & MARKER:
+        look.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignSuperScript)
+        look.setFontWeight(QFont.Weight.DemiBold)
+    if flags & STRUCK:
+        look.setFontStrikeOut(True)
+    return look
 
 
 # ------------------------------------------------------------------ document
 
 
-def build_document(letter: Letter, options: PrintOptions = PrintOptions()) -> QTextDocument:
+@dataclass
+class PrintDocument:
+    """The print document of a letter and the kind tints painted beneath its text.
+
+    ``tints`` are ``(start, end, colour)`` in document positions, in order. They
+    are painted by :func:`print_letter` under the text rather than set as
+    formats: a format boundary splits the text into one more item to shape,
+    lay out and write, and the tints of 50,000 mentions made laying out and
+    writing the PDF two and a half times slower. Emphasis, note markers and
+    strike-outs are formats (``runs``, laid over the blocks' layouts).
+    """
+
+    document: QTextDocument
+    tints: list[tuple[int, int, QColor]]
+    runs: list[tuple[int, int, QTextCharFormat]]
+    _rects: list[tuple[QRectF, QColor]] = field(default_factory=list, repr=False)
+    _tops: list[float] = field(default_factory=list, repr=False)
+
+    def paginate(self, page: QSizeF, device: QPaintDevice | None = None) -> int:
+        """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count."""
+        if device is not None:
+            self.document.documentLayout().setPaintDevice(device)
+        self.document.setPageSize(page)
+        pages = self.document.pageCount()
+        with paused_gc():
+            self._rects = _tint_rects(self.document, self.tints)
+        self._tops = [rect.top() for rect, _colour in self._rects]
+        return pages
+
+    def tint_rects(self) -> list[tuple[QRectF, QColor]]:
+        """Where :meth:`paginate` laid the tints, line by line, in document coordinates."""
+        return list(self._rects)
+
+    def paint_page(self, painter: QPainter, number: int) -> None:
+        """Paint page ``number`` (from 0) at the painter's origin: the tints, then the text."""
+        page = self.document.pageSize()
+        top = number * page.height()
+        first = bisect_left(self._tops, top)
+        last = bisect_left(self._tops, top + page.height())
+        painter.save()
+        painter.translate(0, -top)
+        _paint_tints(painter, self._rects[first:last])
+        self.document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
+        painter.restore()
+
+
+def build_document(letter: Letter, options: PrintOptions = PrintOptions()) -> PrintDocument:
     """The print document of ``letter`` (see the module docstring)."""
     document = QTextDocument()
     document.setMetaInformation(
@@ -186,10 +243,10 @@ def build_document(letter: Letter, options: PrintOptions = PrintOptions()) -> QT
     _legend(cursor, letter, options)
     _letterhead(cursor, letter)
     _heading(cursor, "Letter")
-    _text(cursor, letter, options)
+    tints, runs = _text(cursor, letter, options)
     _paragraph(cursor, top=14)
     cursor.insertText(citation(letter, options), _char(italic=True, points=BODY_POINTS - 1.5))
-    return document
+    return PrintDocument(document, tints, runs)
 
 
 def _paragraph(cursor: QTextCursor, *, top: float = 0, indent: float = 0) -> None:
@@ -239,9 +296,7 @@ def _metadata(cursor: QTextCursor, letter: Letter) -> None:
 
 
 def _legend(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
-    counts: dict[str, int] = {}
-    for mention in letter.mentions:
-        counts[mention.kind] = counts.get(mention.kind, 0) + 1
+    counts = Counter(mention.kind for mention in letter.mentions)
     kinds = [k for k in KIND_ORDER if counts.get(k) and k not in options.hidden_kinds]
     kinds += sorted(k for k in counts if k not in KIND_ORDER and k not in options.hidden_kinds)
     if not kinds and not options.selected:
@@ -284,82 +339,214 @@ def _letterhead(cursor: QTextCursor, letter: Letter) -> None:
                 cursor.insertText(" — " + ", ".join(details), _char(italic=True))
 
 
-def _text(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
-    """The letter's text, run by run: each run one insertText with its format."""
-    text = letter.text
-    selected = frozenset(options.selected)
-    starts: dict[int, list[int]] = {}
-    ends: dict[int, list[int]] = {}
-    cuts = {0, len(text)}
-    mentions = letter.mentions
-    for index, mention in enumerate(mentions):
-        if mention.end <= mention.start:
-            continue
-        starts.setdefault(mention.start, []).append(index)
-        ends.setdefault(mention.end, []).append(index)
-        cuts.add(mention.start)
-        cuts.add(mention.end)
-    marker_at: dict[int, int] = {}
-    for note in letter.notes:
-        if note.marker_end > note.anchor:
-            marker_at[note.anchor] = note.marker_end
-            cuts.update((note.anchor, note.marker_end))
-    struck_spans = [s for s in letter.spans if s.style == "del" and s.end > s.start]
-    for span in struck_spans:
-        cuts.update((span.start, span.end))
-    note_from = min((b.start for b in letter.blocks if b.kind == "note"), default=len(text))
-    cuts.add(note_from)
-    boundaries = sorted(c for c in cuts if 0 <= c <= len(text))
+def _text(
+    cursor: QTextCursor, letter: Letter, options: PrintOptions
+) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
+    """The letter's text, inserted whole; its tints and runs in document positions.
 
-    hidden = options.hidden_kinds
-    runs = _Runs(hidden)
-    active: list[int] = []  # mention indexes covering the current run, in start order
-    struck_starts: dict[int, int] = {}
-    for span in struck_spans:
-        struck_starts[span.start] = max(struck_starts.get(span.start, 0), span.end)
-    struck_until = 0
-    marker_until = 0
-    pending_look: QTextCharFormat | None = None
-    pending_start = pending_end = 0
+    One insertText for the letter and one for its endnotes (smaller): 100,000
+    runs inserted one by one with their own formats took twice as long.
+    The runs go over the blocks' layouts (``QTextLayout.setFormats``, as a
+    syntax highlighter does).
+    """
+    # "\r\n" would become one block separator: keep the document's positions the text's.
+    text = letter.text.replace("\r", "\n")
+    note_from = min((b.start for b in letter.blocks if b.kind == "note"), default=len(text))
     _paragraph(cursor, top=4)
-    for position, end in itertools.pairwise(boundaries):
-        finished = ends.get(position)
-        if finished:
-            for index in finished:
-                active.remove(index)
-        if position in starts:
-            active.extend(starts[position])
-        if position in marker_at:
-            marker_until = max(marker_until, marker_at[position])
-        if position in struck_starts:
-            struck_until = max(struck_until, struck_starts[position])
-        kind = None
-        emphasised = False
-        if active:
-            # The innermost mention whose kind shows (a hidden kind lets the outer one show).
-            kind = mentions[active[-1]].kind
-            if hidden and kind in hidden:
-                kind = next(
-                    (mentions[i].kind for i in reversed(active) if mentions[i].kind not in hidden),
-                    None,
-                )
-            if selected:
-                emphasised = any(selected.intersection(mentions[i].entities) for i in active)
-        look = runs.get(
-            kind,
-            emphasised,
-            position < marker_until,
-            position >= note_from,
-            position < struck_until,
-        )
-        if look is pending_look:
-            pending_end = end  # the same look goes on (a hidden kind, adjoining mentions)
+    base = cursor.position()
+    cursor.insertText(text[:note_from], QTextCharFormat())
+    if note_from < len(text):
+        cursor.insertText(text[note_from:], _char(points=BODY_POINTS - 1.5))
+    tints, flags = letter_looks(letter, options, offset=base)
+    formats: dict[int, QTextCharFormat] = {}
+    runs = []
+    for start, end, flag in flags:
+        look = formats.get(flag)
+        if look is None:
+            look = formats[flag] = _flag_format(flag)
+        runs.append((start, end, look))
+    document = cursor.document()
+    _lay_over(document, runs)
+    document.markContentsDirty(base, len(text))
+    return tints, runs
+
+
+_RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
+
+
+def letter_looks(
+    letter: Letter, options: PrintOptions = PrintOptions(), *, offset: int = 0
+) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, int]]]:
+    """The letter's tinted stretches ``(start, end, colour)`` and flagged ones ``(start, end,
+    flags)`` (EMPHASISED, MARKER, STRUCK), in text order, plus ``offset``; plain text is in
+    neither.
+
+    A mention inside another shows its own kind's tint unless that kind is
+    hidden; a selected entity's mention is emphasised instead of tinted.
+    """
+    length = len(letter.text)
+    hidden = options.hidden_kinds
+    selected = frozenset(options.selected)
+    # One byte per character: its tint's number (0: none), and its flags. Mentions are
+    # painted in start order, so an inner (later) one covers the outer one.
+    tint = bytearray(length)
+    flags = bytearray(length)
+    colours: list[QColor] = []
+    fills: dict[str, bytes] = {}
+    emphasised: list[tuple[int, int]] = []
+    for mention in sorted(letter.mentions, key=lambda mention: mention.start):
+        start = mention.start
+        end = min(mention.end, length)
+        if end <= start:
             continue
-        if pending_look is not None:
-            cursor.insertText(text[pending_start:pending_end], pending_look)
-        pending_look, pending_start, pending_end = look, position, end
-    if pending_look is not None:
-        cursor.insertText(text[pending_start:pending_end], pending_look)
+        if selected and not selected.isdisjoint(mention.entities):
+            emphasised.append((start, end))
+        if mention.kind in hidden:
+            continue
+        fill = fills.get(mention.kind)
+        if fill is None:
+            colour = kind_style(mention.kind, _DARK).background
+            number = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
+            if not number:
+                colours.append(colour)
+                number = len(colours)
+            if number > 255:
+                raise EpistolaError("too many kinds of mention to tint")
+            fill = fills[mention.kind] = bytes([number])
+        tint[start:end] = fill * (end - start)
+
+    def flag(start: int, end: int, value: int) -> None:
+        end = min(end, length)
+        if end > start:
+            flags[start:end] = flags[start:end].translate(_RAISE[value])
+
+    for start, end in emphasised:
+        flag(start, end, EMPHASISED)
+        tint[start:end] = bytes(end - start)
+    for note in letter.notes:
+        flag(note.anchor, note.marker_end, MARKER)
+    for span in letter.spans:
+        if span.style == "del":
+            flag(span.start, span.end, STRUCK)
+    tinted = []
+    for found in _RUN.finditer(tint):
+        start, end = found.span()
+        tinted.append((start + offset, end + offset, colours[tint[start] - 1]))
+    flagged = []
+    for found in _RUN.finditer(flags):
+        start, end = found.span()
+        flagged.append((start + offset, end + offset, flags[start]))
+    return tinted, flagged
+
+
+_RAISE = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
+
+
+def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharFormat]]) -> None:
+    """Lay ``runs`` (document positions, in order) over their blocks' layouts."""
+    if not runs:
+        return
+    block = document.findBlock(runs[0][0])
+    block_start = block.position()
+    next_start = block_start + block.length()  # its last character is the block separator
+    ranges: list[QTextLayout.FormatRange] = []
+    for start, end, look in runs:
+        while True:
+            while start >= next_start:
+                if ranges:
+                    block.layout().setFormats(ranges)
+                    ranges = []
+                block = block.next()
+                block_start = block.position()
+                next_start = block_start + block.length()
+            stop = min(end, next_start - 1)
+            if stop > start:
+                stretch = QTextLayout.FormatRange()
+                stretch.start = start - block_start
+                stretch.length = stop - start
+                stretch.format = look
+                ranges.append(stretch)
+            if end <= next_start:
+                break
+            start = next_start
+    if ranges:
+        block.layout().setFormats(ranges)
+
+
+def _tint_rects(
+    document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]
+) -> list[tuple[QRectF, QColor]]:
+    """The rectangles of ``tints`` line by line, as the document is laid out now.
+
+    50,000 tints take two ``cursorToX`` each: the rest of the work per tint is
+    kept to a few list look-ups (the lines' ends, tops and heights are read
+    once per block).
+    """
+    rects: list[tuple[QRectF, QColor]] = []
+    append = rects.append
+    index, count = 0, len(tints)
+    carried = -1  # where the current tint goes on in the next block (-1: at its start)
+    while index < count:
+        start, end, colour = tints[index]
+        if carried > start:
+            start = carried
+        block = document.findBlock(start)
+        if not block.isValid():
+            break
+        block_start = block.position()
+        block_end = block_start + block.length() - 1  # the block separator's position
+        layout = block.layout()
+        origin = layout.position()
+        left_edge, top_edge = origin.x(), origin.y()
+        lines = [layout.lineAt(number) for number in range(layout.lineCount())]
+        if not lines:  # not laid out: nothing to tint in this block
+            carried = block_end + 1
+            while index < count and tints[index][1] <= carried:
+                index += 1
+            continue
+        starts = [line.textStart() for line in lines]
+        ends = [first + line.textLength() for first, line in zip(starts, lines, strict=True)]
+        tops = [top_edge + line.y() for line in lines]
+        heights = [line.height() for line in lines]
+        while True:  # the tints in this block
+            low = start - block_start
+            high = (end if end < block_end else block_end) - block_start
+            number = bisect_right(starts, low) - 1
+            if high <= ends[number]:  # on one line, as nearly all are
+                line = lines[number]
+                left = line.cursorToX(low)[0]
+                right = line.cursorToX(high)[0]
+                if right < left:  # right to left
+                    left, right = right, left
+                if right > left:
+                    append(
+                        (
+                            QRectF(left_edge + left, tops[number], right - left, heights[number]),
+                            colour,
+                        )
+                    )
+            else:
+                while number < len(lines) and starts[number] < high:
+                    line = lines[number]
+                    left = line.cursorToX(max(low, starts[number]))[0]
+                    right = line.cursorToX(min(high, ends[number]))[0]
+                    if right < left:
+                        left, right = right, left
+                    if right > left:
+                        rect = QRectF(left_edge + left, tops[number], right - left, heights[number])
+                        append((rect, colour))
+                    number += 1
+            if end > block_end + 1:  # on into the next block
+                carried = block_end + 1
+                break
+            carried = -1
+            index += 1
+            if index == count:
+                break
+            start, end, colour = tints[index]
+            if start > block_end:
+                break
+    return rects
 
 
 # ------------------------------------------------------------------ output
@@ -383,17 +570,16 @@ def print_letter(
 
     Painted page by page from the one document, laid out for the device
     (``QTextDocument.print_`` would first copy a long letter's document),
-    with "n / N" at the foot of each page.
+    the kind tints beneath the text, with "n / N" at the foot of each page.
     """
-    document = build_document(letter, options)
+    with paused_gc():  # hundreds of thousands of small objects, none in a cycle
+        printed = build_document(letter, options)
     area = device.pageLayout().paintRectPixels(device.resolution())
-    document.documentLayout().setPaintDevice(device)
-    footer_font = QFont(document.defaultFont())
+    footer_font = QFont(printed.document.defaultFont())
     footer_font.setPointSizeF(BODY_POINTS - 2)
     footer_height = 2.5 * QFontMetricsF(footer_font, device).height()
     page = QSizeF(area.width(), max(area.height() - footer_height, area.height() / 2))
-    document.setPageSize(page)
-    pages = document.pageCount()
+    pages = printed.paginate(page, device)
     painter = QPainter()
     if not painter.begin(device):
         raise EpistolaError("the printer or PDF file could not be started")
@@ -401,11 +587,7 @@ def print_letter(
         for number in range(pages):
             if number and not device.newPage():
                 raise EpistolaError("the printer refused a new page")
-            top = number * page.height()
-            painter.save()
-            painter.translate(0, -top)
-            document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
-            painter.restore()
+            printed.paint_page(painter, number)
             painter.setFont(footer_font)
             painter.setPen(QColor(0x44, 0x44, 0x44))
             painter.drawText(
@@ -416,6 +598,20 @@ def print_letter(
     finally:
         painter.end()
     return pages
+
+
+def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> None:
+    """Fill ``tints``, one call per colour."""
+    if not tints:
+        return
+    by_colour: dict[int, tuple[QColor, list[QRectF]]] = {}
+    for rect, colour in tints:  # the tints share a few QColor objects
+        by_colour.setdefault(id(colour), (colour, []))[1].append(rect)
+    painter.setPen(Qt.PenStyle.NoPen)
+    for colour, rects in by_colour.values():
+        painter.setBrush(colour)
+        painter.drawRects(rects)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def pdf_bytes(letter: Letter, options: PrintOptions = PrintOptions()) -> bytes:
@@ -455,24 +651,45 @@ def print_letter_cli(
     page_size: str = "A4",
     fail: Callable[[str], int],
 ) -> int:
-    """``python main.py FILE --pdf OUT.pdf``: 0, or ``fail``'s code with one line on stderr."""
+    """``python main.py FILE --pdf OUT.pdf``: 0, or ``fail``'s code with one line on stderr.
+
+    The file is read and parsed once: the letter and the edition its header
+    names (for the citation) come from the same tree.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.correspondence import correspondence_from_root
+    from viewer.tei.reader import READINGS, letter_from_tree, letter_root
+    from viewer.tei.xml import parse_bytes, read_bounded
 
-    try:
-        catalog = RegisterCatalog(extra_folders=register_dirs)
-        letter = read_letter(file, reading=reading, registers=catalog.for_letter(file))
-    except EpistolaError as error:
-        return fail(str(error))
-    unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
-    if unknown:
-        return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
-    _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
-    try:
-        write_pdf(letter, out, PrintOptions(selected=tuple(selected), page_size=page_size))
-    except EpistolaError as error:
-        return fail(str(error))
+    # One letter, one PDF, then the process ends: the collector would only rescan the
+    # letter's million objects (a fifth of a second on the 2 MB letter) to find no cycles.
+    # They are let go before it is on again, or its first pass would scan them all.
+    with paused_gc():
+        try:
+            catalog = RegisterCatalog(extra_folders=register_dirs)
+            registers = catalog.for_letter(file)
+            if reading not in READINGS:
+                raise EpistolaError(
+                    f"unknown reading {reading!r} (use one of {', '.join(READINGS)})"
+                )
+            tree = parse_bytes(read_bounded(file), file)
+            letter = letter_from_tree(tree, file, reading=reading, registers=registers)
+            edition = correspondence_from_root(letter_root(tree, file), file).edition.title
+            del tree
+        except EpistolaError as error:
+            return fail(str(error))
+        unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
+        if unknown:
+            return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
+        _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
+        options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
+        try:
+            write_pdf(letter, out, options)
+        except EpistolaError as error:
+            return fail(str(error))
+        finally:
+            del letter
     return 0
