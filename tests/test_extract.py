@@ -39,6 +39,13 @@ def catalog() -> RegisterCatalog:
     return RegisterCatalog()
 
 
+@pytest.fixture(autouse=True)
+def _bounded(tmp_path: Path) -> None:
+    # The register catalog looks for register folders beside the letter's ancestors and
+    # stops at a repository: keep it out of the rest of the temporary folder.
+    (tmp_path / ".git").mkdir()
+
+
 def _entities(letter: dict) -> dict[str, tuple]:
     rows = {row[0]: tuple(row[1:]) for row in letter["entities"]}
     assert len(rows) == len(letter["entities"]), "an entity is listed twice"
@@ -61,6 +68,7 @@ def assert_agrees(full: dict, fast: dict) -> None:
     assert got["letterheads"] == expected["letterheads"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reading", ["normalised", "diplomatic"])
 def test_every_corpus_file_agrees_with_the_full_reader(reading, catalog):
     files = corpus_files()
@@ -79,6 +87,7 @@ def test_every_corpus_file_agrees_with_the_full_reader(reading, catalog):
     assert stats["fast"] >= letters * 0.95, stats  # the full reader stays the exception
 
 
+@pytest.mark.slow
 def test_the_corpus_has_letters_with_letterheads_choices_and_line_references(catalog):
     # What the agreement above covers: letterheads (printed and structured), both sides
     # of choices and Jean Paul's line-reference notes.
@@ -170,6 +179,7 @@ def _hostile(tmp_path: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_hostile_files_give_what_the_full_reader_gives(tmp_path, catalog):
     for name, data in _hostile(tmp_path).items():
         path = tmp_path / "letters" / f"{name}.xml"
