@@ -798,8 +798,10 @@ _NOTE_TEXTS = re.compile(
     re.S,
 )  # fmt: skip
 # Whitespace holding a line break of the source, before closing punctuation: the reader
-# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote.").
-_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]]|\xc2\xbb)")
+# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote."). It does so only
+# between text nodes; "»" is left out, as German letters open quotations with it and
+# mostly inside one text node ("Wort\n   »Zitat«" keeps its space).
+_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]])")
 
 
 # Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the
