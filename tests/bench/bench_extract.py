@@ -418,7 +418,6 @@ def warm_catalog(paths: list[str]) -> RegisterCatalog:
 
 
 def fast(paths: list[str], catalog: RegisterCatalog) -> None:
-    extract._SHARED_ENTITIES.clear()  # a fresh worker starts without them
     for path in paths:
         extract.extract_file(path, catalog)
 
