@@ -16,9 +16,11 @@ without the full reader's Python walk over every element of the letter:
   reader's walk: blocks, line breaks, the shown side of each ``choice``,
   skipped and ignored elements, register lists, figures, note markers with the
   notes' texts after the letter (see :func:`search_text`);
-- register entries are found as the reader finds them, and an entry's Entity is
-  built only when a mention, a party or a letterhead uses it, once per process
-  for entries that are the same in many letters (a person in every letter's back);
+- register entries are found as the reader finds them (lxml's tag-filtered
+  ``iter``), and an entry's Entity is built only when a mention, a party or a
+  letterhead uses it, without description and authority URIs, and with its
+  variant names only for the letter's parties (the metadata matches them with
+  the title);
 - a letterhead (a minority of letters) is read by the existing letterhead
   parser over a text walk of the letterhead elements only;
 - the metadata is read by the reader's own code (without the source line).
@@ -271,6 +273,9 @@ def _letter_dict(
     local_index = _LocalIndex(root)
     resolver = Resolver(local_index, registers)
     reach = _Reach(text_element, reading, letterhead_elements)
+    # The metadata first: its parties' entities are built with their variant names.
+    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
+    local_index.variants = False
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
@@ -302,8 +307,6 @@ def _letter_dict(
                 total += 1
                 for entity_id in resolver.resolve_all(line_reference.references)[0]:
                     counts[entity_id] = counts.get(entity_id, 0) + 1
-
-    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
 
     letterheads: tuple = ()
     letterhead_ids: set[str] = set()
@@ -381,13 +384,16 @@ class _LocalIndex(LazyRegisterIndex):
     lxml's tag-filtered ``iter`` picks the candidates (entry elements outside the
     body) and Python checks only their ancestors; authority URIs are indexed when
     first looked up.
-    An Entity is built when first asked for; entries serialised alike (the same
-    person in the back of many letters) share one, built once per process.
+    An Entity is built when first asked for, without description and authority
+    URIs, and without variant names once ``variants`` is switched off.
     """
 
     def __init__(self, root: etree._Element) -> None:
         super().__init__(None)
         self._uris_indexed = False
+        # Variants matter only for the letter's parties (matched against its title), which
+        # the metadata resolves first; the entities of mentions need kind and name.
+        self.variants = True
         for element in _entry_candidates(root):
             if not _is_register_entry(element) or entry_kind(element) is None:
                 continue
@@ -414,13 +420,7 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        key = _entry_key(element)
-        entity = _SHARED_ENTITIES.get(key)
-        if entity is None:
-            entity = entity_from_element(element, None, details=False)
-            if len(_SHARED_ENTITIES) >= _SHARED_LIMIT:
-                _SHARED_ENTITIES.clear()
-            _SHARED_ENTITIES[key] = entity
+        entity = entity_from_element(element, None, details=False, variants=self.variants)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
@@ -455,27 +455,6 @@ def _opens_entries(element: etree._Element) -> bool:
     """Whether the reader looks for register entries inside ``element`` (not in body)."""
     name = local(element)
     return name in _REGISTER_CONTAINERS and name != "body"
-
-
-# Entities of entries by what decides them: the entry's markup, its parent's type (a
-# treaty list) and the entry it is nested in (a sub-entry's label).
-_SHARED_ENTITIES: dict[tuple, Entity | None] = {}
-_SHARED_LIMIT = 50_000
-
-
-def _entry_key(element: etree._Element) -> tuple:
-    parent = element.getparent()
-    outer = parent
-    while outer is not None and local(outer) in _LISTS_INSIDE:
-        outer = outer.getparent()
-    return (
-        etree.tostring(element, with_tail=False),
-        None if parent is None else parent.get("type"),
-        None if outer is None else local(outer),
-    )
-
-
-_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
 # ----------------------------------------------------------------- mentions
@@ -798,8 +777,10 @@ _NOTE_TEXTS = re.compile(
     re.S,
 )  # fmt: skip
 # Whitespace holding a line break of the source, before closing punctuation: the reader
-# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote.").
-_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]]|\xc2\xbb)")
+# drops the space it would make ("<hi>devote</hi>\n   ." reads "devote."). It does so only
+# between text nodes; "»" is left out, as German letters open quotations with it and
+# mostly inside one text node ("Wort\n   »Zitat«" keeps its space).
+_SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]])")
 
 
 # Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the

@@ -239,12 +239,17 @@ _REGISTER_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listE
 
 
 def entity_from_element(
-    element: etree._Element, source: str | None = None, *, details: bool = True
+    element: etree._Element,
+    source: str | None = None,
+    *,
+    details: bool = True,
+    variants: bool = True,
 ) -> Entity | None:
     """An Entity for a register entry, or None if it has no usable identifier or name.
 
-    ``details=False`` leaves out the authority URIs and the description (the
-    collection index needs only kind, names and variants).
+    ``details=False`` leaves out the authority URIs and the description,
+    ``variants=False`` the names after the first (the collection index needs
+    kind and name; variants only to match a letter's parties with its title).
     """
     kind = entry_kind(element)
     if kind is None:
@@ -264,6 +269,8 @@ def entity_from_element(
         # A variant that is only a piece of the name ("(D)" of "Aachen (D)") adds nothing.
         if text and not any(text.casefold() in known.casefold() for known in texts):
             texts.append(text)
+            if not variants:
+                break
     if not texts:
         fallback = (element.get("n") or "").strip() or plain_text(element)[:120]
         texts = [fallback or identifier]
