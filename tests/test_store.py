@@ -201,3 +201,32 @@ def test_a_full_disk_mid_index_keeps_the_collection_in_memory(tmp_path: Path, mo
     database = cache_path(folder, cache_dir=cache)
     assert database.exists()  # kept, not set aside as damaged
     assert not [p for p in database.parent.iterdir() if ".damaged-" in p.name]
+
+
+def test_open_collection_reads_the_database_only(tmp_path: Path, monkeypatch) -> None:
+    from viewer import collection
+    from viewer.collection import open_collection
+
+    folder, cache = tmp_path / "letters", tmp_path / "cache"
+    write_letters(folder, 20)
+    assert open_collection(folder, cache_dir=cache) is None  # no database yet
+
+    def cancel_at_once() -> bool:
+        return True
+
+    index_folder(folder, cache_dir=cache, mode="serial", cancel=cancel_at_once).close()
+    assert open_collection(folder, cache_dir=cache) is None  # never indexed to the end
+    index_folder(folder, cache_dir=cache, mode="serial").close()
+
+    def no_looking(*_args, **_kwargs):
+        raise AssertionError("the folder was looked at")
+
+    monkeypatch.setattr(collection.os, "walk", no_looking)
+    monkeypatch.setattr(collection, "index_file", no_looking)
+    index = open_collection(folder, cache_dir=cache)
+    assert index is not None
+    assert [s.title for s in index.letters] == [f"Letter {i}" for i in range(20)]
+    assert index.entity("z").mentions == 20 and index.errors == []
+    # Written by other parsing code: not shown as it is.
+    monkeypatch.setattr(collection, "_parser_fingerprint", lambda: "other code")
+    assert open_collection(folder, cache_dir=cache) is None

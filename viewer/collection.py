@@ -1026,6 +1026,9 @@ def _index_into(
         relpaths = [rel for rel in relpaths if not os.path.isdir(os.path.join(folder_str, rel))]
     else:
         relpaths = find_xml_files(folder_str, cancel)
+    # A walk cancelled midway saw only part of the folder: nothing it missed is
+    # taken as removed, and nothing is read.
+    walk_cancelled = cancelled()
     # Named pipes, sockets and devices called *.xml are never opened (reading
     # a pipe would wait forever): they are reported, not read.
     special: list[FileError] = []
@@ -1066,7 +1069,7 @@ def _index_into(
             or (stale_registers and stale_registers.intersection(json.loads(row[3])))
         ):
             todo.append(rel)
-    removed = sorted(rel for rel in known if rel not in stamps)
+    removed = [] if walk_cancelled else sorted(rel for rel in known if rel not in stamps)
     stats.removed = len(removed)
     # A register file added, changed or removed in the folder can change how any
     # letter resolves its references: read the letters again.
@@ -1126,7 +1129,7 @@ def _index_into(
         finally:
             writer.flush()
 
-    was_cancelled = run(todo)
+    was_cancelled = walk_cancelled or run(todo)
     # A register file that was not there before can resolve what the letters
     # left dangling: read the letters not read this time again too.
     new_registers = [
@@ -1148,24 +1151,14 @@ def _index_into(
         with store.transaction() as db:
             store.set_registers(db, register_stamps)
     writer.writer.finish()
-    errors: list[FileError] = list(special)
-    errors.extend(FileError(os.path.join(folder_str, rel), msg) for rel, msg in store.error_rows())
     kinds = {rel: row[2] for rel, row in rows.items()}
     stats.registers = sum(1 for kind in kinds.values() if kind == "register")
     stats.other = sum(1 for kind in kinds.values() if kind == "other")
-    # A register's own problems are reported when the user opened it: named as a
-    # register folder, or found in the folder as a register (discovery may also
-    # try files beside the folder, and files this index already reported).
-    named = [os.path.abspath(d) for d in register_list]
-    in_folder = {os.path.join(folder_str, rel): kind for rel, kind in kinds.items()}
-    for register_file, message in sorted(dict(store.register_error_rows()).items()):
-        kind = in_folder.get(register_file)
-        if kind == "register" or (
-            kind is None and any(_is_within(register_file, d) for d in named)
-        ):
-            errors.append(FileError(register_file, f"register file: {message}"))
-    errors.sort(key=lambda error: error.file)
+    errors = _collection_errors(store, folder_str, register_list, kinds, special)
     stats.seconds = time.perf_counter() - started
+    if not was_cancelled:
+        with store.transaction() as db:
+            store.set_meta(db, complete="1")
     return CollectionIndex(
         folder_str,
         store,
@@ -1175,6 +1168,75 @@ def _index_into(
         stats=stats,
         reading=reading,
     )
+
+
+def _collection_errors(
+    store: Store,
+    folder: str,
+    register_list: Sequence[str],
+    kinds: dict[str, str] | None,
+    special: Sequence[FileError] = (),
+) -> list[FileError]:
+    """The files of the collection that could not be read, and its registers' problems."""
+    errors: list[FileError] = list(special)
+    errors.extend(FileError(os.path.join(folder, rel), msg) for rel, msg in store.error_rows())
+    # A register's own problems are reported when the user opened it: named as a
+    # register folder, or found in the folder as a register (discovery may also
+    # try files beside the folder, and files this index already reported).
+    named = [os.path.abspath(d) for d in register_list]
+    for register_file, message in sorted(dict(store.register_error_rows()).items()):
+        rel = os.path.relpath(register_file, folder) if _is_within(register_file, folder) else None
+        if rel is not None and kinds is None:
+            kinds = {r: row[2] for r, row in store.file_rows().items()}
+        kind = kinds.get(rel) if rel is not None and kinds is not None else None
+        if kind == "register" or (
+            kind is None and any(_is_within(register_file, d) for d in named)
+        ):
+            errors.append(FileError(register_file, f"register file: {message}"))
+    errors.sort(key=lambda error: error.file)
+    return errors
+
+
+def open_collection(
+    folder: str | os.PathLike[str],
+    *,
+    register_dirs: Sequence[str | os.PathLike[str]] = (),
+    reading: str = "normalised",
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> CollectionIndex | None:
+    """The collection as its database last saw it, without looking at the folder.
+
+    For showing a collection at once: None when there is no complete database
+    for ``folder`` written by this parsing code; then :func:`index_folder`,
+    which also checks the folder for changes (run it after this, in the background).
+    """
+    folder_str = os.fspath(folder)
+    register_list = [os.fspath(d) for d in register_dirs]
+    path = cache_path(folder_str, register_list, reading, cache_dir)
+    if not path.is_file():
+        return None
+    try:
+        store = Store(path, [])
+        if store.in_memory or store.notes:
+            return None
+        if (store.meta("parser"), store.meta("complete"), store.meta("dirty")) != (
+            _parser_fingerprint(),
+            "1",
+            "0",
+        ):
+            store.close()
+            return None
+        errors = _collection_errors(store, folder_str, register_list, None)
+        totals = store.kind_totals()
+        stats = IndexStats(
+            files=sum(totals.values()),
+            cached=sum(totals.values()),
+            registers=totals.get("register", 0),
+            other=totals.get("other", 0),
+        )
+        return CollectionIndex(folder_str, store, errors, stats=stats, reading=reading)
+    except sqlite3.DatabaseError:
+        return None  # index_folder sets a damaged file aside, with a note
 
 
 def index_files(

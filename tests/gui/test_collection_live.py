@@ -275,3 +275,40 @@ def test_an_update_keeps_the_registers_filter_scroll_and_chosen_row(qtbot, tmp_p
     assert bar.value() == middle
     assert view.currentIndex().row() == row + 1
     assert panel.model.entity_at(view.currentIndex().row()).id == chosen
+
+
+def test_a_known_folder_shows_from_its_database_then_is_checked(
+    make_window, tmp_path, folder, qtbot
+) -> None:
+    """Reopening lists the letters as the database has them, then shows what changed since."""
+    cache = tmp_path / "cache"
+    index_folder(folder, cache_dir=cache).close()
+    (folder / "b.xml").write_text(letter_xml("Beta letter, revised", "1901-05-06"), "utf-8")
+    window = make_window()
+    window.indexer.cache_dir = cache
+    window.indexer.watcher.delay_ms = NEVER_MS
+    shown: list[list[str]] = []
+    window.indexer.finished.connect(
+        lambda index: shown.append(sorted(s.title for s in index.letters))
+    )
+    window.open_folder(str(folder))
+    assert window.wait_for_index(30000)
+    # First the database's letters (no file read), then the check's news.
+    assert shown == [
+        ["Alpha letter", "Beta letter", "Gamma letter"],
+        ["Alpha letter", "Beta letter, revised", "Gamma letter"],
+    ]
+    assert sorted(titles(window)) == shown[-1]
+    assert window.indexer.watcher.watching
+    # Nothing changed since: the check finds nothing to show.
+    window.indexer.shutdown()
+    again = make_window()
+    again.indexer.cache_dir = cache
+    again.indexer.watcher.delay_ms = NEVER_MS
+    shown.clear()
+    again.indexer.finished.connect(lambda index: shown.append(len(index.letters)))
+    again.open_folder(str(folder))
+    assert again.wait_for_index(30000)
+    assert shown == [3]
+    assert again.indexer.watcher.watching
+    again.indexer.shutdown()

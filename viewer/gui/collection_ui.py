@@ -1481,6 +1481,8 @@ class _Outcome:
 
     index: CollectionIndex
     tree: FolderTree | None = None  # a whole folder read: what to watch from now on
+    check: Callable[[], None] | None = None  # a run to start next (the folder's check)
+    unchanged: bool = False  # the check found the collection as it was shown: no news
 
 
 class Indexer(QObject):
@@ -1531,7 +1533,26 @@ class Indexer(QObject):
         self.watcher.stop()
         register_dirs = [str(d) for d in self.catalog.extra_folders]
         catalog, cache_dir = self.catalog, self.cache_dir
-        from viewer.collection import index_folder
+        from viewer.collection import index_folder, open_collection
+
+        def shown_at_once(progress, cancel):
+            # The collection as its database last saw it, in a moment, however
+            # large; the folder is checked for changes by a second, quiet run.
+            index = open_collection(
+                folder, register_dirs=register_dirs, reading=reading, cache_dir=cache_dir
+            )
+            if index is None:
+                return work(progress, cancel)
+            _prepare(index)
+            return _Outcome(index, check=lambda: self._start(
+                checked, f"Checking {folder}…", replace=False, quiet=True
+            ))  # fmt: skip
+
+        def checked(progress, cancel):
+            outcome = work(progress, cancel)
+            stats = outcome.index.stats
+            unchanged = not (stats.parsed or stats.removed or outcome.index.errors)
+            return _Outcome(outcome.index, outcome.tree, unchanged=unchanged)
 
         def work(progress, cancel):
             index = index_folder(
@@ -1550,7 +1571,7 @@ class Indexer(QObject):
             tree = None if cancel() else scan_tree(folder)
             return _Outcome(index, tree)
 
-        self._start(work, f"Reading {folder}…", replace=True)
+        self._start(shown_at_once, f"Reading {folder}…", replace=True)
 
     def add_files(self, files: Sequence[str], base: Callable[[], object], reading: str) -> None:
         """Read letter files and merge them into ``base()`` (the collection shown when the
@@ -1656,7 +1677,10 @@ class Indexer(QObject):
             return
         if outcome.tree is not None:
             self.watcher.watch(outcome.tree)
-        self.finished.emit(outcome.index)
+        if outcome.check is not None:
+            self._pending = outcome.check  # starts when this run's thread has ended
+        if not outcome.unchanged:
+            self.finished.emit(outcome.index)
 
     def _failed(self, job: IndexJob, message: str) -> None:
         if job is self._job:
