@@ -230,3 +230,17 @@ def test_open_collection_reads_the_database_only(tmp_path: Path, monkeypatch) ->
     # Written by other parsing code: not shown as it is.
     monkeypatch.setattr(collection, "_parser_fingerprint", lambda: "other code")
     assert open_collection(folder, cache_dir=cache) is None
+
+
+def test_letters_are_stored_in_the_collections_order_whatever_order_workers_finish(
+    tmp_path: Path,
+) -> None:
+    folder, cache = tmp_path / "letters", tmp_path / "cache"
+    write_letters(folder, 150)
+    index = index_folder(folder, cache_dir=cache, mode="process", workers=2)
+    assert index.stats.mode == "process"
+    # Ids follow the paths' order, so the search can walk its index in id order.
+    rows = index.store.connection().execute("SELECT id, rel FROM letters ORDER BY id").fetchall()
+    assert [rel for _id, rel in rows] == sorted(rel for _id, rel in rows)
+    hits = index.search("greetings", limit=10)
+    assert [Path(h.file).name for h in hits] == [f"l{i:04}.xml" for i in range(10)]

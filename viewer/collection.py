@@ -879,7 +879,13 @@ def find_xml_files(folder: str, cancel: CancelFn | None = None) -> list[str]:
 
 
 class _Writer:
-    """Indexed files written to the database a batch per transaction, as they arrive."""
+    """Indexed files written to the database a batch per transaction, in the order expected.
+
+    Worker processes finish their batches in any order; the writer holds back
+    what arrives early, so that letters are stored (and numbered) in the
+    collection's order. The full-text search relies on that: it walks its
+    index in id order and can stop at the first hits.
+    """
 
     def __init__(self, store: Store, progress: ProgressFn | None, total: int, done: int) -> None:
         self.store = store
@@ -889,15 +895,37 @@ class _Writer:
         self.done = done
         self.kinds: dict[str, str] = {}
         self._pending: list[tuple[str, tuple[int, int], dict]] = []
+        self._order: list[str] = []
+        self._expected: set[str] = set()
+        self._next = 0
+        self._early: dict[str, tuple[str, tuple[int, int], dict]] = {}
+
+    def expect(self, order: Sequence[str]) -> None:
+        """The files about to be read, in the order to store them."""
+        self._release_all()
+        self._order = list(order)
+        self._expected = set(self._order)
+        self._next = 0
 
     def record(self, rel: str, stamp: tuple[int, int], result: dict) -> None:
-        self._pending.append((rel, stamp, result))
         self.kinds[rel] = str(result.get("kind"))
         self.done += 1
+        self._early[rel] = (rel, stamp, result)
+        order = self._order
+        while self._next < len(order) and order[self._next] in self._early:
+            self._pending.append(self._early.pop(order[self._next]))
+            self._next += 1
+        if rel in self._early and rel not in self._expected:
+            self._pending.append(self._early.pop(rel))  # not expected: stored as it comes
         if len(self._pending) >= BATCH_ROWS:
             self.flush()
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+    def _release_all(self) -> None:
+        # What came early but never had its turn (a run cancelled midway).
+        self._pending.extend(self._early[rel] for rel in self._order if rel in self._early)
+        self._early.clear()
 
     def flush(self) -> None:
         if not self._pending:
@@ -905,6 +933,10 @@ class _Writer:
         pending, self._pending = self._pending, []
         with self.store.transaction() as db:
             self.writer.put_many(db, pending)
+
+    def finish(self) -> None:
+        self._release_all()
+        self.flush()
 
 
 def index_folder(
@@ -1101,6 +1133,7 @@ def _index_into(
         """Read ``todo``; True when cancelled."""
         nonlocal catalog, effective
         paths = {rel: os.path.join(folder_str, rel) for rel in todo}
+        writer.expect(todo)
         if not todo:
             return False
         if cancelled():
@@ -1127,7 +1160,7 @@ def _index_into(
                 record(rel, index_file(paths[rel], catalog, reading))
             return False
         finally:
-            writer.flush()
+            writer.finish()
 
     was_cancelled = walk_cancelled or run(todo)
     # A register file that was not there before can resolve what the letters
