@@ -14,8 +14,10 @@ re-formatting a 2 MB document costs about a second, while a handful of extra sel
 cost a few milliseconds. Only integers are kept between calls; the QTextCursors an extra
 selection needs are created when the selections are applied
 (tests/bench/bench_letter_view.py measures both). While entities are selected, the
-other mentions keep a faded tint, and a long letter gets its layers only around the
-viewport.
+other mentions keep a faded tint: paintEvent paints those beneath the text, and one
+transparent extra selection keeps Qt from painting the built tints over them (one
+extra selection per faded run cost a click four times the repaint). A long letter gets
+its layers only around the viewport, renewed as it scrolls.
 
 Source line breaks (``lb``) are read in one of two modes (:mod:`viewer.linebreaks`):
 flowing (the default: the newline an ``lb`` made is inserted as a space, or as a
@@ -40,8 +42,9 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from math import ceil, floor
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -54,6 +57,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QResizeEvent,
+    QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -267,7 +271,11 @@ class LetterView(QTextEdit):
         self._build: Layout | None = None
         self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
         self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
-        self._dim_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
+        self._dim_tints: dict[tuple[int, frozenset[str]], QColor | None] = {}
+        self._see_through_formats: dict[int, QTextCharFormat] = {}  # id(hidden look) ->
+        self._clear: QTextCharFormat | None = None
+        self._tint_layout: tuple | None = None  # what _tint_spans was measured in
+        self._tint_spans: dict[int, list[tuple[float, float, float, float, int]]] = {}
         # margin -> (what the answer depends on, answer) of _visible_positions
         self._visible_cache: dict[float, tuple[tuple, tuple[int, int]]] = {}
         self._by_entity: dict[str, list[int]] | None = None
@@ -325,7 +333,8 @@ class LetterView(QTextEdit):
             return
         self._colours = _Colours.of(self.palette())
         self._overlay_formats = {}
-        self._dim_formats = {}
+        self._see_through_formats = {}
+        self._dim_tints = {}
         self._offsets = Offsets(letter.text)
         # The build allocates hundreds of thousands of small objects and frees none:
         # cyclic garbage collection passes in between would only rescan them.
@@ -449,7 +458,8 @@ class LetterView(QTextEdit):
         self._letter = letter
         self._build = work.build
         self._overlay_formats = {}
-        self._dim_formats = {}
+        self._see_through_formats = {}
+        self._dim_tints = {}
         self._offsets = Offsets(letter.text)
         self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *work.build.runs_by_kind))
         self._format_blocks(document, letter)
@@ -991,20 +1001,22 @@ class LetterView(QTextEdit):
         self._window = (low, high) if windowed else None
         first = bisect_right(self._hidden_ends, low)
         last = bisect_left(self._hidden_starts, high)
-        selections = [
-            _selection(document, start, end, look)
-            for start, end, look in self._hidden_spec[first:last]
-        ]
+        hidden = self._hidden_spec[first:last]
+        selections: list[QTextEdit.ExtraSelection] = []
         if self._emphasis:
-            # The other mentions keep a faded tint: one selection per tinted run, made
-            # only for the text around the viewport in a long letter (for all 50,000
-            # mentions of a 2 MB letter they tripled the paint time).
+            # The other mentions keep a faded tint. paintEvent paints those tints beneath
+            # the text (_paint_dimmed); this one selection keeps Qt from painting the
+            # built tints over them, and the hidden kinds' overlays lose their background
+            # for the same reason. One extra selection per faded run instead (220 on a
+            # screen of the 2 MB letter) made a click's repaint four times as slow: Qt
+            # clips and redraws the line once per selection.
+            selections.append(_selection(document, low, high, self._clear_format()))
+            selections.extend(
+                _selection(document, start, end, self._see_through(look))
+                for start, end, look in hidden
+            )
             style = emphasis_style(self._colours.dark)
             letter_low, letter_high = from_qt(low), from_qt(high)
-            selections.extend(
-                _selection(document, start, end, look)
-                for start, end, look in self._dimmed_runs(letter_low, letter_high)
-            )
             marked = QTextCharFormat()
             marked.setBackground(style.background)
             marked.setForeground(style.foreground)
@@ -1020,6 +1032,8 @@ class LetterView(QTextEdit):
                 else:
                     look = marked
                 selections.append(_selection(document, to_qt(start), to_qt(stop), look))
+        else:
+            selections.extend(_selection(document, start, end, look) for start, end, look in hidden)
         if self._flash is not None:
             flash = QTextCharFormat()
             flash.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
@@ -1029,37 +1043,162 @@ class LetterView(QTextEdit):
             selections.append(_selection(document, to_qt(start), to_qt(stop), flash))
         self.setExtraSelections(selections)
 
-    def _dimmed_runs(self, low: int, high: int) -> list[tuple[int, int, QTextCharFormat]]:
-        """(start, end, faded look) in document positions, per tinted run in [low, high]."""
+    def _clear_format(self) -> QTextCharFormat:
+        """An extra selection's look that paints nothing and hides the built tints.
+
+        A selection with a background brush makes Qt leave out the backgrounds of the
+        characters it covers and draw their text on top of what is already painted;
+        a fully transparent brush adds nothing of its own (Qt.NoBrush would count as
+        no background and let the built tints through).
+        """
+        if self._clear is None:
+            look = QTextCharFormat()
+            look.setBackground(QColor(0, 0, 0, 0))
+            # Whole lines from margin to margin: the built tint of a line's last
+            # character can reach a pixel past the line's own rectangle.
+            look.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            look.setProperty(SELECTION_ROLE, "clear")
+            self._clear = look
+        return self._clear
+
+    def _see_through(self, look: QTextCharFormat) -> QTextCharFormat:
+        """``look`` (a hidden kind's overlay) without its background, which paintEvent paints."""
+        found = self._see_through_formats.get(id(look))
+        if found is None:
+            found = QTextCharFormat(look)
+            found.setBackground(QColor(0, 0, 0, 0))
+            self._see_through_formats[id(look)] = found
+        return found
+
+    def _dimmed_runs(self, low: int, high: int) -> list[tuple[int, int, QColor]]:
+        """(start, end, faded tint) in document positions, per tinted run in [low, high]
+        (letter offsets), while entities are selected."""
         build = self._build
-        if build is None:
+        if build is None or not self._emphasis:
             return []
         visible = frozenset(self._all_kinds() - self._hidden)
         to_qt = self._offsets.to_qt
-        first = bisect_right(build.run_ends, low)
-        last = bisect_left(build.run_starts, high)
-        found: list[tuple[int, int, QTextCharFormat]] = []
+        starts, ends, keys = build.run_starts, build.run_ends, build.run_keys
+        first = bisect_right(ends, low)
+        last = bisect_left(starts, high)
+        tints = self._dim_tints
+        found: list[tuple[int, int, QColor]] = []
         for run in range(first, last):
-            key_index = build.run_keys[run]
+            key_index = keys[run]
             cache_key = (key_index, visible)
-            look = self._dim_formats.get(cache_key, _UNSET)
-            if look is _UNSET:
+            tint = tints.get(cache_key, _UNSET)
+            if tint is _UNSET:
                 shown = _shown(build.keys[key_index][0], visible)
-                look = self._dim_formats[cache_key] = (
-                    None if shown is None else self._dimmed(shown[0])
-                )
-            if look is not None:
-                found.append((to_qt(build.run_starts[run]), to_qt(build.run_ends[run]), look))
+                tint = tints[cache_key] = None if shown is None else self._dimmed(shown[0])
+            if tint is not None:
+                found.append((to_qt(starts[run]), to_qt(ends[run]), tint))
         return found
 
-    def _dimmed(self, kind: str) -> QTextCharFormat:
+    def _dimmed(self, kind: str) -> QColor:
         colours = self._colours
-        style = kind_style(kind, colours.dark)
-        look = QTextCharFormat()
-        look.setBackground(_mix(style.background, colours.base, DIM_AMOUNT))
-        look.setForeground(style.foreground)
-        look.setProperty(SELECTION_ROLE, "dim")
-        return look
+        return _mix(kind_style(kind, colours.dark).background, colours.base, DIM_AMOUNT)
+
+    def _paint_dimmed(self, area: QRect) -> None:
+        """Paint the faded tints of the runs on the lines in viewport ``area``.
+
+        Painted before QTextEdit draws the text, which then shows them through the
+        "clear" selection (see _apply).
+        """
+        build = self._build
+        if not self._emphasis or build is None:
+            return
+        top, bottom = self._visible_positions()
+        document = self.document()
+        layout = document.documentLayout()
+        dx = float(self.horizontalScrollBar().value())
+        dy = float(self.verticalScrollBar().value())
+        area_top, area_bottom = float(area.top()), float(area.bottom() + 1)
+        visible = frozenset(self._all_kinds() - self._hidden)
+        tints = self._dim_tints
+        keys = build.keys
+        painter: QPainter | None = None
+        block = document.findBlock(top)
+        while block.isValid() and block.position() <= bottom:
+            box = layout.blockBoundingRect(block)
+            x0, y0 = box.left() - dx, box.top() - dy
+            if y0 > area_bottom:
+                break
+            if y0 + box.height() >= area_top:
+                for x1, x2, y, height, key_index in self._tinted_spans(block):
+                    tint = tints.get((key_index, visible), _UNSET)
+                    if tint is _UNSET:
+                        shown = _shown(keys[key_index][0], visible)
+                        tint = None if shown is None else self._dimmed(shown[0])
+                        tints[(key_index, visible)] = tint
+                    if tint is None:
+                        continue
+                    if painter is None:
+                        painter = QPainter(self.viewport())
+                    # The smallest whole-pixel rectangle around the span, as Qt fills
+                    # a selection.
+                    left, upper = floor(x0 + x1), floor(y0 + y)
+                    painter.fillRect(QRect(left, upper, ceil(x0 + x2) - left,
+                                           ceil(y0 + y + height) - upper), tint)  # fmt: skip
+            block = block.next()
+        if painter is not None:
+            painter.end()
+
+    def _tinted_spans(self, block: QTextBlock) -> list[tuple[float, float, float, float, int]]:
+        """(x1, x2, y, height, key index) of each mention run's part on each line of
+        ``block``, in the block's coordinates: what a selection of the run would fill.
+
+        Kept per block while the layout stays (_tint_layout): a click on another
+        entity, or on the same screen again, paints from here without measuring.
+        """
+        document = self.document()
+        state = (self._documents_shown, document.revision(), document.textWidth(),
+                 self._column_margin, self.font().pointSizeF())  # fmt: skip
+        if state != self._tint_layout:
+            self._tint_layout = state
+            self._tint_spans = {}
+        block_start = block.position()
+        found = self._tint_spans.get(block_start)
+        if found is not None:
+            return found
+        text_layout = block.layout()
+        line_count = text_layout.lineCount()
+        build = self._build
+        assert build is not None
+        block_end = block_start + block.length() - 1  # before the paragraph separator
+        from_qt, to_qt = self._offsets.from_qt, self._offsets.to_qt
+        starts, ends, run_keys, keys = build.run_starts, build.run_ends, build.run_keys, build.keys
+        first = bisect_right(ends, from_qt(block_start))
+        last = bisect_left(starts, from_qt(block_end))
+        runs = [run for run in range(first, last) if keys[run_keys[run]][0]]
+        spans: list[tuple[float, float, float, float, int]] = []
+        if runs and line_count:
+            lines = []
+            for index in range(line_count):
+                line = text_layout.lineAt(index)
+                line_start = line.textStart()
+                lines.append((line_start, line_start + line.textLength(), line))
+            for run in runs:
+                a_run = max(0, to_qt(starts[run]) - block_start)
+                b_run = min(block_end, to_qt(ends[run])) - block_start
+                for line_start, line_end, line in lines:
+                    if line_end <= a_run:
+                        continue
+                    if line_start >= b_run:
+                        break
+                    a, b = max(a_run, line_start), min(b_run, line_end)
+                    if a == line_start and b == line_end:
+                        whole = line.naturalTextRect()  # what Qt fills for a whole line
+                        x1, x2 = whole.left(), whole.right()
+                    else:
+                        x1, x2 = line.cursorToX(a)[0], line.cursorToX(b)[0]
+                        if b == line_end:  # not over the space a wrapped line ends with
+                            x2 = min(x2, line.naturalTextRect().right())
+                    if x2 < x1:
+                        x1, x2 = x2, x1
+                    spans.append((x1, x2, line.y(), line.height(), run_keys[run]))
+        if line_count or block.length() <= 1:
+            self._tint_spans[block_start] = spans  # a block not laid out yet is measured later
+        return spans
 
     def _visible_positions(self, margin: float = 0.0) -> tuple[int, int]:
         """Document positions of the lines at the top and bottom of the viewport.
@@ -1134,6 +1273,7 @@ class LetterView(QTextEdit):
             self._apply()
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._paint_dimmed(event.rect())
         super().paintEvent(event)
         if self._letter is None:
             return
@@ -1693,13 +1833,18 @@ def _span_tip(span: Span) -> str:
 
 
 def describe_selection_layers(view: LetterView) -> list[tuple[str, int, int]]:
-    """(role, start, end) of every extra selection, in letter offsets (for tests, debugging)."""
+    """(role, start, end) of every layer over the built text, in letter offsets (for tests,
+    debugging): the extra selections, then the faded tints that paintEvent paints beneath
+    the text while entities are selected ("dim", one per tinted run the layers cover)."""
     layers: list[tuple[str, int, int]] = []
     from_qt = view._offsets.from_qt
     for selection in view.extraSelections():
         role = selection.format.property(SELECTION_ROLE)
         cursor = selection.cursor
         layers.append((str(role), from_qt(cursor.selectionStart()), from_qt(cursor.selectionEnd())))
+    low, high = view._window or (0, view.document().characterCount() - 1)
+    for start, end, _tint in view._dimmed_runs(from_qt(low), from_qt(high)):
+        layers.append(("dim", from_qt(start), from_qt(end)))
     return layers
 
 
