@@ -38,6 +38,7 @@ code points versus UTF-16 units, note targets) is :mod:`viewer.layout`.
 
 from __future__ import annotations
 
+import sys
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
@@ -279,9 +280,11 @@ class LetterView(QTextEdit):
         # margin -> (what the answer depends on, answer) of _visible_positions
         self._visible_cache: dict[float, tuple[tuple, tuple[int, int]]] = {}
         self._by_entity: dict[str, list[int]] | None = None
+        self._mention_spans: list[tuple[int, int]] = []  # (start, end) per letter.mentions
         self._roles: dict[str, list[str]] = {}
         self._note_targets: list[tuple[int, int, int]] = []  # (marker start, end, note start)
         self._page_breaks: list[tuple[int, str]] = []  # (document position, label)
+        self._page_break_positions: list[int] = []
         self._line_marks: list[tuple[int, QColor]] = []  # (document position, colour)
         self._line_mark_positions: list[int] = []
         self._line_mode = DEFAULT_LINE_MODE
@@ -369,6 +372,7 @@ class LetterView(QTextEdit):
             for span in letter.spans
             if span.style == "pb" and span.start == span.end
         ]
+        self._page_break_positions = [position for position, _ in self._page_breaks]
         self._index_lines(letter)
         self._set_hidden_spec()
 
@@ -734,26 +738,35 @@ class LetterView(QTextEdit):
         letter = self._letter
         if letter is None or not ids:
             return []
-        found: set[int] = set()
         index = self._entity_index()
-        for entity_id in ids:
-            found.update(index.get(entity_id, ()))
-        ranges = [(letter.mentions[i].start, letter.mentions[i].end) for i in sorted(found)]
-        ranges += [
-            (ref.start, ref.end)
-            for ref in letter.line_references
-            if ref.end > ref.start and not ids.isdisjoint(ref.entities)
-        ]
-        return sorted(ranges)
+        if len(ids) == 1:
+            chosen: Iterable[int] = index.get(next(iter(ids)), ())
+        else:
+            found: set[int] = set()  # a mention naming two of them counts once
+            for entity_id in ids:
+                found.update(index.get(entity_id, ()))
+            chosen = sorted(found)
+        spans = self._mention_spans
+        ranges = [spans[i] for i in chosen]
+        if letter.line_references:
+            ranges += [
+                (ref.start, ref.end)
+                for ref in letter.line_references
+                if ref.end > ref.start and not ids.isdisjoint(ref.entities)
+            ]
+        ranges.sort()
+        return ranges
 
     def _entity_index(self) -> dict[str, list[int]]:
         """Entity id -> indices of the mentions naming it."""
         if self._by_entity is None:
             index: dict[str, list[int]] = {}
-            if self._letter is not None:
-                for position, mention in enumerate(self._letter.mentions):
-                    for entity_id in mention.entities:
-                        index.setdefault(entity_id, []).append(position)
+            mentions = self._letter.mentions if self._letter is not None else ()
+            for position, mention in enumerate(mentions):
+                for entity_id in mention.entities:
+                    index.setdefault(entity_id, []).append(position)
+            # A click on an entity with a thousand mentions reads their offsets from here.
+            self._mention_spans = [(mention.start, mention.end) for mention in mentions]
             self._by_entity = index
         return self._by_entity
 
@@ -1024,13 +1037,15 @@ class LetterView(QTextEdit):
             current = QTextCharFormat(marked)
             current.setBackground(style.current_background)
             current.setProperty(SELECTION_ROLE, "current")
-            for index, (start, stop) in enumerate(self._emphasis):
-                if index == self._current:
-                    look = current
-                elif stop < letter_low or start > letter_high:
-                    continue
-                else:
-                    look = marked
+            emphasis = self._emphasis
+            # In text order: those starting past the window are cut off by bisecting.
+            last = bisect_right(emphasis, (letter_high, sys.maxsize))
+            shown = [i for i in range(last) if emphasis[i][1] >= letter_low]
+            if self._current is not None and self._current not in shown:
+                shown.append(self._current)
+            for index in shown:
+                start, stop = emphasis[index]
+                look = current if index == self._current else marked
                 selections.append(_selection(document, to_qt(start), to_qt(stop), look))
         else:
             selections.extend(_selection(document, start, end, look) for start, end, look in hidden)
@@ -1316,9 +1331,8 @@ class LetterView(QTextEdit):
         if not self._page_breaks:
             return
         viewport = self.viewport()
-        positions = [p for p, _ in self._page_breaks]
-        first = bisect_left(positions, top)
-        last = bisect_right(positions, bottom)
+        first = bisect_left(self._page_break_positions, top)
+        last = bisect_right(self._page_break_positions, bottom)
         if first >= last:
             return
         font = QFont(self.font())
