@@ -727,6 +727,7 @@ def test_after_scrolling_a_big_letter_the_mentions_on_screen_carry_their_highlig
     view.set_line_mode(mode)
     view.set_letter(letter)
     view.set_kind_visible("person", False)
+    view_hidden = {"person"}
     counts = letter.mention_counts()
     entity = max(counts, key=counts.get)
     total = view.set_selection({entity})
@@ -751,7 +752,7 @@ def test_after_scrolling_a_big_letter_the_mentions_on_screen_carry_their_highlig
             if entity in mention.entities:
                 assert painted in (emphasis.background, emphasis.current_background), shown
                 emphasised += 1
-            elif mention.kind == "person":
+            elif mention.kind in view_hidden:
                 assert painted == base, shown
             else:
                 tint = kind_style(mention.kind, dark=False).background
@@ -769,6 +770,11 @@ def test_after_scrolling_a_big_letter_the_mentions_on_screen_carry_their_highlig
         bar.setValue(int(bar.maximum() * fraction))
         faded, _ = check_screen()
         assert faded >= 10, fraction
+    # People shown again, on the same screen: their mentions fade like the others.
+    view.set_kind_visible("person", True)
+    view_hidden.clear()
+    faded_with_people, _ = check_screen()
+    assert faded_with_people > faded
 
 
 def test_click_on_a_dangling_inner_mention_falls_back_to_the_outer(view, tmp_path, qtbot) -> None:

@@ -11,8 +11,9 @@ those character formats.
 Everything that changes afterwards (hiding a kind, emphasising a selection, flashing a
 search hit) is drawn with ``setExtraSelections`` from offsets recorded at build time:
 re-formatting a 2 MB document costs about a second, while a handful of extra selections
-cost a few milliseconds. Only integers are kept between calls; the QTextCursors an extra
-selection needs are created when the selections are applied
+cost a few milliseconds. Offsets are kept between calls; the QTextCursors an extra
+selection needs are created when the selections are applied (those of the hidden kinds'
+overlays are reused while the viewport stays in the text they cover)
 (tests/bench/bench_letter_view.py measures both). While entities are selected, the
 other mentions keep a faded tint: paintEvent paints those beneath the text, and one
 transparent extra selection keeps Qt from painting the built tints over them (one
@@ -295,6 +296,9 @@ class LetterView(QTextEdit):
 
         self._hidden: set[str] = set()
         self._hidden_spec: list[tuple[int, int, QTextCharFormat]] = []
+        self._hidden_generation = 0  # counts the changes of _hidden_spec
+        # see-through -> (what they were made for, the hidden kinds' extra selections)
+        self._hidden_layer_kept: dict[bool, tuple[tuple, list[QTextEdit.ExtraSelection]]] = {}
         self._selected: frozenset[str] = frozenset()
         self._emphasis: list[tuple[int, int]] = []  # letter offsets, in text order
         self._current: int | None = None
@@ -516,6 +520,7 @@ class LetterView(QTextEdit):
         old = self.document()
         ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
         self.setExtraSelections([])
+        self._hidden_layer_kept = {}
         self._visible_cache = {}
         self._documents_shown += 1
         # Layers are renewed for the new document once it is indexed; until then, the
@@ -678,6 +683,7 @@ class LetterView(QTextEdit):
 
     def _set_hidden_spec(self) -> None:
         self._hidden_spec = self._hidden_overlay()
+        self._hidden_generation += 1
         self._hidden_starts = [start for start, _, _ in self._hidden_spec]
         self._hidden_ends = [end for _, end, _ in self._hidden_spec]
 
@@ -1012,9 +1018,7 @@ class LetterView(QTextEdit):
         windowed = self._build is not None and len(self._build.run_starts) > WINDOW_RUNS
         low, high = self._visible_positions(margin=0.5) if windowed else (0, end_of_text)
         self._window = (low, high) if windowed else None
-        first = bisect_right(self._hidden_ends, low)
-        last = bisect_left(self._hidden_starts, high)
-        hidden = self._hidden_spec[first:last]
+        hidden = self._hidden_layer(document, low, high, see_through=bool(self._emphasis))
         selections: list[QTextEdit.ExtraSelection] = []
         if self._emphasis:
             # The other mentions keep a faded tint. paintEvent paints those tints beneath
@@ -1024,10 +1028,7 @@ class LetterView(QTextEdit):
             # screen of the 2 MB letter) made a click's repaint four times as slow: Qt
             # clips and redraws the line once per selection.
             selections.append(_selection(document, low, high, self._clear_format()))
-            selections.extend(
-                _selection(document, start, end, self._see_through(look))
-                for start, end, look in hidden
-            )
+            selections.extend(hidden)
             style = emphasis_style(self._colours.dark)
             letter_low, letter_high = from_qt(low), from_qt(high)
             marked = QTextCharFormat()
@@ -1048,7 +1049,7 @@ class LetterView(QTextEdit):
                 look = current if index == self._current else marked
                 selections.append(_selection(document, to_qt(start), to_qt(stop), look))
         else:
-            selections.extend(_selection(document, start, end, look) for start, end, look in hidden)
+            selections.extend(hidden)
         if self._flash is not None:
             flash = QTextCharFormat()
             flash.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
@@ -1057,6 +1058,29 @@ class LetterView(QTextEdit):
             start, stop = self._flash
             selections.append(_selection(document, to_qt(start), to_qt(stop), flash))
         self.setExtraSelections(selections)
+
+    def _hidden_layer(
+        self, document: QTextDocument, low: int, high: int, *, see_through: bool
+    ) -> list[QTextEdit.ExtraSelection]:
+        """The hidden kinds' overlays for the runs in [low, high] (document positions).
+
+        Made once per window, with and without their backgrounds, and kept: a click on
+        the same screen reuses them (a hundred of them cost a few milliseconds).
+        """
+        key = (self._documents_shown, document.revision(), low, high,
+               self._hidden_generation)  # fmt: skip
+        kept = self._hidden_layer_kept.get(see_through)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        first = bisect_right(self._hidden_ends, low)
+        last = bisect_left(self._hidden_starts, high)
+        look_of = self._see_through if see_through else (lambda look: look)
+        made = [
+            _selection(document, start, end, look_of(look))
+            for start, end, look in self._hidden_spec[first:last]
+        ]
+        self._hidden_layer_kept[see_through] = (key, made)
+        return made
 
     def _clear_format(self) -> QTextCharFormat:
         """An extra selection's look that paints nothing and hides the built tints.
