@@ -1120,22 +1120,26 @@ class LetterView(QTextEdit):
         starts, ends, keys = build.run_starts, build.run_ends, build.run_keys
         first = bisect_right(ends, low)
         last = bisect_left(starts, high)
-        tints = self._dim_tints
         found: list[tuple[int, int, QColor]] = []
         for run in range(first, last):
-            key_index = keys[run]
-            cache_key = (key_index, visible)
-            tint = tints.get(cache_key, _UNSET)
-            if tint is _UNSET:
-                shown = _shown(build.keys[key_index][0], visible)
-                tint = tints[cache_key] = None if shown is None else self._dimmed(shown[0])
+            tint = self._dim_tint(keys[run], visible)
             if tint is not None:
                 found.append((to_qt(starts[run]), to_qt(ends[run]), tint))
         return found
 
-    def _dimmed(self, kind: str) -> QColor:
-        colours = self._colours
-        return _mix(kind_style(kind, colours.dark).background, colours.base, DIM_AMOUNT)
+    def _dim_tint(self, key_index: int, visible: frozenset[str]) -> QColor | None:
+        """The faded tint of runs with ``build.keys[key_index]`` (None: untinted)."""
+        cache_key = (key_index, visible)
+        if cache_key in self._dim_tints:
+            return self._dim_tints[cache_key]
+        assert self._build is not None
+        shown = _shown(self._build.keys[key_index][0], visible)
+        tint = None
+        if shown is not None:
+            colours = self._colours
+            tint = _mix(kind_style(shown[0], colours.dark).background, colours.base, DIM_AMOUNT)
+        self._dim_tints[cache_key] = tint
+        return tint
 
     def _paint_dimmed(self, area: QRect) -> None:
         """Paint the faded tints of the runs on the lines in viewport ``area``.
@@ -1154,7 +1158,11 @@ class LetterView(QTextEdit):
         area_top, area_bottom = float(area.top()), float(area.bottom() + 1)
         visible = frozenset(self._all_kinds() - self._hidden)
         tints = self._dim_tints
-        keys = build.keys
+        state = (self._documents_shown, document.revision(), document.textWidth(),
+                 self._column_margin, self.font().pointSizeF())  # fmt: skip
+        if state != self._tint_layout:
+            self._tint_layout = state
+            self._tint_spans = {}
         painter: QPainter | None = None
         block = document.findBlock(top)
         while block.isValid() and block.position() <= bottom:
@@ -1163,12 +1171,13 @@ class LetterView(QTextEdit):
             if y0 > area_bottom:
                 break
             if y0 + box.height() >= area_top:
-                for x1, x2, y, height, key_index in self._tinted_spans(block):
+                spans = self._tint_spans.get(block.position())
+                if spans is None:
+                    spans = self._tinted_spans(block)
+                for x1, x2, y, height, key_index in spans:
                     tint = tints.get((key_index, visible), _UNSET)
                     if tint is _UNSET:
-                        shown = _shown(keys[key_index][0], visible)
-                        tint = None if shown is None else self._dimmed(shown[0])
-                        tints[(key_index, visible)] = tint
+                        tint = self._dim_tint(key_index, visible)
                     if tint is None:
                         continue
                     if painter is None:
@@ -1186,19 +1195,11 @@ class LetterView(QTextEdit):
         """(x1, x2, y, height, key index) of each mention run's part on each line of
         ``block``, in the block's coordinates: what a selection of the run would fill.
 
-        Kept per block while the layout stays (_tint_layout): a click on another
-        entity, or on the same screen again, paints from here without measuring.
+        Kept per block in _tint_spans while the layout stays (_tint_layout, checked by
+        _paint_dimmed): a click on another entity, or on the same screen again, paints
+        from there without measuring.
         """
-        document = self.document()
-        state = (self._documents_shown, document.revision(), document.textWidth(),
-                 self._column_margin, self.font().pointSizeF())  # fmt: skip
-        if state != self._tint_layout:
-            self._tint_layout = state
-            self._tint_spans = {}
         block_start = block.position()
-        found = self._tint_spans.get(block_start)
-        if found is not None:
-            return found
         text_layout = block.layout()
         line_count = text_layout.lineCount()
         build = self._build
