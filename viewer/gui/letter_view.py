@@ -123,6 +123,9 @@ DIM_AMOUNT = 0.6
 _UNSET = object()
 # continue_letter appends for about this long before letting the window handle events.
 APPEND_SLICE_SECONDS = 0.012
+# Once the view has been still this long, the geometry of the faded tints on screen is
+# measured, so that a click there need not (about 3 ms of a click on the 2 MB letter).
+MEASURE_AFTER_MS = 150
 
 CHOICE_TIPS = {
     "corr": "Corrected; the letter has",
@@ -243,6 +246,11 @@ class LetterView(QTextEdit):
         self._hidden_ends: list[int] = []
         self._revealing = False
         self._column_margin = -1
+        # Before setFont below: a font change measures the tints anew (_measure_later).
+        self._build: Layout | None = None
+        self._measure_timer = QTimer(self)
+        self._measure_timer.setSingleShot(True)
+        self._measure_timer.timeout.connect(self._measure_screen)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
         self.setAcceptDrops(False)
@@ -270,7 +278,6 @@ class LetterView(QTextEdit):
         self._continuation: _Continuation | None = None
         self._offsets = Offsets("")
         self._colours = _Colours.of(self.palette())
-        self._build: Layout | None = None
         self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
         self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
         self._dim_tints: dict[tuple[int, frozenset[str]], QColor | None] = {}
@@ -311,6 +318,7 @@ class LetterView(QTextEdit):
         self._anchored_in = 0  # which document the last plain or double click was in
         self._column_margin = -1
         self.verticalScrollBar().valueChanged.connect(self._follow_viewport)
+        self.verticalScrollBar().valueChanged.connect(self._measure_later)
 
     # ------------------------------------------------------------------ building
     def set_letter(self, letter: Letter) -> None:
@@ -532,6 +540,7 @@ class LetterView(QTextEdit):
         self.setDocument(document)
         if ours:
             old.deleteLater()
+        self._measure_later()
 
     def _paragraph_format(self) -> QTextBlockFormat:
         paragraph = QTextBlockFormat()
@@ -902,6 +911,7 @@ class LetterView(QTextEdit):
             self._revealing = False
         self._apply()
         self.viewport().update()
+        self._measure_later()
 
     def _top_position(self) -> int | None:
         """The document position of the first character at the top of the viewport."""
@@ -1158,11 +1168,7 @@ class LetterView(QTextEdit):
         area_top, area_bottom = float(area.top()), float(area.bottom() + 1)
         visible = frozenset(self._all_kinds() - self._hidden)
         tints = self._dim_tints
-        state = (self._documents_shown, document.revision(), document.textWidth(),
-                 self._column_margin, self.font().pointSizeF())  # fmt: skip
-        if state != self._tint_layout:
-            self._tint_layout = state
-            self._tint_spans = {}
+        self._check_tint_layout(document)
         painter: QPainter | None = None
         block = document.findBlock(top)
         while block.isValid() and block.position() <= bottom:
@@ -1191,13 +1197,38 @@ class LetterView(QTextEdit):
         if painter is not None:
             painter.end()
 
+    def _check_tint_layout(self, document: QTextDocument) -> None:
+        """Forget the measured tints when what they were measured in has changed."""
+        state = (self._documents_shown, document.revision(), document.textWidth(),
+                 self._column_margin, self.font().pointSizeF())  # fmt: skip
+        if state != self._tint_layout:
+            self._tint_layout = state
+            self._tint_spans = {}
+
+    def _measure_later(self) -> None:
+        if self._build is not None:
+            self._measure_timer.start(MEASURE_AFTER_MS)  # again: it waits for a still view
+
+    def _measure_screen(self) -> None:
+        """Measure the tints of the lines on screen that are not measured yet."""
+        if self._build is None:
+            return
+        document = self.document()
+        self._check_tint_layout(document)
+        top, bottom = self._visible_positions()
+        block = document.findBlock(top)
+        while block.isValid() and block.position() <= bottom:
+            if block.position() not in self._tint_spans:
+                self._tinted_spans(block)
+            block = block.next()
+
     def _tinted_spans(self, block: QTextBlock) -> list[tuple[float, float, float, float, int]]:
         """(x1, x2, y, height, key index) of each mention run's part on each line of
         ``block``, in the block's coordinates: what a selection of the run would fill.
 
-        Kept per block in _tint_spans while the layout stays (_tint_layout, checked by
-        _paint_dimmed): a click on another entity, or on the same screen again, paints
-        from there without measuring.
+        Kept per block in _tint_spans while the layout stays (_check_tint_layout), and
+        measured ahead once the view is still (_measure_screen): a click paints from
+        there without measuring.
         """
         block_start = block.position()
         text_layout = block.layout()
@@ -1467,6 +1498,7 @@ class LetterView(QTextEdit):
         super().resizeEvent(event)
         self._update_column()
         self._follow_viewport()
+        self._measure_later()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -1492,6 +1524,7 @@ class LetterView(QTextEdit):
             self._column_margin = -1
             self._update_column()
             self._follow_viewport()
+            self._measure_later()
 
     # ------------------------------------------------------------------ zoom
     @property
