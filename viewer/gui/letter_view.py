@@ -15,9 +15,9 @@ cost a few milliseconds. Offsets are kept between calls; the QTextCursors an ext
 selection needs are created when the selections are applied (those of the hidden kinds'
 overlays are reused while the viewport stays in the text they cover)
 (tests/bench/bench_letter_view.py measures both). While entities are selected, the
-other mentions keep a faded tint: paintEvent paints those beneath the text, and one
-transparent extra selection keeps Qt from painting the built tints over them (one
-extra selection per faded run cost a click four times the repaint). A long letter gets
+other mentions keep a faded tint: paintEvent paints those beneath the text, and
+transparent extra selections (one per block) keep Qt from painting the built tints over
+them (one extra selection per faded run cost a click four times the repaint). A long letter gets
 its layers only around the viewport, renewed as it scrolls.
 
 Source line breaks (``lb``) are read in one of two modes (:mod:`viewer.linebreaks`):
@@ -306,6 +306,7 @@ class LetterView(QTextEdit):
         self._hidden_generation = 0  # counts the changes of _hidden_spec
         # see-through -> (what they were made for, the hidden kinds' extra selections)
         self._hidden_layer_kept: dict[bool, tuple[tuple, list[QTextEdit.ExtraSelection]]] = {}
+        self._clear_layer_kept: tuple[tuple, list[QTextEdit.ExtraSelection]] | None = None
         self._selected: frozenset[str] = frozenset()
         self._emphasis: list[tuple[int, int]] = []  # letter offsets, in text order
         self._current: int | None = None
@@ -529,6 +530,7 @@ class LetterView(QTextEdit):
         ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
         self.setExtraSelections([])
         self._hidden_layer_kept = {}
+        self._clear_layer_kept = None
         self._visible_cache = {}
         self._documents_shown += 1
         # Layers are renewed for the new document once it is indexed; until then, the
@@ -1032,12 +1034,12 @@ class LetterView(QTextEdit):
         selections: list[QTextEdit.ExtraSelection] = []
         if self._emphasis:
             # The other mentions keep a faded tint. paintEvent paints those tints beneath
-            # the text (_paint_dimmed); this one selection keeps Qt from painting the
+            # the text (_paint_dimmed); the "clear" selections keep Qt from painting the
             # built tints over them, and the hidden kinds' overlays lose their background
             # for the same reason. One extra selection per faded run instead (220 on a
             # screen of the 2 MB letter) made a click's repaint four times as slow: Qt
             # clips and redraws the line once per selection.
-            selections.append(_selection(document, low, high, self._clear_format()))
+            selections.extend(self._clear_layer(document, low, high))
             selections.extend(hidden)
             style = emphasis_style(self._colours.dark)
             letter_low, letter_high = from_qt(low), from_qt(high)
@@ -1090,6 +1092,30 @@ class LetterView(QTextEdit):
             for start, end, look in self._hidden_spec[first:last]
         ]
         self._hidden_layer_kept[see_through] = (key, made)
+        return made
+
+    def _clear_layer(
+        self, document: QTextDocument, low: int, high: int
+    ) -> list[QTextEdit.ExtraSelection]:
+        """The "clear" selections over [low, high]: one per block, kept like _hidden_layer.
+
+        One per block, not one for the range: QTextEdit measures a selection that spans
+        blocks against the whole document, which a click right after opening a 2 MB
+        letter (laid out lazily) paid with a third of a second of layout.
+        """
+        key = (self._documents_shown, document.revision(), low, high)
+        if self._clear_layer_kept is not None and self._clear_layer_kept[0] == key:
+            return self._clear_layer_kept[1]
+        look = self._clear_format()
+        made: list[QTextEdit.ExtraSelection] = []
+        block = document.findBlock(low)
+        while block.isValid() and block.position() <= high:
+            start = max(low, block.position())
+            end = min(high, block.position() + block.length() - 1)
+            if end > start:
+                made.append(_selection(document, start, end, look))
+            block = block.next()
+        self._clear_layer_kept = (key, made)
         return made
 
     def _clear_format(self) -> QTextCharFormat:
