@@ -11,11 +11,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
-from PySide6.QtGui import QColor, QHelpEvent, QPalette, QTextCursor, QTextDocument
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QPalette, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication, QToolTip
 from testdata import CORPUS, require
 
@@ -123,6 +124,41 @@ def layers(view: LetterView, role: str) -> list[tuple[int, int]]:
 
 def covered(ranges: list[tuple[int, int]]) -> set[int]:
     return {i for start, end in ranges for i in range(start, end)}
+
+
+def painted_colour(
+    view: LetterView, start: int, end: int, image: QImage | None = None
+) -> QColor | None:
+    """The colour most pixels of document range [start, end) show on screen (its
+    background: the glyphs cover less), or None when the range is not on one line of
+    the viewport."""
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(start)
+    left = view.cursorRect(cursor)
+    cursor.setPosition(end)
+    right = view.cursorRect(cursor)
+    viewport = view.viewport().rect()
+    if left.top() != right.top() or right.left() - left.left() < 8:
+        return None
+    if not (viewport.contains(left.topLeft()) and viewport.contains(right.bottomRight())):
+        return None
+    if image is None:
+        image = view.viewport().grab().toImage()
+    counts = Counter(
+        image.pixel(x, y)
+        for x in range(left.left() + 2, right.left() - 1)
+        for y in range(left.top() + 1, left.bottom())
+    )
+    return QColor.fromRgb(counts.most_common(1)[0][0])
+
+
+def between(colour: QColor, one: QColor, other: QColor) -> bool:
+    """``colour`` is a mix of ``one`` and ``other``, and neither of them."""
+    for channel in ("red", "green", "blue"):
+        low, high = sorted((getattr(one, channel)(), getattr(other, channel)()))
+        if not low <= getattr(colour, channel)() <= high:
+            return False
+    return colour != one and colour != other
 
 
 # ------------------------------------------------------------------------ the text
@@ -320,28 +356,19 @@ def test_selection_marks_exactly_the_mentions_of_the_entity(view, qtbot) -> None
 
 
 def test_dimmed_tints_are_fainter_tints_of_the_same_kind(view) -> None:
-    from viewer.gui.kinds import kind_style
-    from viewer.gui.letter_view import SELECTION_ROLE
-
     letter = read_letter(ICBL)
     view.set_letter(letter)
     view.set_selection({"pers.bernstein.elizabeth"})
     base = view.palette().color(QPalette.ColorRole.Base)
-    place = next(m for m in letter.mentions if m.kind == "place")
-    for selection in view.extraSelections():
-        cursor = selection.cursor
-        if selection.format.property(SELECTION_ROLE) != "dim":
-            continue
-        if cursor.selectionStart() <= place.start < cursor.selectionEnd():
-            faded = selection.format.background().color()
-            break
-    else:
-        raise AssertionError("the place mention is not dimmed")
     tint = kind_style("place", dark=False).background
-    for channel in ("red", "green", "blue"):
-        low, high = sorted((getattr(tint, channel)(), getattr(base, channel)()))
-        assert low <= getattr(faded, channel)() <= high
-    assert faded != tint and faded != base
+    seen = 0
+    for place in (m for m in letter.mentions if m.kind == "place"):
+        painted = painted_colour(view, place.start, place.end)
+        if painted is None:
+            continue  # off screen, or broken over two lines
+        assert between(painted, tint, base), (letter.text[place.start : place.end], painted.name())
+        seen += 1
+    assert seen >= 2
 
 
 def test_selection_of_several_entities_counts_shared_mentions_once(view, inline) -> None:
@@ -680,6 +707,83 @@ def test_big_letters_draw_layers_around_the_viewport(view, tmp_path, qtbot) -> N
         assert not covered(dim) & covered(people)
         assert len(dim) < len(letter.mentions) // 4
     assert seen >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [FLOWING, SOURCE_LINES])
+def test_after_scrolling_a_big_letter_the_mentions_on_screen_carry_their_highlights(
+    view, tmp_path, qtbot, mode
+) -> None:
+    """What the screen shows, pixel by pixel, far from where the selection started: the
+    selected entity's mentions in the emphasis colour, the other mentions in a faded
+    tint of their kind, a hidden kind's in none."""
+    from viewer.gui.kinds import emphasis_style
+    from viewer.layout import Offsets
+
+    path = tmp_path / "big.xml"
+    path.write_bytes(make_letter(target_bytes=150_000, mentions=4_000, line_breaks=True))
+    letter = read_letter(path)
+    to_qt = Offsets(letter.text).to_qt
+    view.set_line_mode(mode)
+    view.set_letter(letter)
+    view.set_kind_visible("person", False)
+    view_hidden = {"person"}
+    counts = letter.mention_counts()
+    entity = max(counts, key=counts.get)
+    total = view.set_selection({entity})
+    base = view.palette().color(QPalette.ColorRole.Base)
+    emphasis = emphasis_style(dark=False)
+    ordered = sorted(letter.mentions, key=lambda m: (m.start, -m.end))
+    alone = [
+        m
+        for i, m in enumerate(ordered)
+        if (i == 0 or ordered[i - 1].end <= m.start)
+        and (i + 1 == len(ordered) or ordered[i + 1].start >= m.end)
+    ]
+
+    def check_screen() -> tuple[int, int]:
+        faded = emphasised = 0
+        image = view.viewport().grab().toImage()
+        for mention in alone:
+            painted = painted_colour(view, to_qt(mention.start), to_qt(mention.end), image)
+            if painted is None:
+                continue
+            shown = (mention.start, mention.end, letter.text[mention.start : mention.end])
+            if entity in mention.entities:
+                assert painted in (emphasis.background, emphasis.current_background), shown
+                emphasised += 1
+            elif mention.kind in view_hidden:
+                assert painted == base, shown
+            else:
+                tint = kind_style(mention.kind, dark=False).background
+                assert between(painted, tint, base), (shown, painted.name(), tint.name())
+                faded += 1
+        return faded, emphasised
+
+    bar = view.verticalScrollBar()
+    for _ in range(total // 2):  # on to a mention in the middle of the letter
+        view.next_mention()
+    assert bar.value() > bar.maximum() // 3
+    faded, emphasised = check_screen()
+    assert faded >= 10 and emphasised >= 1
+    for fraction in (0.75, 0.25, 0.9):  # and on with the scroll bar, both ways
+        bar.setValue(int(bar.maximum() * fraction))
+        faded, _ = check_screen()
+        assert faded >= 10, fraction
+    # People shown again, on the same screen: their mentions fade like the others.
+    view.set_kind_visible("person", True)
+    view_hidden.clear()
+    faded_with_people, _ = check_screen()
+    assert faded_with_people > faded
+    # The tints on a still screen are measured ahead of a click; a zoom lays the same
+    # text out anew, and what was measured before must not be painted.
+    bar.setValue(0)
+    qtbot.waitUntil(lambda: not view._measure_timer.isActive(), timeout=5000)
+    assert check_screen()[0] >= 10
+    view.zoom_in()
+    view.zoom_in()
+    assert bar.value() == 0
+    assert check_screen()[0] >= 10
 
 
 def test_click_on_a_dangling_inner_mention_falls_back_to_the_outer(view, tmp_path, qtbot) -> None:

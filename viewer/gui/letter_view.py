@@ -11,11 +11,14 @@ those character formats.
 Everything that changes afterwards (hiding a kind, emphasising a selection, flashing a
 search hit) is drawn with ``setExtraSelections`` from offsets recorded at build time:
 re-formatting a 2 MB document costs about a second, while a handful of extra selections
-cost a few milliseconds. Only integers are kept between calls; the QTextCursors an extra
-selection needs are created when the selections are applied
+cost a few milliseconds. Offsets are kept between calls; the QTextCursors an extra
+selection needs are created when the selections are applied (those of the hidden kinds'
+overlays are reused while the viewport stays in the text they cover)
 (tests/bench/bench_letter_view.py measures both). While entities are selected, the
-other mentions keep a faded tint, and a long letter gets its layers only around the
-viewport.
+other mentions keep a faded tint: paintEvent paints those beneath the text, and
+transparent extra selections (one per block) keep Qt from painting the built tints over
+them (one extra selection per faded run cost a click four times the repaint). A long letter gets
+its layers only around the viewport, renewed as it scrolls.
 
 Source line breaks (``lb``) are read in one of two modes (:mod:`viewer.linebreaks`):
 flowing (the default: the newline an ``lb`` made is inserted as a space, or as a
@@ -36,12 +39,14 @@ code points versus UTF-16 units, note targets) is :mod:`viewer.layout`.
 
 from __future__ import annotations
 
+import sys
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from math import ceil, floor
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -54,6 +59,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QResizeEvent,
+    QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -117,6 +123,9 @@ DIM_AMOUNT = 0.6
 _UNSET = object()
 # continue_letter appends for about this long before letting the window handle events.
 APPEND_SLICE_SECONDS = 0.012
+# Once the view has been still this long, the geometry of the faded tints on screen is
+# measured, so that a click there need not (about 3 ms of a click on the 2 MB letter).
+MEASURE_AFTER_MS = 150
 
 CHOICE_TIPS = {
     "corr": "Corrected; the letter has",
@@ -237,6 +246,11 @@ class LetterView(QTextEdit):
         self._hidden_ends: list[int] = []
         self._revealing = False
         self._column_margin = -1
+        # Before setFont below: a font change measures the tints anew (_measure_later).
+        self._build: Layout | None = None
+        self._measure_timer = QTimer(self)
+        self._measure_timer.setSingleShot(True)
+        self._measure_timer.timeout.connect(self._measure_screen)
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
         self.setAcceptDrops(False)
@@ -264,16 +278,21 @@ class LetterView(QTextEdit):
         self._continuation: _Continuation | None = None
         self._offsets = Offsets("")
         self._colours = _Colours.of(self.palette())
-        self._build: Layout | None = None
         self._kinds: frozenset[str] = frozenset((*ENTITY_KINDS, UNRESOLVED))
         self._overlay_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
-        self._dim_formats: dict[tuple[int, frozenset[str]], QTextCharFormat | None] = {}
+        self._dim_tints: dict[tuple[int, frozenset[str]], QColor | None] = {}
+        self._see_through_formats: dict[int, QTextCharFormat] = {}  # id(hidden look) ->
+        self._clear: QTextCharFormat | None = None
+        self._tint_layout: tuple | None = None  # what _tint_spans was measured in
+        self._tint_spans: dict[int, list[tuple[float, float, float, float, int]]] = {}
         # margin -> (what the answer depends on, answer) of _visible_positions
         self._visible_cache: dict[float, tuple[tuple, tuple[int, int]]] = {}
         self._by_entity: dict[str, list[int]] | None = None
+        self._mention_spans: list[tuple[int, int]] = []  # (start, end) per letter.mentions
         self._roles: dict[str, list[str]] = {}
         self._note_targets: list[tuple[int, int, int]] = []  # (marker start, end, note start)
         self._page_breaks: list[tuple[int, str]] = []  # (document position, label)
+        self._page_break_positions: list[int] = []
         self._line_marks: list[tuple[int, QColor]] = []  # (document position, colour)
         self._line_mark_positions: list[int] = []
         self._line_mode = DEFAULT_LINE_MODE
@@ -284,6 +303,10 @@ class LetterView(QTextEdit):
 
         self._hidden: set[str] = set()
         self._hidden_spec: list[tuple[int, int, QTextCharFormat]] = []
+        self._hidden_generation = 0  # counts the changes of _hidden_spec
+        # see-through -> (what they were made for, the hidden kinds' extra selections)
+        self._hidden_layer_kept: dict[bool, tuple[tuple, list[QTextEdit.ExtraSelection]]] = {}
+        self._clear_layer_kept: tuple[tuple, list[QTextEdit.ExtraSelection]] | None = None
         self._selected: frozenset[str] = frozenset()
         self._emphasis: list[tuple[int, int]] = []  # letter offsets, in text order
         self._current: int | None = None
@@ -296,6 +319,7 @@ class LetterView(QTextEdit):
         self._anchored_in = 0  # which document the last plain or double click was in
         self._column_margin = -1
         self.verticalScrollBar().valueChanged.connect(self._follow_viewport)
+        self.verticalScrollBar().valueChanged.connect(self._measure_later)
 
     # ------------------------------------------------------------------ building
     def set_letter(self, letter: Letter) -> None:
@@ -325,7 +349,8 @@ class LetterView(QTextEdit):
             return
         self._colours = _Colours.of(self.palette())
         self._overlay_formats = {}
-        self._dim_formats = {}
+        self._see_through_formats = {}
+        self._dim_tints = {}
         self._offsets = Offsets(letter.text)
         # The build allocates hundreds of thousands of small objects and frees none:
         # cyclic garbage collection passes in between would only rescan them.
@@ -360,6 +385,7 @@ class LetterView(QTextEdit):
             for span in letter.spans
             if span.style == "pb" and span.start == span.end
         ]
+        self._page_break_positions = [position for position, _ in self._page_breaks]
         self._index_lines(letter)
         self._set_hidden_spec()
 
@@ -449,7 +475,8 @@ class LetterView(QTextEdit):
         self._letter = letter
         self._build = work.build
         self._overlay_formats = {}
-        self._dim_formats = {}
+        self._see_through_formats = {}
+        self._dim_tints = {}
         self._offsets = Offsets(letter.text)
         self._kinds = frozenset((*ENTITY_KINDS, UNRESOLVED, *work.build.runs_by_kind))
         self._format_blocks(document, letter)
@@ -502,6 +529,8 @@ class LetterView(QTextEdit):
         old = self.document()
         ours = isinstance(old, _LetterDocument)  # QTextEdit deletes its own default one
         self.setExtraSelections([])
+        self._hidden_layer_kept = {}
+        self._clear_layer_kept = None
         self._visible_cache = {}
         self._documents_shown += 1
         # Layers are renewed for the new document once it is indexed; until then, the
@@ -513,6 +542,7 @@ class LetterView(QTextEdit):
         self.setDocument(document)
         if ours:
             old.deleteLater()
+        self._measure_later()
 
     def _paragraph_format(self) -> QTextBlockFormat:
         paragraph = QTextBlockFormat()
@@ -664,6 +694,7 @@ class LetterView(QTextEdit):
 
     def _set_hidden_spec(self) -> None:
         self._hidden_spec = self._hidden_overlay()
+        self._hidden_generation += 1
         self._hidden_starts = [start for start, _, _ in self._hidden_spec]
         self._hidden_ends = [end for _, end, _ in self._hidden_spec]
 
@@ -724,26 +755,35 @@ class LetterView(QTextEdit):
         letter = self._letter
         if letter is None or not ids:
             return []
-        found: set[int] = set()
         index = self._entity_index()
-        for entity_id in ids:
-            found.update(index.get(entity_id, ()))
-        ranges = [(letter.mentions[i].start, letter.mentions[i].end) for i in sorted(found)]
-        ranges += [
-            (ref.start, ref.end)
-            for ref in letter.line_references
-            if ref.end > ref.start and not ids.isdisjoint(ref.entities)
-        ]
-        return sorted(ranges)
+        if len(ids) == 1:
+            chosen: Iterable[int] = index.get(next(iter(ids)), ())
+        else:
+            found: set[int] = set()  # a mention naming two of them counts once
+            for entity_id in ids:
+                found.update(index.get(entity_id, ()))
+            chosen = sorted(found)
+        spans = self._mention_spans
+        ranges = [spans[i] for i in chosen]
+        if letter.line_references:
+            ranges += [
+                (ref.start, ref.end)
+                for ref in letter.line_references
+                if ref.end > ref.start and not ids.isdisjoint(ref.entities)
+            ]
+        ranges.sort()
+        return ranges
 
     def _entity_index(self) -> dict[str, list[int]]:
         """Entity id -> indices of the mentions naming it."""
         if self._by_entity is None:
             index: dict[str, list[int]] = {}
-            if self._letter is not None:
-                for position, mention in enumerate(self._letter.mentions):
-                    for entity_id in mention.entities:
-                        index.setdefault(entity_id, []).append(position)
+            mentions = self._letter.mentions if self._letter is not None else ()
+            for position, mention in enumerate(mentions):
+                for entity_id in mention.entities:
+                    index.setdefault(entity_id, []).append(position)
+            # A click on an entity with a thousand mentions reads their offsets from here.
+            self._mention_spans = [(mention.start, mention.end) for mention in mentions]
             self._by_entity = index
         return self._by_entity
 
@@ -873,6 +913,7 @@ class LetterView(QTextEdit):
             self._revealing = False
         self._apply()
         self.viewport().update()
+        self._measure_later()
 
     def _top_position(self) -> int | None:
         """The document position of the first character at the top of the viewport."""
@@ -989,22 +1030,19 @@ class LetterView(QTextEdit):
         windowed = self._build is not None and len(self._build.run_starts) > WINDOW_RUNS
         low, high = self._visible_positions(margin=0.5) if windowed else (0, end_of_text)
         self._window = (low, high) if windowed else None
-        first = bisect_right(self._hidden_ends, low)
-        last = bisect_left(self._hidden_starts, high)
-        selections = [
-            _selection(document, start, end, look)
-            for start, end, look in self._hidden_spec[first:last]
-        ]
+        hidden = self._hidden_layer(document, low, high, see_through=bool(self._emphasis))
+        selections: list[QTextEdit.ExtraSelection] = []
         if self._emphasis:
-            # The other mentions keep a faded tint: one selection per tinted run, made
-            # only for the text around the viewport in a long letter (for all 50,000
-            # mentions of a 2 MB letter they tripled the paint time).
+            # The other mentions keep a faded tint. paintEvent paints those tints beneath
+            # the text (_paint_dimmed); the "clear" selections keep Qt from painting the
+            # built tints over them, and the hidden kinds' overlays lose their background
+            # for the same reason. One extra selection per faded run instead (220 on a
+            # screen of the 2 MB letter) made a click's repaint four times as slow: Qt
+            # clips and redraws the line once per selection.
+            selections.extend(self._clear_layer(document, low, high))
+            selections.extend(hidden)
             style = emphasis_style(self._colours.dark)
             letter_low, letter_high = from_qt(low), from_qt(high)
-            selections.extend(
-                _selection(document, start, end, look)
-                for start, end, look in self._dimmed_runs(letter_low, letter_high)
-            )
             marked = QTextCharFormat()
             marked.setBackground(style.background)
             marked.setForeground(style.foreground)
@@ -1012,14 +1050,18 @@ class LetterView(QTextEdit):
             current = QTextCharFormat(marked)
             current.setBackground(style.current_background)
             current.setProperty(SELECTION_ROLE, "current")
-            for index, (start, stop) in enumerate(self._emphasis):
-                if index == self._current:
-                    look = current
-                elif stop < letter_low or start > letter_high:
-                    continue
-                else:
-                    look = marked
+            emphasis = self._emphasis
+            # In text order: those starting past the window are cut off by bisecting.
+            last = bisect_right(emphasis, (letter_high, sys.maxsize))
+            shown = [i for i in range(last) if emphasis[i][1] >= letter_low]
+            if self._current is not None and self._current not in shown:
+                shown.append(self._current)
+            for index in shown:
+                start, stop = emphasis[index]
+                look = current if index == self._current else marked
                 selections.append(_selection(document, to_qt(start), to_qt(stop), look))
+        else:
+            selections.extend(hidden)
         if self._flash is not None:
             flash = QTextCharFormat()
             flash.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
@@ -1029,37 +1071,231 @@ class LetterView(QTextEdit):
             selections.append(_selection(document, to_qt(start), to_qt(stop), flash))
         self.setExtraSelections(selections)
 
-    def _dimmed_runs(self, low: int, high: int) -> list[tuple[int, int, QTextCharFormat]]:
-        """(start, end, faded look) in document positions, per tinted run in [low, high]."""
+    def _hidden_layer(
+        self, document: QTextDocument, low: int, high: int, *, see_through: bool
+    ) -> list[QTextEdit.ExtraSelection]:
+        """The hidden kinds' overlays for the runs in [low, high] (document positions).
+
+        Made once per window, with and without their backgrounds, and kept: a click on
+        the same screen reuses them (a hundred of them cost a few milliseconds).
+        """
+        key = (self._documents_shown, document.revision(), low, high,
+               self._hidden_generation)  # fmt: skip
+        kept = self._hidden_layer_kept.get(see_through)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        first = bisect_right(self._hidden_ends, low)
+        last = bisect_left(self._hidden_starts, high)
+        look_of = self._see_through if see_through else (lambda look: look)
+        made = [
+            _selection(document, start, end, look_of(look))
+            for start, end, look in self._hidden_spec[first:last]
+        ]
+        self._hidden_layer_kept[see_through] = (key, made)
+        return made
+
+    def _clear_layer(
+        self, document: QTextDocument, low: int, high: int
+    ) -> list[QTextEdit.ExtraSelection]:
+        """The "clear" selections over [low, high]: one per block, kept like _hidden_layer.
+
+        One per block, not one for the range: QTextEdit measures a selection that spans
+        blocks against the whole document, which a click right after opening a 2 MB
+        letter (laid out lazily) paid with a third of a second of layout.
+        """
+        key = (self._documents_shown, document.revision(), low, high)
+        if self._clear_layer_kept is not None and self._clear_layer_kept[0] == key:
+            return self._clear_layer_kept[1]
+        look = self._clear_format()
+        made: list[QTextEdit.ExtraSelection] = []
+        block = document.findBlock(low)
+        while block.isValid() and block.position() <= high:
+            start = max(low, block.position())
+            end = min(high, block.position() + block.length() - 1)
+            if end > start:
+                made.append(_selection(document, start, end, look))
+            block = block.next()
+        self._clear_layer_kept = (key, made)
+        return made
+
+    def _clear_format(self) -> QTextCharFormat:
+        """An extra selection's look that paints nothing and hides the built tints.
+
+        A selection with a background brush makes Qt leave out the backgrounds of the
+        characters it covers and draw their text on top of what is already painted;
+        a fully transparent brush adds nothing of its own (Qt.NoBrush would count as
+        no background and let the built tints through).
+        """
+        if self._clear is None:
+            look = QTextCharFormat()
+            look.setBackground(QColor(0, 0, 0, 0))
+            # Whole lines from margin to margin: the built tint of a line's last
+            # character can reach a pixel past the line's own rectangle.
+            look.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            look.setProperty(SELECTION_ROLE, "clear")
+            self._clear = look
+        return self._clear
+
+    def _see_through(self, look: QTextCharFormat) -> QTextCharFormat:
+        """``look`` (a hidden kind's overlay) without its background, which paintEvent paints."""
+        found = self._see_through_formats.get(id(look))
+        if found is None:
+            found = QTextCharFormat(look)
+            found.setBackground(QColor(0, 0, 0, 0))
+            self._see_through_formats[id(look)] = found
+        return found
+
+    def _dimmed_runs(self, low: int, high: int) -> list[tuple[int, int, QColor]]:
+        """(start, end, faded tint) in document positions, per tinted run in [low, high]
+        (letter offsets), while entities are selected."""
         build = self._build
-        if build is None:
+        if build is None or not self._emphasis:
             return []
         visible = frozenset(self._all_kinds() - self._hidden)
         to_qt = self._offsets.to_qt
-        first = bisect_right(build.run_ends, low)
-        last = bisect_left(build.run_starts, high)
-        found: list[tuple[int, int, QTextCharFormat]] = []
+        starts, ends, keys = build.run_starts, build.run_ends, build.run_keys
+        first = bisect_right(ends, low)
+        last = bisect_left(starts, high)
+        found: list[tuple[int, int, QColor]] = []
         for run in range(first, last):
-            key_index = build.run_keys[run]
-            cache_key = (key_index, visible)
-            look = self._dim_formats.get(cache_key, _UNSET)
-            if look is _UNSET:
-                shown = _shown(build.keys[key_index][0], visible)
-                look = self._dim_formats[cache_key] = (
-                    None if shown is None else self._dimmed(shown[0])
-                )
-            if look is not None:
-                found.append((to_qt(build.run_starts[run]), to_qt(build.run_ends[run]), look))
+            tint = self._dim_tint(keys[run], visible)
+            if tint is not None:
+                found.append((to_qt(starts[run]), to_qt(ends[run]), tint))
         return found
 
-    def _dimmed(self, kind: str) -> QTextCharFormat:
-        colours = self._colours
-        style = kind_style(kind, colours.dark)
-        look = QTextCharFormat()
-        look.setBackground(_mix(style.background, colours.base, DIM_AMOUNT))
-        look.setForeground(style.foreground)
-        look.setProperty(SELECTION_ROLE, "dim")
-        return look
+    def _dim_tint(self, key_index: int, visible: frozenset[str]) -> QColor | None:
+        """The faded tint of runs with ``build.keys[key_index]`` (None: untinted)."""
+        cache_key = (key_index, visible)
+        if cache_key in self._dim_tints:
+            return self._dim_tints[cache_key]
+        assert self._build is not None
+        shown = _shown(self._build.keys[key_index][0], visible)
+        tint = None
+        if shown is not None:
+            colours = self._colours
+            tint = _mix(kind_style(shown[0], colours.dark).background, colours.base, DIM_AMOUNT)
+        self._dim_tints[cache_key] = tint
+        return tint
+
+    def _paint_dimmed(self, area: QRect) -> None:
+        """Paint the faded tints of the runs on the lines in viewport ``area``.
+
+        Painted before QTextEdit draws the text, which then shows them through the
+        "clear" selection (see _apply).
+        """
+        build = self._build
+        if not self._emphasis or build is None:
+            return
+        top, bottom = self._visible_positions()
+        document = self.document()
+        layout = document.documentLayout()
+        dx = float(self.horizontalScrollBar().value())
+        dy = float(self.verticalScrollBar().value())
+        area_top, area_bottom = float(area.top()), float(area.bottom() + 1)
+        visible = frozenset(self._all_kinds() - self._hidden)
+        tints = self._dim_tints
+        self._check_tint_layout(document)
+        painter: QPainter | None = None
+        block = document.findBlock(top)
+        while block.isValid() and block.position() <= bottom:
+            box = layout.blockBoundingRect(block)
+            x0, y0 = box.left() - dx, box.top() - dy
+            if y0 > area_bottom:
+                break
+            if y0 + box.height() >= area_top:
+                spans = self._tint_spans.get(block.position())
+                if spans is None:
+                    spans = self._tinted_spans(block)
+                for x1, x2, y, height, key_index in spans:
+                    tint = tints.get((key_index, visible), _UNSET)
+                    if tint is _UNSET:
+                        tint = self._dim_tint(key_index, visible)
+                    if tint is None:
+                        continue
+                    if painter is None:
+                        painter = QPainter(self.viewport())
+                    # The smallest whole-pixel rectangle around the span, as Qt fills
+                    # a selection.
+                    left, upper = floor(x0 + x1), floor(y0 + y)
+                    painter.fillRect(QRect(left, upper, ceil(x0 + x2) - left,
+                                           ceil(y0 + y + height) - upper), tint)  # fmt: skip
+            block = block.next()
+        if painter is not None:
+            painter.end()
+
+    def _check_tint_layout(self, document: QTextDocument) -> None:
+        """Forget the measured tints when what they were measured in has changed."""
+        state = (self._documents_shown, document.revision(), document.textWidth(),
+                 self._column_margin, self.font().pointSizeF())  # fmt: skip
+        if state != self._tint_layout:
+            self._tint_layout = state
+            self._tint_spans = {}
+
+    def _measure_later(self) -> None:
+        if self._build is not None:
+            self._measure_timer.start(MEASURE_AFTER_MS)  # again: it waits for a still view
+
+    def _measure_screen(self) -> None:
+        """Measure the tints of the lines on screen that are not measured yet."""
+        if self._build is None:
+            return
+        document = self.document()
+        self._check_tint_layout(document)
+        top, bottom = self._visible_positions()
+        block = document.findBlock(top)
+        while block.isValid() and block.position() <= bottom:
+            if block.position() not in self._tint_spans:
+                self._tinted_spans(block)
+            block = block.next()
+
+    def _tinted_spans(self, block: QTextBlock) -> list[tuple[float, float, float, float, int]]:
+        """(x1, x2, y, height, key index) of each mention run's part on each line of
+        ``block``, in the block's coordinates: what a selection of the run would fill.
+
+        Kept per block in _tint_spans while the layout stays (_check_tint_layout), and
+        measured ahead once the view is still (_measure_screen): a click paints from
+        there without measuring.
+        """
+        block_start = block.position()
+        text_layout = block.layout()
+        line_count = text_layout.lineCount()
+        build = self._build
+        assert build is not None
+        block_end = block_start + block.length() - 1  # before the paragraph separator
+        from_qt, to_qt = self._offsets.from_qt, self._offsets.to_qt
+        starts, ends, run_keys, keys = build.run_starts, build.run_ends, build.run_keys, build.keys
+        first = bisect_right(ends, from_qt(block_start))
+        last = bisect_left(starts, from_qt(block_end))
+        runs = [run for run in range(first, last) if keys[run_keys[run]][0]]
+        spans: list[tuple[float, float, float, float, int]] = []
+        if runs and line_count:
+            lines = []
+            for index in range(line_count):
+                line = text_layout.lineAt(index)
+                line_start = line.textStart()
+                lines.append((line_start, line_start + line.textLength(), line))
+            for run in runs:
+                a_run = max(0, to_qt(starts[run]) - block_start)
+                b_run = min(block_end, to_qt(ends[run])) - block_start
+                for line_start, line_end, line in lines:
+                    if line_end <= a_run:
+                        continue
+                    if line_start >= b_run:
+                        break
+                    a, b = max(a_run, line_start), min(b_run, line_end)
+                    if a == line_start and b == line_end:
+                        whole = line.naturalTextRect()  # what Qt fills for a whole line
+                        x1, x2 = whole.left(), whole.right()
+                    else:
+                        x1, x2 = line.cursorToX(a)[0], line.cursorToX(b)[0]
+                        if b == line_end:  # not over the space a wrapped line ends with
+                            x2 = min(x2, line.naturalTextRect().right())
+                    if x2 < x1:
+                        x1, x2 = x2, x1
+                    spans.append((x1, x2, line.y(), line.height(), run_keys[run]))
+        if line_count or block.length() <= 1:
+            self._tint_spans[block_start] = spans  # a block not laid out yet is measured later
+        return spans
 
     def _visible_positions(self, margin: float = 0.0) -> tuple[int, int]:
         """Document positions of the lines at the top and bottom of the viewport.
@@ -1134,6 +1370,7 @@ class LetterView(QTextEdit):
             self._apply()
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._paint_dimmed(event.rect())
         super().paintEvent(event)
         if self._letter is None:
             return
@@ -1176,9 +1413,8 @@ class LetterView(QTextEdit):
         if not self._page_breaks:
             return
         viewport = self.viewport()
-        positions = [p for p, _ in self._page_breaks]
-        first = bisect_left(positions, top)
-        last = bisect_right(positions, bottom)
+        first = bisect_left(self._page_break_positions, top)
+        last = bisect_right(self._page_break_positions, bottom)
         if first >= last:
             return
         font = QFont(self.font())
@@ -1288,6 +1524,7 @@ class LetterView(QTextEdit):
         super().resizeEvent(event)
         self._update_column()
         self._follow_viewport()
+        self._measure_later()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -1313,6 +1550,7 @@ class LetterView(QTextEdit):
             self._column_margin = -1
             self._update_column()
             self._follow_viewport()
+            self._measure_later()
 
     # ------------------------------------------------------------------ zoom
     @property
@@ -1693,13 +1931,18 @@ def _span_tip(span: Span) -> str:
 
 
 def describe_selection_layers(view: LetterView) -> list[tuple[str, int, int]]:
-    """(role, start, end) of every extra selection, in letter offsets (for tests, debugging)."""
+    """(role, start, end) of every layer over the built text, in letter offsets (for tests,
+    debugging): the extra selections, then the faded tints that paintEvent paints beneath
+    the text while entities are selected ("dim", one per tinted run the layers cover)."""
     layers: list[tuple[str, int, int]] = []
     from_qt = view._offsets.from_qt
     for selection in view.extraSelections():
         role = selection.format.property(SELECTION_ROLE)
         cursor = selection.cursor
         layers.append((str(role), from_qt(cursor.selectionStart()), from_qt(cursor.selectionEnd())))
+    low, high = view._window or (0, view.document().characterCount() - 1)
+    for start, end, _tint in view._dimmed_runs(from_qt(low), from_qt(high)):
+        layers.append(("dim", from_qt(start), from_qt(end)))
     return layers
 
 
