@@ -53,7 +53,6 @@ from viewer.letterheads import (
     LetterheadGroup,
     LetterheadRecord,
     group_letterheads,
-    letterhead_records,
 )
 from viewer.model import Letter
 from viewer.store import SEPARATOR, Store, looks_corrupt, set_aside
@@ -732,40 +731,9 @@ def classify_file(path: str | os.PathLike[str]) -> str:
 
 def letter_record(letter: Letter) -> dict:
     """What the collection stores of a letter read in full (the shape workers send back)."""
-    counts: dict[str, int] = dict.fromkeys(letter.letterhead_entities(), 0)
-    for party in (*letter.senders, *letter.recipients, *letter.places):
-        for entity_id in party.entities:
-            counts.setdefault(entity_id, 0)
-    for entity_id, count in letter.mention_counts().items():
-        counts[entity_id] = count
-    mention_kinds: dict[str, str] = {}
-    for mention in letter.mentions:
-        for entity_id in mention.entities:
-            mention_kinds.setdefault(entity_id, mention.kind)
-    entities: list[list] = []
-    for entity_id, count in counts.items():
-        entity = letter.entity(entity_id)
-        if entity is not None:
-            # A register entry named "..." or "–" says nothing in a list of names.
-            named = any(ch.isalnum() for ch in entity.name)
-            kind, name = entity.kind, (entity.name if named else entity_id)
-        else:
-            kind, name = mention_kinds.get(entity_id, "other"), entity_id
-        entities.append([entity_id, count, kind, name])
-    date = letter.date
-    when = date.when if date else None
-    return {
-        "title": letter.title,
-        "when": when,
-        "dateText": date.text if date else "",
-        "sortDate": (when or (date.not_before or date.not_after or "") if date else "") or "",
-        "senders": [p.name for p in letter.senders if p.name],
-        "recipients": [p.name for p in letter.recipients if p.name],
-        "mentions": len(letter.mentions) + len(letter.line_references),
-        "entities": entities,
-        "text": letter.text,
-        "letterheads": [record.to_json() for record in letterhead_records(letter)],
-    }
+    from viewer.tei.extract import letter_summary
+
+    return letter_summary(letter, None)
 
 
 def prepared(record: dict) -> dict:
