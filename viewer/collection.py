@@ -1340,14 +1340,10 @@ def _index_one(path: str, catalog, reading: str) -> dict:
             "uses": registers.files,
             "registerErrors": [[f, m] for f, m in registers.errors],
         }
-    except EpistolaError as error:
-        return {"kind": "error", "error": error.message}
-    except RecursionError:
-        return {"kind": "error", "error": "is nested too deeply to read"}
-    except MemoryError:
-        return {"kind": "error", "error": "is too large to read in the memory available"}
     except Exception as error:  # a parser bug must not stop the other letters
-        return {"kind": "error", "error": f"could not be read ({type(error).__name__}: {error})"}
+        from viewer.tei.extract import unreadable
+
+        return unreadable(error)
 
 
 def _index_batch(paths: Sequence[str]) -> list[dict]:

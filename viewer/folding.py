@@ -41,17 +41,6 @@ def fold_fast(text: str) -> str:
     return text.translate(_fold_table(text))
 
 
-def fold_many(texts: list[str]) -> list[str]:
-    """``fold_fast`` of each text, folding them all as one string."""
-    if not texts:
-        return []
-    joined = "\0".join(t.replace("\0", " ") for t in texts)
-    folded = fold_fast(joined).split("\0")
-    if len(folded) != len(texts):  # a character that folds to NUL: never in practice
-        return [fold_fast(t) for t in texts]
-    return folded
-
-
 def fold_for_index(text: str) -> str:
     """:func:`fold`, in a few C calls: several times faster on long texts.
 

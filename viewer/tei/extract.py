@@ -146,14 +146,21 @@ def extract_file(
     """
     try:
         return _extract(str(path), catalog, reading, stats if stats is not None else Counter())
-    except EpistolaError as error:
-        return {"kind": "error", "error": error.message}
-    except RecursionError:
-        return {"kind": "error", "error": "is nested too deeply to read"}
-    except MemoryError:
-        return {"kind": "error", "error": "is too large to read in the memory available"}
     except Exception as error:  # a parser bug must not stop the other letters
-        return {"kind": "error", "error": f"could not be read ({type(error).__name__}: {error})"}
+        return unreadable(error)
+
+
+def unreadable(error: Exception) -> dict:
+    """The index's record of a file that could not be read: why, in words."""
+    if isinstance(error, EpistolaError):
+        message = error.message
+    elif isinstance(error, RecursionError):
+        message = "is nested too deeply to read"
+    elif isinstance(error, MemoryError):
+        message = "is too large to read in the memory available"
+    else:
+        message = f"could not be read ({type(error).__name__}: {error})"
+    return {"kind": "error", "error": message}
 
 
 def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
