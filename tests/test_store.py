@@ -74,6 +74,38 @@ def test_a_kill_mid_index_leaves_a_database_that_opens_and_resumes(tmp_path: Pat
     assert [h.file for h in index.search("w199")] == [str(folder / "l0199.xml")]
 
 
+def test_a_schema_committed_by_another_process_mid_check_is_not_foreign(tmp_path: Path) -> None:
+    """The interleaving that set a fresh database aside, made deterministic.
+
+    Another process commits the schema right when this one starts reading the
+    table count, after it read the application id (a trace callback runs the
+    other writer at that point). Both must come from one snapshot.
+    """
+    from viewer.store import Store, _ensure_schema
+
+    database = tmp_path / "c.sqlite"
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")  # as the other Store sets it before its schema
+    checking = sqlite3.connect(database, isolation_level=None)
+    interleaved = []
+
+    def other_commits_midway(statement: str) -> None:
+        if "sqlite_master" in statement and not interleaved:
+            interleaved.append(statement)
+            _ensure_schema(other)
+
+    checking.set_trace_callback(other_commits_midway)
+    from viewer.store import _is_ours_inside
+
+    assert _is_ours_inside(checking)
+    assert interleaved  # the other writer did commit in the middle of the check
+    checking.close()
+    other.close()
+    store = Store(database)
+    assert store.notes == [] and not store.in_memory
+    store.close()
+
+
 INDEX_AND_REPORT = """
 import json, sys
 import viewer.collection as collection

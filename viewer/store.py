@@ -123,11 +123,7 @@ class Store:
         )
         try:
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-            if application_id != APPLICATION_ID and (
-                application_id != 0
-                or connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            ):
+            if not _is_ours_inside(connection):
                 raise ForeignDatabase(target)
             if target != ":memory:":
                 connection.execute("PRAGMA journal_mode=WAL")
@@ -808,17 +804,33 @@ def _ensure_schema(connection: sqlite3.Connection) -> None:
     )
 
 
+def _is_ours_inside(connection: sqlite3.Connection) -> bool:
+    """True when the open database is ours or still empty.
+
+    One statement, so one snapshot: read apart, another process creating the
+    schema between the two reads made a fresh database look foreign.
+    """
+    application_id, tables = connection.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id()),"
+        " (SELECT count(*) FROM sqlite_master)"
+    ).fetchone()
+    return application_id == APPLICATION_ID or (application_id == 0 and tables == 0)
+
+
 def _is_ours(path: Path) -> bool:
-    """True when ``path`` is an SQLite database this code wrote (or an empty file)."""
+    """False only for a complete SQLite header naming another program.
+
+    Anything else (empty, short, not SQLite) is left to SQLite, which reads
+    under its own locks and so never sees another process's half-written
+    page: a header read here without them could.
+    """
     try:
         with open(path, "rb") as stream:
             header = stream.read(100)
     except OSError:
         return True  # let sqlite report it
-    if not header:
-        return True
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
-        return False
+        return True
     return int.from_bytes(header[68:72], "big") in (0, APPLICATION_ID)
 
 
