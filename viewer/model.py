@@ -7,14 +7,63 @@ shows them. Offsets (``start``/``end``) always index ``Letter.text``.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import TypeVar, dataclass_transform
+
+_R = TypeVar("_R")
 
 ENTITY_KINDS = ("person", "organisation", "place", "date", "treaty", "work", "event", "other")
 
 
-@dataclass(frozen=True)
-class Entity:
+class _Record:
+    """``__eq__``, ``__hash__`` and ``__repr__`` of the model's frozen dataclasses, written once.
+
+    They behave as the methods ``@dataclass(frozen=True)`` generates (the same
+    fields compared, hashed and shown, the same results), but ``dataclasses``
+    compiles each generated method of each class with ``exec``: for this module's
+    classes, most of the time importing it, which every start of the window pays.
+    """
+
+    __slots__ = ()
+    _compared: Callable[[object], tuple]  # the values of the fields with compare=True
+    _shown: tuple[str, ...]  # the names of the fields with repr=True
+
+    def __eq__(self, other: object):
+        if other.__class__ is self.__class__:
+            return self._compared(self) == other._compared(other)  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._compared(self))
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[object], tuple]:
+    if len(names) > 1:
+        return attrgetter(*names)
+    return lambda record: tuple(getattr(record, name) for name in names)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def _frozen(cls: type[_R]) -> type[_R]:
+    """``@dataclass(frozen=True)``, its ``__eq__``, ``__hash__`` and ``__repr__`` from
+    :class:`_Record` (which ``cls`` derives from)."""
+    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+    compared = tuple(f.name for f in fields(cls) if f.compare)
+    cls._compared = staticmethod(_getter(compared))  # type: ignore[attr-defined]
+    cls._shown = tuple(f.name for f in fields(cls) if f.repr)  # type: ignore[attr-defined]
+    return cls
+
+
+@_frozen
+class Entity(_Record):
     """One entry of the entity register (in the letter or in a register file)."""
 
     id: str
@@ -26,8 +75,8 @@ class Entity:
     description: str | None = None
 
 
-@dataclass(frozen=True)
-class Region:
+@_frozen
+class Region(_Record):
     """A rectangle on a page image, in that image's pixels (``page`` indexes Letter.pages)."""
 
     page: int
@@ -37,8 +86,8 @@ class Region:
     h: int
 
 
-@dataclass(frozen=True)
-class Mention:
+@_frozen
+class Mention(_Record):
     """A stretch of the reading text that names one or more entities."""
 
     start: int
@@ -52,8 +101,8 @@ class Mention:
     regions: tuple[Region, ...] = ()  # where its line or element is on the page images
 
 
-@dataclass(frozen=True)
-class LineReference:
+@_frozen
+class LineReference(_Record):
     """An entity attached to a printed line rather than tagged inline (Jean Paul)."""
 
     start: int  # offset of the line's start in the reading text
@@ -65,8 +114,8 @@ class LineReference:
     uncertain: bool = False
 
 
-@dataclass(frozen=True)
-class Span:
+@_frozen
+class Span(_Record):
     """Typographic or editorial markup over a stretch of the text (sic, del, hi...)."""
 
     start: int
@@ -75,8 +124,8 @@ class Span:
     detail: str = ""  # the other reading of a choice, a gap's reason, a rendition
 
 
-@dataclass(frozen=True)
-class Note:
+@_frozen
+class Note(_Record):
     """An editorial or authorial note shown as a marker at ``anchor``."""
 
     anchor: int  # offset of the marker in the reading text
@@ -88,8 +137,8 @@ class Note:
     body: int = -1  # offset of the note's paragraph ("[label] text") after the letter; -1: none
 
 
-@dataclass(frozen=True)
-class Block:
+@_frozen
+class Block(_Record):
     """A paragraph-like unit of the reading text, for layout (indentation, headings)."""
 
     start: int
@@ -97,8 +146,8 @@ class Block:
     kind: str  # "p", "head", "opener", "closer", "address", "letterhead", "note", "postscript"...
 
 
-@dataclass(frozen=True)
-class LineBreak:
+@_frozen
+class LineBreak(_Record):
     """An ``lb`` that makes a break in the reading text: ``offset`` is where its line starts.
 
     ``flows``: the character before ``offset`` is a newline that only this lb made
@@ -113,8 +162,8 @@ class LineBreak:
     in_word: bool = False
 
 
-@dataclass(frozen=True)
-class Page:
+@_frozen
+class Page(_Record):
     """A page of the original: where it starts in the text and which image shows it.
 
     ``facs`` is what the encoding names (a file name, an URL, a pointer);
@@ -133,8 +182,8 @@ class Page:
     remote: bool = False
 
 
-@dataclass(frozen=True)
-class Zone:
+@_frozen
+class Zone(_Record):
     """A region of a page image linked to a stretch of the text (a line or an element)."""
 
     region: Region
@@ -143,24 +192,24 @@ class Zone:
     target: str = ""  # the line's or element's xml:id, or the zone's own id
 
 
-@dataclass(frozen=True)
-class LetterDate:
+@_frozen
+class LetterDate(_Record):
     when: str | None  # ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or None when unknown
     text: str  # as written, or as the encoding states it
     not_before: str | None = None
     not_after: str | None = None
 
 
-@dataclass(frozen=True)
-class Party:
+@_frozen
+class Party(_Record):
     """A sender or recipient (or a place): a display name and the entities it names."""
 
     name: str
     entities: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CorrespondenceName:
+@_frozen
+class CorrespondenceName(_Record):
     """A person, organisation or place of one correspondence action, as exports need it.
 
     ``authority`` holds the authority URIs (GND, VIAF, GeoNames, ...) of the
@@ -175,8 +224,8 @@ class CorrespondenceName:
     conjecture: bool = False  # the source says evidence conjecture/external: not in the letter
 
 
-@dataclass(frozen=True)
-class CorrespondenceDate:
+@_frozen
+class CorrespondenceDate(_Record):
     """A date of a correspondence action: only real calendar dates (YYYY, YYYY-MM, YYYY-MM-DD)."""
 
     when: str | None = None
@@ -193,16 +242,16 @@ class CorrespondenceDate:
         return any((self.when, self.not_before, self.not_after, self.from_, self.to))
 
 
-@dataclass(frozen=True)
-class CorrespondenceAction:
+@_frozen
+class CorrespondenceAction(_Record):
     type: str  # "sent" or "received"
     names: tuple[CorrespondenceName, ...] = ()
     places: tuple[CorrespondenceName, ...] = ()
     date: CorrespondenceDate | None = None
 
 
-@dataclass(frozen=True)
-class EditionInfo:
+@_frozen
+class EditionInfo(_Record):
     """What a letter's header says about the edition it belongs to."""
 
     title: str = ""
@@ -211,8 +260,8 @@ class EditionInfo:
     licence_text: str = ""
 
 
-@dataclass(frozen=True)
-class Correspondence:
+@_frozen
+class Correspondence(_Record):
     """One letter's correspondence metadata (sender, recipient, places, dates), for CMIF."""
 
     file: str
@@ -225,14 +274,14 @@ class Correspondence:
     swapped: bool = False  # correspDesc labelled the parties the other way round
 
 
-@dataclass(frozen=True)
-class Affiliation:
+@_frozen
+class Affiliation(_Record):
     name: str
     entities: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Member:
+@_frozen
+class Member(_Record):
     """One member of a letterhead section: a person with role/affiliation, or an organisation."""
 
     name: str
@@ -250,8 +299,8 @@ class Member:
         return self.affiliation is not None and entity_id in self.affiliation.entities
 
 
-@dataclass(frozen=True)
-class LetterheadSection:
+@_frozen
+class LetterheadSection(_Record):
     """One section of a letterhead: a list of members, or (``printed``) its printed lines.
 
     ``issuer`` is the entity whose stationery it is (None when the letterhead names
@@ -266,16 +315,16 @@ class LetterheadSection:
     block: int = 0
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+@_frozen
+class Diagnostic(_Record):
     severity: str  # "error" | "warning" | "info"
     code: str
     message: str
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Letter:
+@_frozen
+class Letter(_Record):
     """Everything Epistola knows about one letter file."""
 
     file: str
@@ -334,8 +383,8 @@ class Letter:
         return found
 
 
-@dataclass(frozen=True)
-class StagedLetter:
+@_frozen
+class StagedLetter(_Record):
     """A letter read in two stages, so that a long one shows before it is all read.
 
     ``letter`` is the whole letter, or, while ``rest`` is set, its first part:
