@@ -856,3 +856,27 @@ def test_the_startup_benchmark_mode_reports_the_first_paint_then_the_whole_windo
     marks = [line.split() for line in done.stderr.splitlines() if line.startswith("EPISTOLA_")]
     assert [mark[0] for mark in marks] == ["EPISTOLA_FIRST_PAINT", "EPISTOLA_WINDOW_BUILT"]
     assert float(marks[0][1]) <= float(marks[1][1])
+
+
+def test_the_screenshot_is_the_painted_window_without_painting_it_again(
+    make_window, icbl_path, monkeypatch
+):
+    # --screenshot takes the image the window's first paint left in its backing store
+    # (offscreen platform) instead of rendering the whole window once more: the pixels
+    # must be the ones QWidget.grab renders.
+    from PySide6.QtGui import QImage
+
+    from viewer.gui.app import _grab
+
+    window = make_window(icbl_path)
+    window.set_selection([HRW])
+    for _round in range(5):
+        QApplication.processEvents()
+    app = QApplication.instance()
+    assert app.platformName() == "offscreen"
+    rendered = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    with monkeypatch.context() as patch:
+        patch.setattr(window, "grab", lambda: pytest.fail("painted the window again"))
+        painted = _grab(app, window).toImage().convertToFormat(QImage.Format.Format_RGB32)
+    assert painted.size() == rendered.size() == window.size()
+    assert painted == rendered
