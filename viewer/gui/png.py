@@ -31,7 +31,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def encode_png(
     width: int,
     height: int,
-    pixels: bytes,
+    pixels: bytes | memoryview,
     stride: int,
     *,
     alpha: bool = False,
@@ -41,6 +41,7 @@ def encode_png(
     each row starting ``stride`` bytes after the previous one in ``pixels``."""
     channels = 4 if alpha else 3
     row_bytes = width * channels
+    pixels = memoryview(pixels).cast("B")
     if (
         width <= 0
         or height <= 0
@@ -48,15 +49,18 @@ def encode_png(
         or len(pixels) < stride * (height - 1) + row_bytes
     ):
         raise ValueError(f"{width}×{height} pixels do not fit in {len(pixels)} bytes")
-    # Filter type 0 (none) before each row.
-    rows = b"".join(
-        b"\x00" + pixels[top : top + row_bytes] for top in range(0, stride * height, stride)
-    )
+    # Row by row, each after its filter type 0 (none): no copy of the whole image.
+    compressor = zlib.compressobj(_FASTEST)
+    compressed = []
+    for top in range(0, stride * height, stride):
+        compressed.append(compressor.compress(b"\x00"))
+        compressed.append(compressor.compress(pixels[top : top + row_bytes]))
+    compressed.append(compressor.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, _RGBA if alpha else _RGB, 0, 0, 0)
     parts = [PNG_SIGNATURE, _chunk(b"IHDR", header)]
     if dots_per_metre is not None and min(dots_per_metre) > 0:
         parts.append(_chunk(b"pHYs", struct.pack(">IIB", *dots_per_metre, 1)))  # 1: metres
-    parts += [_chunk(b"IDAT", zlib.compress(rows, _FASTEST)), _chunk(b"IEND", b"")]
+    parts += [_chunk(b"IDAT", b"".join(compressed)), _chunk(b"IEND", b"")]
     return b"".join(parts)
 
 
@@ -69,7 +73,7 @@ def png_of(image: QImage) -> bytes:
     return encode_png(
         converted.width(),
         converted.height(),
-        bytes(converted.constBits()),
+        converted.constBits(),
         converted.bytesPerLine(),
         alpha=alpha,
         dots_per_metre=(converted.dotsPerMeterX(), converted.dotsPerMeterY()),
