@@ -401,10 +401,13 @@ class _LocalIndex(LazyRegisterIndex):
         # Variants matter only for the letter's parties (matched against its title), which
         # the metadata resolves first; the entities of mentions need kind and name.
         self.variants = True
+        # Whether the reader looks for entries inside an element, by element: the entries
+        # of a letter share a few parents (its back's lists), each checked once.
+        opens: dict[etree._Element, bool] = {root: True}
         for element in _entry_candidates(root):
             if not _is_register_entry(element) or entry_kind(element) is None:
                 continue
-            if all(_opens_entries(a) for a in _ancestors_below(element, root)):
+            if _all_open(element.getparent(), opens):
                 identifier = xml_id(element) or (element.get("n") or "").strip()
                 if identifier and identifier not in self._elements:
                     self._elements[identifier] = element
@@ -427,10 +430,47 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        entity = entity_from_element(element, None, details=False, variants=self.variants)
+        entity = _cached_entity(element, self.variants)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
+
+
+# Entities built from letters' own entries, by the entry's markup and what around it the
+# entry's reading looks at: editions repeat the same entries in letter after letter.
+_ENTITY_CACHE: dict[tuple, Entity | None] = {}
+_ENTITY_CACHE_LIMIT = 50_000
+
+
+def _cached_entity(element: etree._Element, variants: bool) -> Entity | None:
+    """``entity_from_element(element, None, details=False, variants=variants)``, cached.
+
+    Besides the entry's own markup, its reading looks at its parent's type (a
+    work in a list of treaties) and at the first ancestor that is not a
+    register list (an entry nested in an entry of its kind gets a label).
+    """
+    parent = element.getparent()
+    above = parent
+    while above is not None and local(above) in _LISTS_INSIDE:
+        above = above.getparent()
+    key = (
+        etree.tostring(element, with_tail=False),
+        variants,
+        parent.get("type") if parent is not None else None,
+        local(above) if above is not None else None,
+    )
+    try:
+        return _ENTITY_CACHE[key]
+    except KeyError:
+        pass
+    entity = entity_from_element(element, None, details=False, variants=variants)
+    if len(_ENTITY_CACHE) >= _ENTITY_CACHE_LIMIT:
+        _ENTITY_CACHE.clear()
+    _ENTITY_CACHE[key] = entity
+    return entity
+
+
+_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
 _ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
@@ -449,12 +489,19 @@ def _entry_candidates(root: etree._Element) -> list[etree._Element]:
     return found
 
 
-def _ancestors_below(element: etree._Element, root: etree._Element) -> list[etree._Element]:
-    found = []
-    for ancestor in element.iterancestors():
-        if ancestor is root:
-            return found
-        found.append(ancestor)
+def _all_open(element: etree._Element | None, opens: dict[etree._Element, bool]) -> bool:
+    """Whether ``element`` and its ancestors below the root (known in ``opens``) open entries."""
+    unknown: list[etree._Element] = []
+    found = True
+    while element is not None:
+        known = opens.get(element)
+        if known is not None:
+            found = known
+            break
+        unknown.append(element)
+        element = element.getparent()
+    for ancestor in reversed(unknown):
+        found = opens[ancestor] = found and _opens_entries(ancestor)
     return found
 
 
