@@ -35,6 +35,8 @@ SCHEMA_VERSION = 1
 # PRAGMA application_id: tells our databases from any other SQLite file ("Epis").
 APPLICATION_ID = 0x45706973
 BUSY_TIMEOUT_MS = 15_000
+DEFAULT_CHECKPOINT_PAGES = 1000  # SQLite's default WAL size for an automatic checkpoint
+BULK_CHECKPOINT_PAGES = 100_000  # while loading an empty database (at most 400 MB of WAL)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -564,6 +566,9 @@ class StoreWriter:
         self._names_changed = False
         self._bulk = False
         self._version: int | None = None
+        # Files this writer stored in a bulk load no other process wrote to: any other
+        # file is known not to be in the database (no look for a letter to replace).
+        self._stored: set[str] | None = None
 
     def _entity_ids(self, db: sqlite3.Connection) -> dict[str, list]:
         # Another process (a second window) may have written since this one's last
@@ -572,6 +577,7 @@ class StoreWriter:
         if version != self._version:
             self._entities = None
             self._version = version
+            self._stored = None  # another process wrote: look before storing
         if self._entities is None:
             self._entities = {
                 key: [entity_id, named, name]
@@ -591,6 +597,11 @@ class StoreWriter:
                 ):
                     db.execute(f"DROP INDEX IF EXISTS {name}")
                 self._bulk = True
+                self._stored = set()
+                # A checkpoint copies the WAL's pages into the database: during a bulk
+                # load, once at the end (finish) rather than every thousand pages, as
+                # the same pages (indexes, full-text segments) change batch after batch.
+                db.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
         return self._entities
 
     def remove(self, db: sqlite3.Connection, rels: Iterable[str]) -> None:
@@ -633,7 +644,14 @@ class StoreWriter:
         known = db.execute("SELECT 1 FROM letters LIMIT 1").fetchone() is not None
         # A letter read again (it or its register changed) names its entities as
         # they read now; otherwise the first letter to give a real name keeps it.
-        reread = {rel for rel, _stamp, _record in items if known and self._remove_letter(db, rel)}
+        stored = self._stored
+        reread = {
+            rel
+            for rel, _stamp, _record in items
+            if known and (stored is None or rel in stored) and self._remove_letter(db, rel)
+        }
+        if stored is not None:
+            stored.update(rel for rel, _stamp, _record in items)
         db.executemany(
             "INSERT OR REPLACE INTO files(rel, size, mtime, kind, error, uses, register_errors)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -644,8 +662,8 @@ class StoreWriter:
                     stamp[1],
                     record.get("kind"),
                     record.get("error"),
-                    json.dumps(record.get("uses") or [], ensure_ascii=False),
-                    json.dumps(record.get("registerErrors") or [], ensure_ascii=False),
+                    _json_or_empty(record.get("uses")),
+                    _json_or_empty(record.get("registerErrors")),
                 )
                 for rel, stamp, record in items
             ],
@@ -744,6 +762,9 @@ class StoreWriter:
         store = self.store
         if not self._bulk and store.meta("dirty") == "0":
             return  # nothing changed: no write transaction, no lock taken
+        if self._bulk:
+            # Back to SQLite's default: this transaction's commit checkpoints the load.
+            store.connection().execute(f"PRAGMA wal_autocheckpoint={DEFAULT_CHECKPOINT_PAGES}")
         with store.transaction() as db:
             for statement in _LATE_INDEXES.strip().split(";"):
                 if statement.strip():
@@ -853,6 +874,10 @@ def set_aside(path: Path) -> Path:
         with contextlib.suppress(OSError):
             os.replace(side, Path(f"{aside}{suffix}"))
     return aside
+
+
+def _json_or_empty(items: list | None) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
 
 
 def _json_list(raw: object) -> list:

@@ -69,7 +69,6 @@ from viewer.tei.registers import (
     ENTRY_KINDS,
     LazyRegisterIndex,
     _authorities,
-    _is_register_entry,
     _uri_key,
     entity_from_element,
     entry_kind,
@@ -405,13 +404,20 @@ class _LocalIndex(LazyRegisterIndex):
         # of a letter share a few parents (its back's lists), each checked once.
         opens: dict[etree._Element, bool] = {root: True}
         for element in _entry_candidates(root):
-            if not _is_register_entry(element) or entry_kind(element) is None:
+            # As _is_register_entry and entry_kind (called only where the kind needs it).
+            name = local(element)
+            if name not in ENTRY_KINDS or (
+                ENTRY_KINDS[name] is None and entry_kind(element) is None
+            ):
+                continue
+            own_id = xml_id(element)
+            key = (element.get("n") or "").strip()
+            if own_id is None and (not key or name in _ID_ONLY_ENTRIES):
                 continue
             if _all_open(element.getparent(), opens):
-                identifier = xml_id(element) or (element.get("n") or "").strip()
+                identifier = own_id or key
                 if identifier and identifier not in self._elements:
                     self._elements[identifier] = element
-                    key = (element.get("n") or "").strip()
                     if key:
                         self.by_key.setdefault(key, identifier)
 
@@ -474,6 +480,7 @@ _LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "l
 
 
 _ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+_ID_ONLY_ENTRIES = frozenset({"bibl", "biblStruct", "item", "figure"})  # see _is_register_entry
 
 
 def _entry_candidates(root: etree._Element) -> list[etree._Element]:
