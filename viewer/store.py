@@ -766,36 +766,42 @@ class StoreWriter:
             # Back to SQLite's default: this transaction's commit checkpoints the load.
             store.connection().execute(f"PRAGMA wal_autocheckpoint={DEFAULT_CHECKPOINT_PAGES}")
         with store.transaction() as db:
-            for statement in _LATE_INDEXES.strip().split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            if db.execute("SELECT value FROM meta WHERE key = 'dirty'").fetchone() == ("0",):
-                return
-            db.execute("DROP TABLE IF EXISTS temp.tally")
-            db.execute(
-                "CREATE TEMP TABLE tally AS SELECT entity, count(*) AS n, sum(count) AS m"
-                " FROM mentions GROUP BY entity"
+            self._derive(db)
+        if self._bulk and not store.in_memory:
+            # The WAL file keeps the size the load gave it until truncated.
+            store.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _derive(self, db: sqlite3.Connection) -> None:
+        for statement in _LATE_INDEXES.strip().split(";"):
+            if statement.strip():
+                db.execute(statement)
+        if db.execute("SELECT value FROM meta WHERE key = 'dirty'").fetchone() == ("0",):
+            return
+        db.execute("DROP TABLE IF EXISTS temp.tally")
+        db.execute(
+            "CREATE TEMP TABLE tally AS SELECT entity, count(*) AS n, sum(count) AS m"
+            " FROM mentions GROUP BY entity"
+        )
+        db.execute(
+            "UPDATE entities SET letters = tally.n, mentions = tally.m FROM tally"
+            " WHERE tally.entity = entities.id"
+        )
+        gone = db.execute(
+            "DELETE FROM entities WHERE id NOT IN (SELECT entity FROM tally)"
+        ).rowcount
+        db.execute("DROP TABLE temp.tally")
+        ordered = db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
+        total = db.execute("SELECT count(*) FROM entities").fetchone()[0]
+        if gone or self._names_changed or ordered != total:
+            rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
+            keys, hays = entity_order_keys(rows)
+            order = sorted(range(len(rows)), key=keys.__getitem__)
+            db.execute("DELETE FROM entity_order")
+            db.executemany(
+                "INSERT INTO entity_order(position, entity, hay) VALUES (?, ?, ?)",
+                [(position, rows[i][0], hays[i]) for position, i in enumerate(order)],
             )
-            db.execute(
-                "UPDATE entities SET letters = tally.n, mentions = tally.m FROM tally"
-                " WHERE tally.entity = entities.id"
-            )
-            gone = db.execute(
-                "DELETE FROM entities WHERE id NOT IN (SELECT entity FROM tally)"
-            ).rowcount
-            db.execute("DROP TABLE temp.tally")
-            ordered = db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
-            total = db.execute("SELECT count(*) FROM entities").fetchone()[0]
-            if gone or self._names_changed or ordered != total:
-                rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
-                keys, hays = entity_order_keys(rows)
-                order = sorted(range(len(rows)), key=keys.__getitem__)
-                db.execute("DELETE FROM entity_order")
-                db.executemany(
-                    "INSERT INTO entity_order(position, entity, hay) VALUES (?, ?, ?)",
-                    [(position, rows[i][0], hays[i]) for position, i in enumerate(order)],
-                )
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
 
 
 # Each order as (key column, what sorts letters with the same key): letters
