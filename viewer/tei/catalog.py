@@ -224,7 +224,12 @@ class RegisterCatalog:
         ``MAX_LEVELS``, and never going above a repository root or the home
         folder; then those in the user's folders.
         """
-        letter = self._letter_path(letter_path)
+        path = os.path.abspath(letter_path)
+        if not os.path.islink(path):
+            resolved = self._folders.get(os.path.dirname(path))
+            if resolved is not None and not self._discovered.get(str(resolved), True):
+                return []  # a folder without registers: no path built for its letters
+        letter = self._letter_path(path)
         key = str(letter.parent)
         cached = self._discovered.get(key)
         if cached is not None:
