@@ -285,6 +285,8 @@ def _letter_dict(
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
+    # A letter names the same entities again and again, each time with the same pointers.
+    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
     for element, in_note in reach.mentions():
         found = _mention(element)
         if found is None:
@@ -293,7 +295,13 @@ def _letter_dict(
         if not _has_text(element, reading, in_note):
             continue  # nothing to stand on: the reader drops an empty mention
         total += 1
-        entity_ids = resolver.resolve_all(references)[0] if references else ()
+        if references:
+            pointers = tuple(references)
+            entity_ids = resolved.get(pointers)
+            if entity_ids is None:
+                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
+        else:
+            entity_ids = ()
         if kind == "date" and not entity_ids:
             value = date_value_of(element)
             if value:
@@ -363,7 +371,11 @@ def _letter_dict(
 
 
 def _named_by(name: str) -> bool:
-    return any(ch.isalnum() for ch in name)
+    return _ALPHANUMERIC.search(name) is not None
+
+
+# A letter or digit: what str.isalnum takes (\w without the underscore), found in C.
+_ALPHANUMERIC = re.compile(r"[^\W_]")
 
 
 def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -> str | None:
@@ -400,6 +412,7 @@ class _LocalIndex(LazyRegisterIndex):
         # Variants matter only for the letter's parties (matched against its title), which
         # the metadata resolves first; the entities of mentions need kind and name.
         self.variants = True
+        self._contexts: dict[etree._Element, tuple] = {}  # see _cached_entity
         # Whether the reader looks for entries inside an element, by element: the entries
         # of a letter share a few parents (its back's lists), each checked once.
         opens: dict[etree._Element, bool] = {root: True}
@@ -436,7 +449,7 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        entity = _cached_entity(element, self.variants)
+        entity = _cached_entity(element, self.variants, self._contexts)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
@@ -448,23 +461,27 @@ _ENTITY_CACHE: dict[tuple, Entity | None] = {}
 _ENTITY_CACHE_LIMIT = 50_000
 
 
-def _cached_entity(element: etree._Element, variants: bool) -> Entity | None:
+def _cached_entity(
+    element: etree._Element, variants: bool, contexts: dict[etree._Element, tuple]
+) -> Entity | None:
     """``entity_from_element(element, None, details=False, variants=variants)``, cached.
 
     Besides the entry's own markup, its reading looks at its parent's type (a
     work in a list of treaties) and at the first ancestor that is not a
-    register list (an entry nested in an entry of its kind gets a label).
+    register list (an entry nested in an entry of its kind gets a label):
+    ``contexts`` keeps that per parent, for the letter's entries.
     """
     parent = element.getparent()
-    above = parent
-    while above is not None and local(above) in _LISTS_INSIDE:
-        above = above.getparent()
-    key = (
-        etree.tostring(element, with_tail=False),
-        variants,
-        parent.get("type") if parent is not None else None,
-        local(above) if above is not None else None,
-    )
+    context = contexts.get(parent)
+    if context is None:
+        above = parent
+        while above is not None and local(above) in _LISTS_INSIDE:
+            above = above.getparent()
+        context = contexts[parent] = (
+            parent.get("type") if parent is not None else None,
+            local(above) if above is not None else None,
+        )
+    key = (etree.tostring(element, with_tail=False), variants, context)
     try:
         return _ENTITY_CACHE[key]
     except KeyError:
