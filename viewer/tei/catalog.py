@@ -263,6 +263,21 @@ class RegisterCatalog:
         self._discovered[key] = unique
         return [p for p in unique if p != letter]
 
+    def discover_folders(self, folders: Iterable[str]) -> dict[str, list[Path]]:
+        """Discovery for the letters of each folder, by resolved folder, to :meth:`seed` with.
+
+        (Worker processes each keep a catalog: one discovery, made once, serves them all.)
+        """
+        for folder in folders:
+            # A hidden name is never a register file, so none is left out as "the letter".
+            self.discover(os.path.join(folder, ".epistola-discovery"))
+        return {key: list(found) for key, found in self._discovered.items()}
+
+    def seed(self, discovered: dict[str, list[Path]]) -> None:
+        """Take another catalog's :meth:`discover_folders` (same user folders) as found here."""
+        for key, found in discovered.items():
+            self._discovered.setdefault(key, list(found))
+
     def _letter_path(self, letter_path: str | os.PathLike[str]) -> Path:
         """The letter's resolved path, as :func:`_absolute` gives it.
 
