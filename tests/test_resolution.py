@@ -173,6 +173,19 @@ def test_registers_found_walking_up_to_a_sibling_folder(edition: Path) -> None:
     assert sorted(p.name for p in found) == ["A.xml", "Z.xml"]
 
 
+def test_a_discovery_handed_to_another_catalog_is_taken_as_found(edition: Path) -> None:
+    # Indexing discovers once in the parent and seeds each worker process's catalog.
+    letter_path = edition / "briefe" / "vonbriefe" / "I" / "letter.xml"
+    write(letter_path, letter_xml("<p>x</p>"))
+    found = RegisterCatalog().discover(letter_path)
+    discovered = RegisterCatalog().discover_folders([str(letter_path.parent)])
+    worker = RegisterCatalog()
+    worker.seed(discovered)
+    assert worker.discover(letter_path) == found
+    assert worker.parse_count == 0  # no walk, no scan: nothing parsed to tell a register
+    assert worker.for_letter(letter_path).files == [str(p) for p in found]
+
+
 def test_sibling_folders_holding_letters_are_not_register_folders(tmp_path: Path) -> None:
     # corpus/editionA/letters/x.xml must not pick up corpus/editionB/registers.
     corpus = tmp_path / "x" / "corpus"
