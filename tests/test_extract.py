@@ -258,3 +258,28 @@ def test_special_constructs_agree_with_the_full_reader(name, reading, tmp_path, 
     fast = extract_file(str(path), catalog, reading)
     assert_agrees(full, fast)
     assert fast["letter"]["text"] == full["letter"]["text"]
+
+
+def test_the_same_entry_in_another_place_is_read_there_not_from_the_cache(tmp_path, catalog):
+    # Entities of a letter's entries are kept per process by the entry's markup; an entry
+    # nested in one of its kind (a label) or a work in a list of treaties reads otherwise.
+    karl = '<person xml:id="k"><persName>Karl</persName><note>sein Sohn</note></person>'
+    work = '<bibl xml:id="w"><title>Vertrag</title></bibl>'
+    backs = {
+        "nested": f'<listPerson><person xml:id="p"><persName>Paul</persName><listPerson>{karl}'
+        f"</listPerson></person></listPerson><listBibl>{work}</listBibl>",
+        "alone": f'<listPerson>{karl}</listPerson><listBibl type="treaty">{work}</listBibl>',
+    }
+    body = '<rs ref="#k">Karl</rs> und <rs ref="#w">der Vertrag</rs>'
+    seen = {}
+    for name in ("nested", "alone", "nested"):
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(
+            tei(body).replace(b"</body>", f"</body><back>{backs[name]}</back>".encode())
+        )
+        full = _index_one(str(path), catalog, "normalised")
+        fast = extract_file(str(path), catalog, "normalised")
+        assert_agrees(full, fast)
+        seen[name] = _entities(fast["letter"])
+    assert seen["nested"]["k"][2] == "Karl, sein Sohn" and seen["alone"]["k"][2] == "Karl"
+    assert seen["nested"]["w"][1] == "work" and seen["alone"]["w"][1] == "treaty"

@@ -148,11 +148,42 @@ def test_registers_beside_the_letter(tmp_path: Path) -> None:
     assert letter.mentions[0].entities == ("JP-000002",)
 
 
+def test_a_linked_letter_or_folder_finds_the_registers_beside_its_target(tmp_path: Path) -> None:
+    # The catalog resolves a letter's folder once for all its letters: a letter that is
+    # itself a link still finds the registers beside the file it points to.
+    (tmp_path / ".git").mkdir()  # the walk up stops here, not in other tests' folders
+    write(tmp_path / "edition" / "people.xml", PERSONS)
+    target = write(tmp_path / "edition" / "letter.xml", letter_xml("<p>x</p>"))
+    (tmp_path / "links").mkdir()
+    write(tmp_path / "links" / "plain.xml", letter_xml("<p>y</p>"))
+    (tmp_path / "links" / "linked.xml").symlink_to(target)
+    (tmp_path / "folder").symlink_to(tmp_path / "edition")
+    catalog = RegisterCatalog()
+    people = (tmp_path / "edition" / "people.xml").resolve()
+    assert catalog.discover(tmp_path / "links" / "plain.xml") == []
+    assert catalog.discover(tmp_path / "links" / "linked.xml") == [people]
+    assert catalog.discover(tmp_path / "folder" / "letter.xml") == [people]
+    assert catalog.discover(tmp_path / "folder" / "people.xml") == []
+
+
 def test_registers_found_walking_up_to_a_sibling_folder(edition: Path) -> None:
     letter_path = edition / "briefe" / "vonbriefe" / "I" / "letter.xml"
     write(letter_path, letter_xml("<p>x</p>"))
     found = RegisterCatalog().discover(letter_path)
     assert sorted(p.name for p in found) == ["A.xml", "Z.xml"]
+
+
+def test_a_discovery_handed_to_another_catalog_is_taken_as_found(edition: Path) -> None:
+    # Indexing discovers once in the parent and seeds each worker process's catalog.
+    letter_path = edition / "briefe" / "vonbriefe" / "I" / "letter.xml"
+    write(letter_path, letter_xml("<p>x</p>"))
+    found = RegisterCatalog().discover(letter_path)
+    discovered = RegisterCatalog().discover_folders([str(letter_path.parent)])
+    worker = RegisterCatalog()
+    worker.seed(discovered)
+    assert worker.discover(letter_path) == found
+    assert worker.parse_count == 0  # no walk, no scan: nothing parsed to tell a register
+    assert worker.for_letter(letter_path).files == [str(p) for p in found]
 
 
 def test_sibling_folders_holding_letters_are_not_register_folders(tmp_path: Path) -> None:

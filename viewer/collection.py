@@ -1297,11 +1297,15 @@ _worker_catalog = None
 _worker_reading = "normalised"
 
 
-def _init_worker(register_dirs: Sequence[str], reading: str) -> None:
+def _init_worker(
+    register_dirs: Sequence[str], reading: str, discovered: dict | None = None
+) -> None:
     global _worker_catalog, _worker_reading
     from viewer.tei.catalog import RegisterCatalog
 
     _worker_catalog = RegisterCatalog(extra_folders=register_dirs)
+    if discovered:
+        _worker_catalog.seed(discovered)
     _worker_reading = reading
 
 
@@ -1390,8 +1394,15 @@ def _run_processes(
     """
     import concurrent.futures as cf  # here, not at the top: start-up never needs it
 
+    from viewer.tei.catalog import RegisterCatalog
+
     remaining = list(todo)
     batch_size = max(1, min(16, len(todo) // (workers * 8)))
+    # Register discovery walks up and scans the folders beside the letters' (a home
+    # folder's, say): done here once for all the workers, not once in each.
+    discovered = RegisterCatalog(extra_folders=register_dirs).discover_folders(
+        dict.fromkeys(os.path.dirname(paths[rel]) for rel in todo)
+    )
     restarts = 0
     any_result = False
     while remaining:
@@ -1400,7 +1411,7 @@ def _run_processes(
                 max_workers=workers,
                 mp_context=process_context(),
                 initializer=_init_worker,
-                initargs=(register_dirs, reading),
+                initargs=(register_dirs, reading, discovered),
             )
         except (OSError, ValueError, RuntimeError):
             return None

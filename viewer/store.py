@@ -35,6 +35,8 @@ SCHEMA_VERSION = 1
 # PRAGMA application_id: tells our databases from any other SQLite file ("Epis").
 APPLICATION_ID = 0x45706973
 BUSY_TIMEOUT_MS = 15_000
+DEFAULT_CHECKPOINT_PAGES = 1000  # SQLite's default WAL size for an automatic checkpoint
+BULK_CHECKPOINT_PAGES = 100_000  # while loading an empty database (at most 400 MB of WAL)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -564,6 +566,9 @@ class StoreWriter:
         self._names_changed = False
         self._bulk = False
         self._version: int | None = None
+        # Files this writer stored in a bulk load no other process wrote to: any other
+        # file is known not to be in the database (no look for a letter to replace).
+        self._stored: set[str] | None = None
 
     def _entity_ids(self, db: sqlite3.Connection) -> dict[str, list]:
         # Another process (a second window) may have written since this one's last
@@ -572,6 +577,7 @@ class StoreWriter:
         if version != self._version:
             self._entities = None
             self._version = version
+            self._stored = None  # another process wrote: look before storing
         if self._entities is None:
             self._entities = {
                 key: [entity_id, named, name]
@@ -591,6 +597,11 @@ class StoreWriter:
                 ):
                     db.execute(f"DROP INDEX IF EXISTS {name}")
                 self._bulk = True
+                self._stored = set()
+                # A checkpoint copies the WAL's pages into the database: during a bulk
+                # load, once at the end (finish) rather than every thousand pages, as
+                # the same pages (indexes, full-text segments) change batch after batch.
+                db.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
         return self._entities
 
     def remove(self, db: sqlite3.Connection, rels: Iterable[str]) -> None:
@@ -633,7 +644,14 @@ class StoreWriter:
         known = db.execute("SELECT 1 FROM letters LIMIT 1").fetchone() is not None
         # A letter read again (it or its register changed) names its entities as
         # they read now; otherwise the first letter to give a real name keeps it.
-        reread = {rel for rel, _stamp, _record in items if known and self._remove_letter(db, rel)}
+        stored = self._stored
+        reread = {
+            rel
+            for rel, _stamp, _record in items
+            if known and (stored is None or rel in stored) and self._remove_letter(db, rel)
+        }
+        if stored is not None:
+            stored.update(rel for rel, _stamp, _record in items)
         db.executemany(
             "INSERT OR REPLACE INTO files(rel, size, mtime, kind, error, uses, register_errors)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -644,8 +662,8 @@ class StoreWriter:
                     stamp[1],
                     record.get("kind"),
                     record.get("error"),
-                    json.dumps(record.get("uses") or [], ensure_ascii=False),
-                    json.dumps(record.get("registerErrors") or [], ensure_ascii=False),
+                    _json_or_empty(record.get("uses")),
+                    _json_or_empty(record.get("registerErrors")),
                 )
                 for rel, stamp, record in items
             ],
@@ -744,37 +762,46 @@ class StoreWriter:
         store = self.store
         if not self._bulk and store.meta("dirty") == "0":
             return  # nothing changed: no write transaction, no lock taken
+        if self._bulk:
+            # Back to SQLite's default: this transaction's commit checkpoints the load.
+            store.connection().execute(f"PRAGMA wal_autocheckpoint={DEFAULT_CHECKPOINT_PAGES}")
         with store.transaction() as db:
-            for statement in _LATE_INDEXES.strip().split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            if db.execute("SELECT value FROM meta WHERE key = 'dirty'").fetchone() == ("0",):
-                return
-            db.execute("DROP TABLE IF EXISTS temp.tally")
-            db.execute(
-                "CREATE TEMP TABLE tally AS SELECT entity, count(*) AS n, sum(count) AS m"
-                " FROM mentions GROUP BY entity"
+            self._derive(db)
+        if self._bulk and not store.in_memory:
+            # The WAL file keeps the size the load gave it until truncated.
+            store.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _derive(self, db: sqlite3.Connection) -> None:
+        for statement in _LATE_INDEXES.strip().split(";"):
+            if statement.strip():
+                db.execute(statement)
+        if db.execute("SELECT value FROM meta WHERE key = 'dirty'").fetchone() == ("0",):
+            return
+        db.execute("DROP TABLE IF EXISTS temp.tally")
+        db.execute(
+            "CREATE TEMP TABLE tally AS SELECT entity, count(*) AS n, sum(count) AS m"
+            " FROM mentions GROUP BY entity"
+        )
+        db.execute(
+            "UPDATE entities SET letters = tally.n, mentions = tally.m FROM tally"
+            " WHERE tally.entity = entities.id"
+        )
+        gone = db.execute(
+            "DELETE FROM entities WHERE id NOT IN (SELECT entity FROM tally)"
+        ).rowcount
+        db.execute("DROP TABLE temp.tally")
+        ordered = db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
+        total = db.execute("SELECT count(*) FROM entities").fetchone()[0]
+        if gone or self._names_changed or ordered != total:
+            rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
+            keys, hays = entity_order_keys(rows)
+            order = sorted(range(len(rows)), key=keys.__getitem__)
+            db.execute("DELETE FROM entity_order")
+            db.executemany(
+                "INSERT INTO entity_order(position, entity, hay) VALUES (?, ?, ?)",
+                [(position, rows[i][0], hays[i]) for position, i in enumerate(order)],
             )
-            db.execute(
-                "UPDATE entities SET letters = tally.n, mentions = tally.m FROM tally"
-                " WHERE tally.entity = entities.id"
-            )
-            gone = db.execute(
-                "DELETE FROM entities WHERE id NOT IN (SELECT entity FROM tally)"
-            ).rowcount
-            db.execute("DROP TABLE temp.tally")
-            ordered = db.execute("SELECT count(*) FROM entity_order").fetchone()[0]
-            total = db.execute("SELECT count(*) FROM entities").fetchone()[0]
-            if gone or self._names_changed or ordered != total:
-                rows = db.execute("SELECT id, key, kind, name FROM entities").fetchall()
-                keys, hays = entity_order_keys(rows)
-                order = sorted(range(len(rows)), key=keys.__getitem__)
-                db.execute("DELETE FROM entity_order")
-                db.executemany(
-                    "INSERT INTO entity_order(position, entity, hay) VALUES (?, ?, ?)",
-                    [(position, rows[i][0], hays[i]) for position, i in enumerate(order)],
-                )
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty', '0')")
 
 
 # Each order as (key column, what sorts letters with the same key): letters
@@ -853,6 +880,10 @@ def set_aside(path: Path) -> Path:
         with contextlib.suppress(OSError):
             os.replace(side, Path(f"{aside}{suffix}"))
     return aside
+
+
+def _json_or_empty(items: list | None) -> str:
+    return json.dumps(items, ensure_ascii=False) if items else "[]"
 
 
 def _json_list(raw: object) -> list:

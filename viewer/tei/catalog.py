@@ -138,6 +138,7 @@ class RegisterCatalog:
         self._loaded: dict[str, LoadedRegister] = {}
         self._scans: dict[str, FolderScan] = {}
         self._discovered: dict[str, list[Path]] = {}
+        self._folders: dict[str, Path] = {}  # a letter's folder as given -> resolved
         self._lock = threading.Lock()
         self.parse_count = 0  # how many register files were parsed: tests check the cache
 
@@ -223,7 +224,12 @@ class RegisterCatalog:
         ``MAX_LEVELS``, and never going above a repository root or the home
         folder; then those in the user's folders.
         """
-        letter = _absolute(letter_path)
+        path = os.path.abspath(letter_path)
+        if not os.path.islink(path):
+            resolved = self._folders.get(os.path.dirname(path))
+            if resolved is not None and not self._discovered.get(str(resolved), True):
+                return []  # a folder without registers: no path built for its letters
+        letter = self._letter_path(path)
         key = str(letter.parent)
         cached = self._discovered.get(key)
         if cached is not None:
@@ -256,6 +262,37 @@ class RegisterCatalog:
         unique = list(dict.fromkeys(found))
         self._discovered[key] = unique
         return [p for p in unique if p != letter]
+
+    def discover_folders(self, folders: Iterable[str]) -> dict[str, list[Path]]:
+        """Discovery for the letters of each folder, by resolved folder, to :meth:`seed` with.
+
+        (Worker processes each keep a catalog: one discovery, made once, serves them all.)
+        """
+        for folder in folders:
+            # A hidden name is never a register file, so none is left out as "the letter".
+            self.discover(os.path.join(folder, ".epistola-discovery"))
+        return {key: list(found) for key, found in self._discovered.items()}
+
+    def seed(self, discovered: dict[str, list[Path]]) -> None:
+        """Take another catalog's :meth:`discover_folders` (same user folders) as found here."""
+        for key, found in discovered.items():
+            self._discovered.setdefault(key, list(found))
+
+    def _letter_path(self, letter_path: str | os.PathLike[str]) -> Path:
+        """The letter's resolved path, as :func:`_absolute` gives it.
+
+        A collection's letters share a few folders: each folder is resolved
+        once (a walk of its path, a system call per level), not once a letter.
+        A letter that is itself a symbolic link is resolved whole.
+        """
+        path = os.path.abspath(letter_path)
+        if os.path.islink(path):
+            return _absolute(path)
+        folder, name = os.path.split(path)
+        resolved = self._folders.get(folder)
+        if resolved is None:
+            resolved = self._folders[folder] = _absolute(folder)
+        return resolved / name
 
     # -- loading ---------------------------------------------------------------
     def load(self, path: Path) -> LoadedRegister:

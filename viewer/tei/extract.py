@@ -69,7 +69,6 @@ from viewer.tei.registers import (
     ENTRY_KINDS,
     LazyRegisterIndex,
     _authorities,
-    _is_register_entry,
     _uri_key,
     entity_from_element,
     entry_kind,
@@ -286,6 +285,8 @@ def _letter_dict(
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
+    # A letter names the same entities again and again, each time with the same pointers.
+    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
     for element, in_note in reach.mentions():
         found = _mention(element)
         if found is None:
@@ -294,7 +295,13 @@ def _letter_dict(
         if not _has_text(element, reading, in_note):
             continue  # nothing to stand on: the reader drops an empty mention
         total += 1
-        entity_ids = resolver.resolve_all(references)[0] if references else ()
+        if references:
+            pointers = tuple(references)
+            entity_ids = resolved.get(pointers)
+            if entity_ids is None:
+                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
+        else:
+            entity_ids = ()
         if kind == "date" and not entity_ids:
             value = date_value_of(element)
             if value:
@@ -364,7 +371,11 @@ def _letter_dict(
 
 
 def _named_by(name: str) -> bool:
-    return any(ch.isalnum() for ch in name)
+    return _ALPHANUMERIC.search(name) is not None
+
+
+# A letter or digit: what str.isalnum takes (\w without the underscore), found in C.
+_ALPHANUMERIC = re.compile(r"[^\W_]")
 
 
 def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -> str | None:
@@ -401,14 +412,25 @@ class _LocalIndex(LazyRegisterIndex):
         # Variants matter only for the letter's parties (matched against its title), which
         # the metadata resolves first; the entities of mentions need kind and name.
         self.variants = True
+        self._contexts: dict[etree._Element, tuple] = {}  # see _cached_entity
+        # Whether the reader looks for entries inside an element, by element: the entries
+        # of a letter share a few parents (its back's lists), each checked once.
+        opens: dict[etree._Element, bool] = {root: True}
         for element in _entry_candidates(root):
-            if not _is_register_entry(element) or entry_kind(element) is None:
+            # As _is_register_entry and entry_kind (called only where the kind needs it).
+            name = local(element)
+            if name not in ENTRY_KINDS or (
+                ENTRY_KINDS[name] is None and entry_kind(element) is None
+            ):
                 continue
-            if all(_opens_entries(a) for a in _ancestors_below(element, root)):
-                identifier = xml_id(element) or (element.get("n") or "").strip()
+            own_id = xml_id(element)
+            key = (element.get("n") or "").strip()
+            if own_id is None and (not key or name in _ID_ONLY_ENTRIES):
+                continue
+            if _all_open(element.getparent(), opens):
+                identifier = own_id or key
                 if identifier and identifier not in self._elements:
                     self._elements[identifier] = element
-                    key = (element.get("n") or "").strip()
                     if key:
                         self.by_key.setdefault(key, identifier)
 
@@ -427,13 +449,55 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        entity = entity_from_element(element, None, details=False, variants=self.variants)
+        entity = _cached_entity(element, self.variants, self._contexts)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
 
 
+# Entities built from letters' own entries, by the entry's markup and what around it the
+# entry's reading looks at: editions repeat the same entries in letter after letter.
+_ENTITY_CACHE: dict[tuple, Entity | None] = {}
+_ENTITY_CACHE_LIMIT = 50_000
+
+
+def _cached_entity(
+    element: etree._Element, variants: bool, contexts: dict[etree._Element, tuple]
+) -> Entity | None:
+    """``entity_from_element(element, None, details=False, variants=variants)``, cached.
+
+    Besides the entry's own markup, its reading looks at its parent's type (a
+    work in a list of treaties) and at the first ancestor that is not a
+    register list (an entry nested in an entry of its kind gets a label):
+    ``contexts`` keeps that per parent, for the letter's entries.
+    """
+    parent = element.getparent()
+    context = contexts.get(parent)
+    if context is None:
+        above = parent
+        while above is not None and local(above) in _LISTS_INSIDE:
+            above = above.getparent()
+        context = contexts[parent] = (
+            parent.get("type") if parent is not None else None,
+            local(above) if above is not None else None,
+        )
+    key = (etree.tostring(element, with_tail=False), variants, context)
+    try:
+        return _ENTITY_CACHE[key]
+    except KeyError:
+        pass
+    entity = entity_from_element(element, None, details=False, variants=variants)
+    if len(_ENTITY_CACHE) >= _ENTITY_CACHE_LIMIT:
+        _ENTITY_CACHE.clear()
+    _ENTITY_CACHE[key] = entity
+    return entity
+
+
+_LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
+
+
 _ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+_ID_ONLY_ENTRIES = frozenset({"bibl", "biblStruct", "item", "figure"})  # see _is_register_entry
 
 
 def _entry_candidates(root: etree._Element) -> list[etree._Element]:
@@ -449,12 +513,19 @@ def _entry_candidates(root: etree._Element) -> list[etree._Element]:
     return found
 
 
-def _ancestors_below(element: etree._Element, root: etree._Element) -> list[etree._Element]:
-    found = []
-    for ancestor in element.iterancestors():
-        if ancestor is root:
-            return found
-        found.append(ancestor)
+def _all_open(element: etree._Element | None, opens: dict[etree._Element, bool]) -> bool:
+    """Whether ``element`` and its ancestors below the root (known in ``opens``) open entries."""
+    unknown: list[etree._Element] = []
+    found = True
+    while element is not None:
+        known = opens.get(element)
+        if known is not None:
+            found = known
+            break
+        unknown.append(element)
+        element = element.getparent()
+    for ancestor in reversed(unknown):
+        found = opens[ancestor] = found and _opens_entries(ancestor)
     return found
 
 
