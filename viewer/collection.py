@@ -760,10 +760,10 @@ def default_cache_dir() -> Path:
 
 def _parser_fingerprint() -> str:
     """Changes whenever the parsing code does, so that rows from older code are dropped."""
-    import viewer.tei
-
+    # Found beside this module, not imported: a run that parses nothing
+    # (reopening, a second --index) need not load the parser.
+    package = Path(__file__).resolve().parent / "tei"
     parts = [__version__, str(CACHE_FORMAT)]
-    package = Path(viewer.tei.__file__).parent
     for source in sorted(package.glob("*.py")):
         with contextlib.suppress(OSError):
             info = source.stat()

@@ -16,6 +16,8 @@ from typing import TypeVar, dataclass_transform
 _R = TypeVar("_R")
 
 ENTITY_KINDS = ("person", "organisation", "place", "date", "treaty", "work", "event", "other")
+# The two readings of a letter: expansions and regularisations, or the source as written.
+READINGS = ("normalised", "diplomatic")
 
 
 class _Record:

@@ -35,8 +35,7 @@ import appdirs
 
 from viewer.atomic import set_aside, write_atomic
 from viewer.linebreaks import DEFAULT_LINE_MODE, LINE_MODES
-from viewer.model import ENTITY_KINDS
-from viewer.tei.reader import READINGS
+from viewer.model import ENTITY_KINDS, READINGS
 
 APP_NAME = "epistola"
 SETTINGS_FILE = "settings.json"

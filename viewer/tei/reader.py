@@ -17,6 +17,7 @@ from lxml import etree
 from viewer.errors import EpistolaError
 from viewer.gcpause import paused_gc
 from viewer.model import (
+    READINGS,
     Diagnostic,
     Entity,
     Letter,
@@ -34,7 +35,6 @@ from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import RawBreak, RawLineReference, build_text
 from viewer.tei.xml import XML_ID, first, is_tei_root, local, parse_bytes, read_bounded
 
-READINGS = ("normalised", "diplomatic")
 _WITH_XML_ID = etree.XPath("descendant-or-self::*[@xml:id]")
 # A file at least this large is read in two stages by read_letter_staged: about the
 # first screens of text first, the whole letter after (a 2 MB letter takes ~0.8 s).
