@@ -503,3 +503,41 @@ def test_a_line_reference_to_a_missing_line_is_reported() -> None:
     (reference,) = letter.line_references
     assert reference.entities == ("wien",)
     assert [d.code for d in letter.diagnostics if d.severity == "warning"] == ["dangling-line"]
+
+
+def test_mentions_are_the_dataclass_they_claim_to_be() -> None:
+    """The reader builds mentions without Mention's __init__ (viewer.tei.reader._mention)."""
+    import dataclasses
+
+    from viewer.model import Mention
+
+    body = (
+        '<p><persName ref="#anna">Ott</persName> und <rs ref="#anna #nobody">sie</rs> in '
+        '<placeName ref="#wien" subtype="implied">Wien</placeName></p>'
+    )
+    letter = read(body)
+    assert len(letter.mentions) == 3
+    for mention in letter.mentions:
+        fields = {f.name: getattr(mention, f.name) for f in dataclasses.fields(Mention)}
+        made = Mention(**fields)
+        assert mention == made and hash(mention) == hash(made) and repr(mention) == repr(made)
+        assert vars(mention) == vars(made)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            mention.start = 0  # type: ignore[misc]
+        assert dataclasses.replace(mention, kind="work").kind == "work"
+    ott, sie, wien = letter.mentions
+    assert (sie.entities, sie.unresolved) == (("anna",), ("#nobody",))
+    assert wien.implied and not ott.implied and ott.regions == ()
+
+
+def test_each_list_of_references_resolves_as_often_as_it_is_met() -> None:
+    # The reader resolves a repeated list of references once: what it finds must not
+    # depend on how often, or in which order, the letter repeats it.
+    repeated = '<persName ref="#anna">Ott</persName> <rs ref="#ghost">X</rs> ' * 3
+    letter = read(f'<p>{repeated}<orgName ref="#acme">Acme</orgName></p>')
+    assert [m.entities for m in letter.mentions] == [
+        ("anna",),
+        (),
+    ] * 3 + [("acme",)]
+    dangling = [d for d in letter.diagnostics if d.code == "dangling-ref"]
+    assert len(dangling) == 3 and all("'#ghost'" in d.message for d in dangling)
