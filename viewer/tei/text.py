@@ -214,6 +214,10 @@ class TextBuilder:
     def text(self, value: str | None) -> None:
         if not value:
             return
+        if value == " ":  # between two tagged words, the commonest text of all
+            if not self._glue:
+                self._add_space(False)
+            return
         if not self._glue and not value[0].isspace() and not value[-1].isspace():
             self.literal(_WS.sub(" ", value))
             return
@@ -391,6 +395,8 @@ class TextWalker:
             self._content(element)
             return
         handler = _HANDLERS.get(name)
+        if handler is None and len(_GENERIC_TAGS) < 4096:
+            _GENERIC_TAGS[tag] = name
         if name in CONTAINERS:
             self._generic(element, name)
             return
@@ -473,9 +479,16 @@ class TextWalker:
         if value:
             out.text(value)
         if len(element):
-            walk, add = self.walk, out.text
+            walk, add, generic = self.walk, out.text, self._generic
+            # Without a first part to stop after, walk would only hand an element that
+            # has no handler of its own on to _generic: that call is saved.
+            direct = _GENERIC_TAGS if self._stop_after is None else {}
             for child in element:
-                walk(child)
+                child_name = direct.get(child.tag)
+                if child_name is not None:
+                    generic(child, child_name)
+                else:
+                    walk(child)
                 value = child.tail
                 if value:
                     add(value)
@@ -824,12 +837,15 @@ def _references(element: etree._Element, keys: list[str]) -> list[tuple[str, str
         if attribute not in present:
             continue
         value = element.get(attribute)
-        if value and value.strip():
-            if attribute == "key":
-                # Keys may be human-readable names with spaces (Escher): one key, not many.
-                found.append((attribute, value.strip()))
-            else:
-                found += [(attribute, token) for token in value.split()]
+        if not value:
+            continue
+        if attribute == "key":
+            # Keys may be human-readable names with spaces (Escher): one key, not many.
+            value = value.strip()
+            if value:
+                found.append((attribute, value))
+        else:
+            found += [(attribute, token) for token in value.split()]
     return found
 
 
@@ -880,10 +896,18 @@ def _trimmed_mentions(mentions: list[RawMention], text: str) -> list[RawMention]
     kept = []
     size = len(text)
     for mention in mentions:
+        # _trimmed, inline: a mention's start is often the space before its first word.
         start, end = mention.start, mention.end
-        # Nearly every mention starts and ends on its text already: nothing to trim.
-        trimmed = start < end <= size and text[start] not in " \n" and text[end - 1] not in " \n"
-        if trimmed or _trimmed(mention, text) is not None:
+        if end > size:
+            end = size
+        if start > end:
+            start = end
+        while start < end and text[start] in " \n":
+            start += 1
+        while end > start and text[end - 1] in " \n":
+            end -= 1
+        if start < end:
+            mention.start, mention.end = start, end
             kept.append(mention)
     return kept
 
@@ -927,6 +951,9 @@ def _profile(name: str) -> tuple[bool, bool, bool, bool, bool, bool, str | None,
         name in _STYLED,
     )
 
+
+# Tags whose elements walk hands straight on to _generic (no handler, TEI or no namespace).
+_GENERIC_TAGS: dict[str, str] = {}
 
 _HANDLERS = {
     "lb": TextWalker._lb,
