@@ -36,6 +36,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
@@ -372,6 +373,8 @@ def _text(
 
 
 _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
+_START = attrgetter("start")
+_UNSEEN = b""  # a kind not met yet (fills hold one byte, or None for a hidden kind)
 
 
 def letter_looks(
@@ -392,27 +395,30 @@ def letter_looks(
     tint = bytearray(length)
     flags = bytearray(length)
     colours: list[QColor] = []
-    fills: dict[str, bytes] = {}
+    fills: dict[str, bytes | None] = dict.fromkeys(hidden)  # None: a hidden kind
     emphasised: list[tuple[int, int]] = []
-    for mention in sorted(letter.mentions, key=lambda mention: mention.start):
+    for mention in sorted(letter.mentions, key=_START):
         start = mention.start
-        end = min(mention.end, length)
+        end = mention.end
+        if end > length:
+            end = length
         if end <= start:
             continue
         if selected and not selected.isdisjoint(mention.entities):
             emphasised.append((start, end))
-        if mention.kind in hidden:
-            continue
-        fill = fills.get(mention.kind)
+        kind = mention.kind
+        fill = fills.get(kind, _UNSEEN)
         if fill is None:
-            colour = kind_style(mention.kind, _DARK).background
+            continue
+        if fill is _UNSEEN:
+            colour = kind_style(kind, _DARK).background
             number = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
             if not number:
                 colours.append(colour)
                 number = len(colours)
             if number > 255:
                 raise EpistolaError("too many kinds of mention to tint")
-            fill = fills[mention.kind] = bytes([number])
+            fill = fills[kind] = bytes([number])
         tint[start:end] = fill * (end - start)
 
     def flag(start: int, end: int, value: int) -> None:
@@ -428,10 +434,12 @@ def letter_looks(
     for span in letter.spans:
         if span.style == "del":
             flag(span.start, span.end, STRUCK)
+    palette = [None, *colours]
     tinted = []
+    append = tinted.append
     for found in _RUN.finditer(tint):
         start, end = found.span()
-        tinted.append((start + offset, end + offset, colours[tint[start] - 1]))
+        append((start + offset, end + offset, palette[tint[start]]))
     flagged = []
     for found in _RUN.finditer(flags):
         start, end = found.span()
