@@ -329,17 +329,16 @@ def _mention(
     the instance's ``__dict__`` gives the same object (tests/test_parser_rules.py).
     """
     mention = _new(Mention)
-    mention.__dict__.update(
-        start=start,
-        end=end,
-        kind=kind,
-        entities=entities,
-        unresolved=unresolved,
-        implied=implied,
-        line=line,
-        in_note=in_note,
-        regions=(),
-    )
+    fields = mention.__dict__  # in the fields' order, as __init__ would fill it
+    fields["start"] = start
+    fields["end"] = end
+    fields["kind"] = kind
+    fields["entities"] = entities
+    fields["unresolved"] = unresolved
+    fields["implied"] = implied
+    fields["line"] = line
+    fields["in_note"] = in_note
+    fields["regions"] = ()
     return mention
 
 
