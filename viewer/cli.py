@@ -447,6 +447,10 @@ def csv_export(kind: str, folder: str, register_dirs: Sequence[str] = ()) -> int
 def pdf(args: argparse.Namespace) -> int:
     if len(args.paths) != 1:
         return _fail("--pdf needs exactly one letter FILE to print")
+    from viewer.exports.print_source import start_reading
+
+    # Read in a worker process while this one imports Qt (before it does: see there).
+    pending = start_reading(args.paths[0], args.reading, args.registers, selected=args.select)
     from viewer.gui.printing import print_letter_cli
 
     return print_letter_cli(
@@ -457,6 +461,7 @@ def pdf(args: argparse.Namespace) -> int:
         register_dirs=args.registers,
         page_size=args.page_size,
         fail=_fail,
+        pending=pending,
     )
 
 
