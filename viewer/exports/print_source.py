@@ -17,6 +17,7 @@ the worker dies without an answer, the letter is read in the process itself.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pickle
@@ -160,8 +161,10 @@ class PendingRead:
             return
         if threading.active_count() != 1:
             return
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is forked into the worker
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
         readable, writable = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: answer and end, never return into the command
