@@ -17,8 +17,11 @@ A long letter's 100,000 runs are not each a format of their own (that made
 the 2 MB letter's PDF take three times as long): the kind tints are painted
 beneath the text from where the layout put their characters, and only the
 emphasis, note markers and strike-outs are formats, laid over the blocks'
-layouts (:class:`PrintDocument`). :func:`print_letter` lays the document out
-on the device's pages (A4 or Letter) and numbers them.
+layouts (:class:`PrintDocument`). Which kind tints each character and which
+flags it carries is worked out without Qt (:mod:`viewer.exports.print_source`),
+so that the ``--pdf`` command's worker process can do it while the command
+starts Qt. :func:`print_letter` lays the document out on the device's pages
+(A4 or Letter) and numbers them.
 
 The window's File ▸ Print… (with a preview) and File ▸ Export ▸ Letter as
 PDF… and ``python main.py FILE --pdf OUT.pdf`` all use :func:`build_document`,
