@@ -430,6 +430,24 @@ def test_diagnostics(body: str, severity: str, code: str, says: str) -> None:
     assert any(says in d.message for d in found), found
 
 
+@pytest.mark.parametrize(("body", "severity", "code", "says"), DIAGNOSTICS)
+def test_without_diagnosing_only_the_whole_letter_checks_are_left_out(
+    body: str, severity: str, code: str, says: str
+) -> None:
+    from dataclasses import replace
+
+    from viewer.tei.reader import letter_from_tree
+    from viewer.tei.xml import parse_bytes
+
+    data = letter_xml(body, back=REGISTER if body else "").encode("utf-8")
+    full = letter_from_tree(parse_bytes(data, "inline.xml"), "inline.xml")
+    quick = letter_from_tree(parse_bytes(data, "inline.xml"), "inline.xml", diagnose=False)
+    left_out = {"duplicate-id", "unused-entity"}
+    assert quick.diagnostics == tuple(d for d in full.diagnostics if d.code not in left_out)
+    assert replace(quick, diagnostics=()) == replace(full, diagnostics=())
+    assert (code in left_out) != any(d.code == code for d in quick.diagnostics)
+
+
 def test_dangling_reference_says_where_and_why() -> None:
     letter = read('<p>\n<persName ref="#ghost">Ghost</persName></p>')
     (diagnostic,) = [d for d in letter.diagnostics if d.code == "dangling-ref"]

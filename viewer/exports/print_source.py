@@ -123,7 +123,8 @@ def read_for_print(
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
     tree = parse_bytes(read_bounded(file), file)
-    letter = letter_from_tree(tree, file, reading=reading, registers=registers)
+    # Printing shows no diagnostics: the checks over the whole letter are left out.
+    letter = letter_from_tree(tree, file, reading=reading, registers=registers, diagnose=False)
     edition = correspondence_from_root(letter_root(tree, file), file).edition.title
     return letter, edition
 

@@ -127,8 +127,12 @@ def letter_from_tree(
     *,
     reading: str = "normalised",
     registers: ExternalRegisters | None = None,
+    diagnose: bool = True,
 ) -> Letter:
-    return _letter_from_tree(tree, file, reading=reading, registers=registers)[0]
+    """The letter in ``tree``. ``diagnose=False`` leaves out the two checks over the whole
+    letter, duplicate xml:ids and unused register entries (0.1 s of the 2 MB letter's 1.4),
+    for a caller that shows no diagnostics (``--pdf``); the rest is the same."""
+    return _letter_from_tree(tree, file, reading=reading, registers=registers, diagnose=diagnose)[0]
 
 
 def _letter_from_tree(
@@ -138,6 +142,7 @@ def _letter_from_tree(
     reading: str,
     registers: ExternalRegisters | None,
     stop_after: int | None = None,
+    diagnose: bool = True,
 ) -> tuple[Letter, bool]:
     """The letter, or with ``stop_after`` possibly its first part; and whether it is whole."""
     root = letter_root(tree, file)
@@ -267,7 +272,7 @@ def _letter_from_tree(
     if not result.complete:
         # A first part: what the whole letter lacks or repeats is told once it is read.
         diagnostics = []
-    else:
+    elif diagnose:
         diagnostics.extend(_duplicate_ids(root))
         diagnostics.extend(_register_diagnostics(local_entries, resolver, mentions))
     for name, line in result.unexpanded_entities:
