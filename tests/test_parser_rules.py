@@ -430,6 +430,24 @@ def test_diagnostics(body: str, severity: str, code: str, says: str) -> None:
     assert any(says in d.message for d in found), found
 
 
+@pytest.mark.parametrize(("body", "severity", "code", "says"), DIAGNOSTICS)
+def test_without_diagnosing_only_the_whole_letter_checks_are_left_out(
+    body: str, severity: str, code: str, says: str
+) -> None:
+    from dataclasses import replace
+
+    from viewer.tei.reader import letter_from_tree
+    from viewer.tei.xml import parse_bytes
+
+    data = letter_xml(body, back=REGISTER if body else "").encode("utf-8")
+    full = letter_from_tree(parse_bytes(data, "inline.xml"), "inline.xml")
+    quick = letter_from_tree(parse_bytes(data, "inline.xml"), "inline.xml", diagnose=False)
+    left_out = {"duplicate-id", "unused-entity"}
+    assert quick.diagnostics == tuple(d for d in full.diagnostics if d.code not in left_out)
+    assert replace(quick, diagnostics=()) == replace(full, diagnostics=())
+    assert (code in left_out) != any(d.code == code for d in quick.diagnostics)
+
+
 def test_dangling_reference_says_where_and_why() -> None:
     letter = read('<p>\n<persName ref="#ghost">Ghost</persName></p>')
     (diagnostic,) = [d for d in letter.diagnostics if d.code == "dangling-ref"]
@@ -503,3 +521,41 @@ def test_a_line_reference_to_a_missing_line_is_reported() -> None:
     (reference,) = letter.line_references
     assert reference.entities == ("wien",)
     assert [d.code for d in letter.diagnostics if d.severity == "warning"] == ["dangling-line"]
+
+
+def test_mentions_are_the_dataclass_they_claim_to_be() -> None:
+    """The reader builds mentions without Mention's __init__ (viewer.tei.reader._mention)."""
+    import dataclasses
+
+    from viewer.model import Mention
+
+    body = (
+        '<p><persName ref="#anna">Ott</persName> und <rs ref="#anna #nobody">sie</rs> in '
+        '<placeName ref="#wien" subtype="implied">Wien</placeName></p>'
+    )
+    letter = read(body)
+    assert len(letter.mentions) == 3
+    for mention in letter.mentions:
+        fields = {f.name: getattr(mention, f.name) for f in dataclasses.fields(Mention)}
+        made = Mention(**fields)
+        assert mention == made and hash(mention) == hash(made) and repr(mention) == repr(made)
+        assert vars(mention) == vars(made)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            mention.start = 0  # type: ignore[misc]
+        assert dataclasses.replace(mention, kind="work").kind == "work"
+    ott, sie, wien = letter.mentions
+    assert (sie.entities, sie.unresolved) == (("anna",), ("#nobody",))
+    assert wien.implied and not ott.implied and ott.regions == ()
+
+
+def test_each_list_of_references_resolves_as_often_as_it_is_met() -> None:
+    # The reader resolves a repeated list of references once: what it finds must not
+    # depend on how often, or in which order, the letter repeats it.
+    repeated = '<persName ref="#anna">Ott</persName> <rs ref="#ghost">X</rs> ' * 3
+    letter = read(f'<p>{repeated}<orgName ref="#acme">Acme</orgName></p>')
+    assert [m.entities for m in letter.mentions] == [
+        ("anna",),
+        (),
+    ] * 3 + [("acme",)]
+    dangling = [d for d in letter.diagnostics if d.code == "dangling-ref"]
+    assert len(dangling) == 3 and all("'#ghost'" in d.message for d in dangling)

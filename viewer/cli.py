@@ -447,6 +447,10 @@ def csv_export(kind: str, folder: str, register_dirs: Sequence[str] = ()) -> int
 def pdf(args: argparse.Namespace) -> int:
     if len(args.paths) != 1:
         return _fail("--pdf needs exactly one letter FILE to print")
+    from viewer.exports.print_source import start_reading
+
+    # Read in a worker process while this one imports Qt (before it does: see there).
+    pending = start_reading(args.paths[0], args.reading, args.registers, selected=args.select)
     from viewer.gui.printing import print_letter_cli
 
     return print_letter_cli(
@@ -457,6 +461,7 @@ def pdf(args: argparse.Namespace) -> int:
         register_dirs=args.registers,
         page_size=args.page_size,
         fail=_fail,
+        pending=pending,
     )
 
 
@@ -464,9 +469,11 @@ def _exit_now(code: int) -> None:
     """End the process without tearing down Qt's widgets and every module one by one.
 
     That teardown cost a ``--screenshot`` run more CPU than saving its PNG
-    (157 ms against 9 ms with this, under load). Nothing is lost: the output
-    is flushed here, the logs are closed, the collection's database is
-    crash-safe (SQLite's journal) and a screenshot run saves no settings.
+    (157 ms against 9 ms with this, under load), and a ``--pdf`` run of the
+    2 MB letter about 0.2 s. Nothing is lost: the output is flushed here (the
+    PDF is already written and renamed into place), the logs are closed, the
+    collection's database is crash-safe (SQLite's journal) and neither run
+    saves settings.
     """
     import logging
 
@@ -479,7 +486,8 @@ def _exit_now(code: int) -> None:
 
 def main(argv: Sequence[str] | None = None, *, exit_at_once: bool = False) -> int:
     """The command line. ``exit_at_once`` (main.py's, never a test's): a ``--screenshot``
-    run ends its process as soon as the PNG is written (see :func:`_exit_now`)."""
+    or ``--pdf`` run ends its process as soon as the PNG or PDF is written (see
+    :func:`_exit_now`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -498,7 +506,10 @@ def main(argv: Sequence[str] | None = None, *, exit_at_once: bool = False) -> in
         if args.csv:
             return csv_export(args.csv[0], args.csv[1], args.registers)
         if args.pdf:
-            return pdf(args)
+            code = pdf(args)
+            if exit_at_once:
+                _exit_now(code)
+            return code
         from viewer.gui.app import run
 
         code = run(args)

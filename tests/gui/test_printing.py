@@ -9,6 +9,7 @@ error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -24,6 +25,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
+from viewer.exports.print_source import letter_looks_of
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
     EMPHASISED,
@@ -203,6 +205,26 @@ def test_tints_and_formats_land_on_their_characters(qapp, letter_path, options):
             assert superscript == bool(value & MARKER)
         if end < len(letter.text) and not flags[end]:
             assert overlay_at(printed.document, base + end).isEmpty()
+
+
+@pytest.mark.parametrize(
+    "options", [PrintOptions(selected=(WILLIAMS,)), PrintOptions(hidden_kinds=frozenset({"place"}))]
+)
+def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(qapp, options):
+    # The --pdf command's worker hands over the letter without its mentions and their looks.
+    letter = read_letter(ICBL)
+    looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
+    slim = dataclasses.replace(letter, mentions=())
+    whole, ahead = build_document(letter, options), build_document(slim, options, looks)
+    assert ahead.document.toPlainText() == whole.document.toPlainText()
+    assert "Person " in ahead.document.toPlainText()  # the legend's counts came along
+    rgba = [(s, e, c.rgba()) for s, e, c in ahead.tints]
+    assert rgba == [(s, e, c.rgba()) for s, e, c in whole.tints] and rgba
+    assert ahead.runs == whole.runs
+    assert (
+        pdf_text(pdf_bytes(slim, FIXED, letter_looks_of(letter)))[1]
+        == pdf_text(pdf_bytes(letter, FIXED))[1]
+    )
 
 
 def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):

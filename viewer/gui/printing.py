@@ -17,8 +17,11 @@ A long letter's 100,000 runs are not each a format of their own (that made
 the 2 MB letter's PDF take three times as long): the kind tints are painted
 beneath the text from where the layout put their characters, and only the
 emphasis, note markers and strike-outs are formats, laid over the blocks'
-layouts (:class:`PrintDocument`). :func:`print_letter` lays the document out
-on the device's pages (A4 or Letter) and numbers them.
+layouts (:class:`PrintDocument`). Which kind tints each character and which
+flags it carries is worked out without Qt (:mod:`viewer.exports.print_source`),
+so that the ``--pdf`` command's worker process can do it while the command
+starts Qt. :func:`print_letter` lays the document out on the device's pages
+(A4 or Letter) and numbers them.
 
 The window's File ▸ Print… (with a preview) and File ▸ Export ▸ Letter as
 PDF… and ``python main.py FILE --pdf OUT.pdf`` all use :func:`build_document`,
@@ -33,7 +36,6 @@ import datetime
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +60,15 @@ from PySide6.QtGui import (
 
 from viewer import __version__
 from viewer.errors import EpistolaError
+from viewer.exports.print_source import (
+    EMPHASISED,
+    MARKER,
+    STRUCK,
+    LetterLooks,
+    PendingRead,
+    letter_looks_of,
+    read_for_print,
+)
 from viewer.gcpause import paused_gc
 from viewer.gui.kinds import KIND_ORDER, emphasis_style, kind_label, kind_style
 from viewer.model import Entity, Letter
@@ -156,9 +167,6 @@ def _char(
     return look
 
 
-EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's text
-
-
 def _flag_format(flags: int) -> QTextCharFormat:
     """What a character's flags lay over its own format (body or endnote size)."""
     look = QTextCharFormat()
@@ -201,6 +209,7 @@ class PrintDocument:
         """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count."""
         if device is not None:
             self.document.documentLayout().setPaintDevice(device)
+        _keep_shaping(self.document)
         self.document.setPageSize(page)
         pages = self.document.pageCount()
         with paused_gc():
@@ -225,8 +234,31 @@ class PrintDocument:
         painter.restore()
 
 
-def build_document(letter: Letter, options: PrintOptions = PrintOptions()) -> PrintDocument:
-    """The print document of ``letter`` (see the module docstring)."""
+def _keep_shaping(document: QTextDocument) -> None:
+    """Let the blocks' layouts keep the glyphs that laying them out shaped.
+
+    By default a block's layout drops them once it is laid out, so the tints'
+    first ``cursorToX`` in a block and painting it each shaped the whole block
+    again: the 2 MB letter's text was shaped three times, not once (the tint
+    rectangles took 0.7-0.85 s instead of 0.45-0.5 s, painting ~0.1 s more).
+    It costs memory while the document lives (the glyphs of its text).
+    """
+    block = document.begin()
+    while block.isValid():
+        block.layout().setCacheEnabled(True)
+        block = block.next()
+
+
+def build_document(
+    letter: Letter, options: PrintOptions = PrintOptions(), looks: LetterLooks | None = None
+) -> PrintDocument:
+    """The print document of ``letter`` (see the module docstring).
+
+    ``looks``: the letter's, for ``options`` (:func:`letter_looks_of`), when worked
+    out already (the letter then needs no mentions).
+    """
+    if looks is None:
+        looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
     document = QTextDocument()
     document.setMetaInformation(
         QTextDocument.MetaInformation.DocumentTitle, options.title or letter.title
@@ -240,10 +272,10 @@ def build_document(letter: Letter, options: PrintOptions = PrintOptions()) -> Pr
     cursor = QTextCursor(document)
     _heading(cursor, letter.title or Path(letter.file).name, first=True)
     _metadata(cursor, letter)
-    _legend(cursor, letter, options)
+    _legend(cursor, letter, options, looks.counts)
     _letterhead(cursor, letter)
     _heading(cursor, "Letter")
-    tints, runs = _text(cursor, letter, options)
+    tints, runs = _text(cursor, letter, options, looks)
     _paragraph(cursor, top=14)
     cursor.insertText(citation(letter, options), _char(italic=True, points=BODY_POINTS - 1.5))
     return PrintDocument(document, tints, runs)
@@ -295,8 +327,9 @@ def _metadata(cursor: QTextCursor, letter: Letter) -> None:
     _field(cursor, "Reading", letter.reading)
 
 
-def _legend(cursor: QTextCursor, letter: Letter, options: PrintOptions) -> None:
-    counts = Counter(mention.kind for mention in letter.mentions)
+def _legend(
+    cursor: QTextCursor, letter: Letter, options: PrintOptions, counts: dict[str, int]
+) -> None:
     kinds = [k for k in KIND_ORDER if counts.get(k) and k not in options.hidden_kinds]
     kinds += sorted(k for k in counts if k not in KIND_ORDER and k not in options.hidden_kinds)
     if not kinds and not options.selected:
@@ -340,7 +373,7 @@ def _letterhead(cursor: QTextCursor, letter: Letter) -> None:
 
 
 def _text(
-    cursor: QTextCursor, letter: Letter, options: PrintOptions
+    cursor: QTextCursor, letter: Letter, options: PrintOptions, looks: LetterLooks
 ) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
     """The letter's text, inserted whole; its tints and runs in document positions.
 
@@ -357,7 +390,7 @@ def _text(
     cursor.insertText(text[:note_from], QTextCharFormat())
     if note_from < len(text):
         cursor.insertText(text[note_from:], _char(points=BODY_POINTS - 1.5))
-    tints, flags = letter_looks(letter, options, offset=base)
+    tints, flags = letter_looks(letter, options, offset=base, looks=looks)
     formats: dict[int, QTextCharFormat] = {}
     runs = []
     for start, end, flag in flags:
@@ -375,71 +408,45 @@ _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
 
 
 def letter_looks(
-    letter: Letter, options: PrintOptions = PrintOptions(), *, offset: int = 0
+    letter: Letter,
+    options: PrintOptions = PrintOptions(),
+    *,
+    offset: int = 0,
+    looks: LetterLooks | None = None,
 ) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, int]]]:
     """The letter's tinted stretches ``(start, end, colour)`` and flagged ones ``(start, end,
     flags)`` (EMPHASISED, MARKER, STRUCK), in text order, plus ``offset``; plain text is in
     neither.
 
     A mention inside another shows its own kind's tint unless that kind is
-    hidden; a selected entity's mention is emphasised instead of tinted.
+    hidden; a selected entity's mention is emphasised instead of tinted
+    (:func:`viewer.exports.print_source.letter_looks_of`, or ``looks`` made by it).
+    Kinds of one colour make one stretch where they meet.
     """
-    length = len(letter.text)
-    hidden = options.hidden_kinds
-    selected = frozenset(options.selected)
-    # One byte per character: its tint's number (0: none), and its flags. Mentions are
-    # painted in start order, so an inner (later) one covers the outer one.
-    tint = bytearray(length)
-    flags = bytearray(length)
+    if looks is None:
+        looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
     colours: list[QColor] = []
-    fills: dict[str, bytes] = {}
-    emphasised: list[tuple[int, int]] = []
-    for mention in sorted(letter.mentions, key=lambda mention: mention.start):
-        start = mention.start
-        end = min(mention.end, length)
-        if end <= start:
-            continue
-        if selected and not selected.isdisjoint(mention.entities):
-            emphasised.append((start, end))
-        if mention.kind in hidden:
-            continue
-        fill = fills.get(mention.kind)
-        if fill is None:
-            colour = kind_style(mention.kind, _DARK).background
-            number = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
-            if not number:
-                colours.append(colour)
-                number = len(colours)
-            if number > 255:
-                raise EpistolaError("too many kinds of mention to tint")
-            fill = fills[mention.kind] = bytes([number])
-        tint[start:end] = fill * (end - start)
-
-    def flag(start: int, end: int, value: int) -> None:
-        end = min(end, length)
-        if end > start:
-            flags[start:end] = flags[start:end].translate(_RAISE[value])
-
-    for start, end in emphasised:
-        flag(start, end, EMPHASISED)
-        tint[start:end] = bytes(end - start)
-    for note in letter.notes:
-        flag(note.anchor, note.marker_end, MARKER)
-    for span in letter.spans:
-        if span.style == "del":
-            flag(span.start, span.end, STRUCK)
+    by_kind = bytearray(range(256))  # a kind's number to its colour's
+    for number, kind in enumerate(looks.kinds, 1):
+        colour = kind_style(kind, _DARK).background
+        same = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
+        if not same:
+            colours.append(colour)
+            same = len(colours)
+        by_kind[number] = same
+    tint = looks.tint.translate(by_kind)
+    flags = looks.flags
+    palette = [None, *colours]
     tinted = []
+    append = tinted.append
     for found in _RUN.finditer(tint):
         start, end = found.span()
-        tinted.append((start + offset, end + offset, colours[tint[start] - 1]))
+        append((start + offset, end + offset, palette[tint[start]]))
     flagged = []
     for found in _RUN.finditer(flags):
         start, end = found.span()
         flagged.append((start + offset, end + offset, flags[start]))
     return tinted, flagged
-
-
-_RAISE = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
 
 
 def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharFormat]]) -> None:
@@ -564,7 +571,10 @@ def _layout(page_size: str) -> QPageLayout:
 
 
 def print_letter(
-    letter: Letter, device: QPagedPaintDevice, options: PrintOptions = PrintOptions()
+    letter: Letter,
+    device: QPagedPaintDevice,
+    options: PrintOptions = PrintOptions(),
+    looks: LetterLooks | None = None,
 ) -> int:
     """Lay out and print ``letter`` on ``device`` (a QPrinter, a QPdfWriter); the page count.
 
@@ -573,7 +583,7 @@ def print_letter(
     the kind tints beneath the text, with "n / N" at the foot of each page.
     """
     with paused_gc():  # hundreds of thousands of small objects, none in a cycle
-        printed = build_document(letter, options)
+        printed = build_document(letter, options, looks)
     area = device.pageLayout().paintRectPixels(device.resolution())
     footer_font = QFont(printed.document.defaultFont())
     footer_font.setPointSizeF(BODY_POINTS - 2)
@@ -614,8 +624,10 @@ def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> N
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-def pdf_bytes(letter: Letter, options: PrintOptions = PrintOptions()) -> bytes:
-    """The letter as a PDF, in memory."""
+def pdf_bytes(
+    letter: Letter, options: PrintOptions = PrintOptions(), looks: LetterLooks | None = None
+) -> bytes:
+    """The letter as a PDF, in memory (``looks``: see :func:`build_document`)."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
@@ -623,7 +635,7 @@ def pdf_bytes(letter: Letter, options: PrintOptions = PrintOptions()) -> bytes:
     writer.setResolution(300)
     writer.setTitle(options.title or letter.title)
     writer.setCreator(f"Epistola {__version__}")
-    print_letter(letter, writer, options)
+    print_letter(letter, writer, options, looks)
     del writer  # finishes the PDF
     buffer.close()
     data = bytes(QByteArray(buffer.data()))
@@ -633,12 +645,15 @@ def pdf_bytes(letter: Letter, options: PrintOptions = PrintOptions()) -> bytes:
 
 
 def write_pdf(
-    letter: Letter, path: str | os.PathLike[str], options: PrintOptions = PrintOptions()
+    letter: Letter,
+    path: str | os.PathLike[str],
+    options: PrintOptions = PrintOptions(),
+    looks: LetterLooks | None = None,
 ) -> None:
     """Write the letter as a PDF to ``path`` atomically; EpistolaError when that fails."""
     from viewer.exports import write_export
 
-    write_export(path, pdf_bytes(letter, options))
+    write_export(path, pdf_bytes(letter, options, looks))
 
 
 def print_letter_cli(
@@ -650,46 +665,40 @@ def print_letter_cli(
     register_dirs: Sequence[str] = (),
     page_size: str = "A4",
     fail: Callable[[str], int],
+    pending: PendingRead | None = None,
 ) -> int:
     """``python main.py FILE --pdf OUT.pdf``: 0, or ``fail``'s code with one line on stderr.
 
     The file is read and parsed once: the letter and the edition its header
-    names (for the citation) come from the same tree.
+    names (for the citation) come from the same tree. ``pending``: the letter
+    already being read (:func:`viewer.exports.print_source.start_reading`, for
+    this file, reading, registers and selection), else it is read here.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
-
-    from viewer.tei.catalog import RegisterCatalog
-    from viewer.tei.correspondence import correspondence_from_root
-    from viewer.tei.reader import READINGS, letter_from_tree, letter_root
-    from viewer.tei.xml import parse_bytes, read_bounded
 
     # One letter, one PDF, then the process ends: the collector would only rescan the
     # letter's million objects (a fifth of a second on the 2 MB letter) to find no cycles.
     # They are let go before it is on again, or its first pass would scan them all.
     with paused_gc():
+        _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
+        looks = None
         try:
-            catalog = RegisterCatalog(extra_folders=register_dirs)
-            registers = catalog.for_letter(file)
-            if reading not in READINGS:
-                raise EpistolaError(
-                    f"unknown reading {reading!r} (use one of {', '.join(READINGS)})"
-                )
-            tree = parse_bytes(read_bounded(file), file)
-            letter = letter_from_tree(tree, file, reading=reading, registers=registers)
-            edition = correspondence_from_root(letter_root(tree, file), file).edition.title
-            del tree
+            if pending is not None:
+                source = pending.result()
+                letter, edition, looks = source.letter, source.edition, source.looks
+            else:
+                letter, edition = read_for_print(file, reading, register_dirs)
         except EpistolaError as error:
             return fail(str(error))
         unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
         if unknown:
             return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
-        _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
         options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
         try:
-            write_pdf(letter, out, options)
+            write_pdf(letter, out, options, looks)
         except EpistolaError as error:
             return fail(str(error))
         finally:
-            del letter
+            del letter, looks
     return 0

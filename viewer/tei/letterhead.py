@@ -94,6 +94,8 @@ def read_letterheads(
     walk found them), ``member_spans`` where each of their elements is in
     ``text``. A block that yields no section is appended to ``unread``.
     """
+    if not containers:  # most letters: nothing to sort their mentions for
+        return []
     name_of = entity_name or (lambda _id: None)
     # Sorted once, so that each block finds its own mentions and note markers by bisection:
     # a letter may have thousands of letterheads and of mentions.

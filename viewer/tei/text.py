@@ -102,7 +102,7 @@ def kind_from_type(value: str | None) -> str | None:
     return TYPE_KINDS.get(value.strip().lower())
 
 
-@dataclass
+@dataclass(slots=True)
 class RawMention:
     start: int
     end: int
@@ -214,7 +214,11 @@ class TextBuilder:
     def text(self, value: str | None) -> None:
         if not value:
             return
-        if not value[0].isspace() and not value[-1].isspace() and not self._glue:
+        if value == " ":  # between two tagged words, the commonest text of all
+            if not self._glue:
+                self._add_space(False)
+            return
+        if not self._glue and not value[0].isspace() and not value[-1].isspace():
             self.literal(_WS.sub(" ", value))
             return
         if self._glue:
@@ -237,12 +241,21 @@ class TextBuilder:
         """Emit ``value`` unchanged (after any pending space)."""
         if not value:
             return
-        spaced = self._pending_space and not self._newlines and not self._parts[-1].endswith(" ")
-        if spaced and not (self._soft and value[0] in _CLOSING):
-            self._emit(" ")
-        self._pending_space = False
+        if self._pending_space:
+            spaced = not self._newlines and not self._parts[-1].endswith(" ")
+            if spaced and not (self._soft and value[0] in _CLOSING):
+                self._emit(" ")
+            self._pending_space = False
         self._glue = False
-        self._emit(value)
+        # _emit, inline: this runs once per text node.
+        self._parts.append(value)
+        self.length += len(value)
+        if value[-1] != "\n":
+            self._newlines = 0
+        else:
+            stripped = value.rstrip("\n")
+            trailing = len(value) - len(stripped)
+            self._newlines = self._newlines + trailing if not stripped else trailing
 
     def space(self) -> None:
         self._add_space(False)
@@ -341,7 +354,7 @@ class TextWalker:
             else note
             for i, note in enumerate(self.notes)
         ]
-        mentions = [m for m in (_trimmed(m, text) for m in self.mentions) if m is not None]
+        mentions = _trimmed_mentions(self.mentions, text)
         spans = [_trim_span(s, text) for s in self.spans]
         blocks = [b for b in (_trim_block(b, text) for b in self.blocks) if b is not None]
         return TextResult(
@@ -382,6 +395,8 @@ class TextWalker:
             self._content(element)
             return
         handler = _HANDLERS.get(name)
+        if handler is None and len(_GENERIC_TAGS) < 4096:
+            _GENERIC_TAGS[tag] = name
         if name in CONTAINERS:
             self._generic(element, name)
             return
@@ -414,42 +429,94 @@ class TextWalker:
                 text(tail)
 
     def _generic(self, element: etree._Element, name: str) -> None:
-        if name in SKIPPED:
+        # Once per element of the letter (58,000 in a 2 MB one): what the element's name
+        # implies is looked up once per name, its attributes are asked for only when
+        # ``keys()`` (one C call) has them, and its content is walked inline.
+        try:
+            profile = _PROFILES[name]
+        except KeyError:
+            profile = _PROFILES[name] = _profile(name)
+        skipped, register_list, paragraph, line, lined, formula_part, mention_base, styled = profile
+        if skipped:
             return
-        letterhead = element.get("type") == "letterhead"
-        if name in REGISTER_LISTS and not (self._letterhead_depth or letterhead):
+        keys = element.keys()
+        kind_attribute = element.get("type") if "type" in keys else None
+        letterhead = kind_attribute == "letterhead"
+        if register_list and not (self._letterhead_depth or letterhead):
             return
         if letterhead:
             self.letterheads.append(element)
             self._letterhead_depth += 1
-        paragraph = name in PARAGRAPH_BLOCKS or letterhead
+            paragraph = lined = True
         # A letterhead's printed lines and columns (seg rend="left|right") are lines of
         # their own, not one run of text ("Neues Wiener JournalWien").
-        line = name in LINE_BLOCKS or (name == "seg" and self._letterhead_depth > 0)
-        lined = letterhead or name in LINED
+        if name == "seg" and self._letterhead_depth > 0:
+            line = True
         self._lined_depth += lined
-        if paragraph and name in FORMULA_PARTS:
+        if paragraph and formula_part:
             parent = element.getparent()
             if parent is not None and local(parent) in FORMULAE:
                 paragraph, line = False, True
+        out = self.out
         if paragraph:
-            self.out.block_break()
+            out.block_break()
         elif line:
-            self.out.line_break()
-        start = self.out.length
-        mention = self._mention_kind(element, name)
-        style = _span_style(element, name)
-        notes_before = len(self.notes)
-        self._content(element)
-        end = self.out.length
-        if mention is not None:
-            self._record_mention(element, *mention, start, self._before_markers(end))
-        facs, identifier = element.get("facs"), element.get(XML_ID)
-        if facs or identifier:  # a facsimile zone may point at it (@facs or zone/@corresp)
-            self.linked.append(RawLinked(start, end, norm_space(facs), identifier or ""))
-        if name == "seg" and len(self.notes) > notes_before and not self._in_note:
+            out.line_break()
+        start = out.length
+        mention_kind = None
+        if mention_base is not _NO_MENTION:
+            references = _references(element, keys)
+            mention_kind = mention_base
+            if mention_kind is None:
+                mention_kind = kind_from_type(kind_attribute)
+                if mention_kind is None and (kind_attribute or references):
+                    mention_kind = "other"
+                # else: a bare <rs>/<name> says nothing (Escher wraps persName in empty rs).
+        style = _span_style(element, name) if styled else None
+        notes = self.notes
+        notes_before = len(notes)
+        value = element.text
+        if value:
+            out.text(value)
+        if len(element):
+            walk, add, generic = self.walk, out.text, self._generic
+            # Without a first part to stop after, walk would only hand an element that
+            # has no handler of its own on to _generic: that call is saved.
+            direct = _GENERIC_TAGS if self._stop_after is None else {}
+            for child in element:
+                child_name = direct.get(child.tag)
+                if child_name is not None:
+                    generic(child, child_name)
+                else:
+                    walk(child)
+                value = child.tail
+                if value:
+                    add(value)
+        end = out.length
+        if mention_kind is not None:
+            mention_end = end
+            if notes and notes[-1].marker_end >= end:
+                mention_end = self._before_markers(end)
+            self.mentions.append(
+                RawMention(
+                    start,
+                    mention_end,
+                    mention_kind,
+                    references,
+                    "subtype" in keys and element.get("subtype") == "implied",
+                    element.sourceline,
+                    self._in_note,
+                    date_value_of(element) if mention_kind == "date" else None,
+                )
+            )
+        if "facs" in keys or XML_ID in keys:
+            # A facsimile zone may point at it (@facs or zone/@corresp).
+            facs, identifier = element.get("facs"), element.get(XML_ID)
+            if facs or identifier:
+                self.linked.append(RawLinked(start, end, norm_space(facs), identifier or ""))
+        if name == "seg" and len(notes) > notes_before and not self._in_note:
             # A seg holding a note (lemma + gloss): the rest of the seg is the note's lemma.
-            note = self.notes[notes_before]
+            note = notes[notes_before]
             if note.anchor > start:
                 self.spans.append(Span(start, note.anchor, "lemma", note.label))
         if style is not None:
@@ -458,36 +525,19 @@ class TextWalker:
             # Every element of a letterhead: members, printed lines (seg) and the blocks.
             self.member_spans[element] = (start, end)
         if paragraph or line:
-            kind = "letterhead" if letterhead else (element.get("type") or name)
-            if name in ("head", "p", "salute", "dateline", "signed", "addrLine", "item"):
+            kind = "letterhead" if letterhead else (kind_attribute or name)
+            if name in _NAMED_BLOCKS:
                 kind = name
             self.blocks.append(Block(start, end, kind))
-        if paragraph:
-            self.out.block_break()
-        elif line:
-            self.out.line_break()
+            if paragraph:
+                out.block_break()
+            else:
+                out.line_break()
         if letterhead:
             self._letterhead_depth -= 1
         self._lined_depth -= lined
 
     # -- mentions --------------------------------------------------------------
-    def _mention_kind(
-        self, element: etree._Element, name: str
-    ) -> tuple[str, list[tuple[str, str]]] | None:
-        """(kind, references) when ``element`` tags a mention, else None."""
-        if name not in MENTION_ELEMENTS:
-            return None
-        references = references_of(element)
-        kind = MENTION_ELEMENTS[name]
-        if kind is None:
-            kind = kind_from_type(element.get("type"))
-            if kind is None:
-                if not element.get("type") and not references:
-                    # A bare <rs>/<name> says nothing (Escher wraps persName in empty rs).
-                    return None
-                kind = "other"
-        return kind, references
-
     def _before_markers(self, end: int) -> int:
         """``end`` moved before note markers that close the element ("Locher[2]")."""
         for note in reversed(self.notes):
@@ -496,28 +546,6 @@ class TextWalker:
             elif note.marker_end < end:
                 break
         return end
-
-    def _record_mention(
-        self,
-        element: etree._Element,
-        kind: str,
-        references: list[tuple[str, str]],
-        start: int,
-        end: int,
-    ) -> None:
-        date_value = date_value_of(element) if kind == "date" else None
-        self.mentions.append(
-            RawMention(
-                start=start,
-                end=end,
-                kind=kind,
-                references=references,
-                implied=element.get("subtype") == "implied",
-                line=element.sourceline,
-                in_note=self._in_note,
-                date_value=date_value,
-            )
-        )
 
     # -- special elements ------------------------------------------------------
     def _lb(self, element: etree._Element, name: str) -> None:
@@ -770,11 +798,20 @@ def _is_line_reference_note(element: etree._Element) -> bool:
     ) and any(child.get("type") == "lineReference" for child in content)
 
 
+_EDITORIAL_STYLES = frozenset(
+    {"del", "add", "unclear", "supplied", "sic", "corr", "orig", "reg", "abbr"}
+)
+_RENDERED_STYLES = frozenset(
+    {"hi", "emph", "foreign", "term", "mentioned", "soCalled", "q", "said"}
+)
+_STYLED = _EDITORIAL_STYLES | _RENDERED_STYLES | {"head"}
+
+
 def _span_style(element: etree._Element, name: str) -> tuple[str, str] | None:
-    if name in ("del", "add", "unclear", "supplied", "sic", "corr", "orig", "reg", "abbr"):
+    if name in _EDITORIAL_STYLES:
         detail = element.get("reason") or element.get("place") or element.get("rend") or ""
         return (name, detail)
-    if name in ("hi", "emph", "foreign", "term", "mentioned", "soCalled", "q", "said"):
+    if name in _RENDERED_STYLES:
         detail = element.get("rend") or element.get("rendition") or ""
         return (name, detail)
     if name == "head":
@@ -786,21 +823,29 @@ _REFERENCE_ATTRIBUTE_SET = frozenset(REFERENCE_ATTRIBUTES)
 
 
 def references_of(element: etree._Element) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
     # keys() is one C call; most elements carry no reference attribute at all.
-    present = _REFERENCE_ATTRIBUTE_SET.intersection(element.keys())
+    return _references(element, element.keys())
+
+
+def _references(element: etree._Element, keys: list[str]) -> list[tuple[str, str]]:
+    """:func:`references_of`, given the element's ``keys()``."""
+    found: list[tuple[str, str]] = []
+    present = _REFERENCE_ATTRIBUTE_SET.intersection(keys)
     if not present:
         return found
-    for attribute in REFERENCE_ATTRIBUTES:
+    for attribute in REFERENCE_ATTRIBUTES if len(present) > 1 else present:
         if attribute not in present:
             continue
         value = element.get(attribute)
-        if value and value.strip():
-            if attribute == "key":
-                # Keys may be human-readable names with spaces (Escher): one key, not many.
-                found.append((attribute, value.strip()))
-            else:
-                found.extend((attribute, token) for token in value.split())
+        if not value:
+            continue
+        if attribute == "key":
+            # Keys may be human-readable names with spaces (Escher): one key, not many.
+            value = value.strip()
+            if value:
+                found.append((attribute, value))
+        else:
+            found += [(attribute, token) for token in value.split()]
     return found
 
 
@@ -846,6 +891,27 @@ def _trimmed(mention: RawMention, text: str) -> RawMention | None:
     return mention
 
 
+def _trimmed_mentions(mentions: list[RawMention], text: str) -> list[RawMention]:
+    """The mentions that keep some text, each trimmed (:func:`_trimmed`)."""
+    kept = []
+    size = len(text)
+    for mention in mentions:
+        # _trimmed, inline: a mention's start is often the space before its first word.
+        start, end = mention.start, mention.end
+        if end > size:
+            end = size
+        if start > end:
+            start = end
+        while start < end and text[start] in " \n":
+            start += 1
+        while end > start and text[end - 1] in " \n":
+            end -= 1
+        if start < end:
+            mention.start, mention.end = start, end
+            kept.append(mention)
+    return kept
+
+
 def _trim_span(span: Span, text: str) -> Span | None:
     if span.start == span.end:
         return (
@@ -863,6 +929,31 @@ def _trim_block(block: Block, text: str) -> Block | None:
         return None
     return Block(start, end, block.kind)
 
+
+# What ``TextWalker._generic`` makes of an element by its name alone, worked out once
+# per name: (skipped, register list, paragraph, line, lined, formula part, mention kind
+# (None: from @type; _NO_MENTION: not a mention), styled).
+_NO_MENTION = "-"
+_PROFILES: dict[str, tuple[bool, bool, bool, bool, bool, bool, str | None, bool]] = {}
+# Blocks of these elements are of their name's kind, whatever their @type.
+_NAMED_BLOCKS = frozenset({"head", "p", "salute", "dateline", "signed", "addrLine", "item"})
+
+
+def _profile(name: str) -> tuple[bool, bool, bool, bool, bool, bool, str | None, bool]:
+    return (
+        name in SKIPPED,
+        name in REGISTER_LISTS,
+        name in PARAGRAPH_BLOCKS,
+        name in LINE_BLOCKS,
+        name in LINED,
+        name in FORMULA_PARTS,
+        MENTION_ELEMENTS.get(name, _NO_MENTION),
+        name in _STYLED,
+    )
+
+
+# Tags whose elements walk hands straight on to _generic (no handler, TEI or no namespace).
+_GENERIC_TAGS: dict[str, str] = {}
 
 _HANDLERS = {
     "lb": TextWalker._lb,

@@ -1,0 +1,116 @@
+"""The --pdf command's reading: in a worker process forked before Qt starts, or in-process.
+
+The worker's answer (the letter without its mentions, the edition, the looks
+worked out from the mentions) must be what reading the letter in the process
+gives, and a letter that cannot be read must fail with the same message.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from viewer.errors import EpistolaError
+from viewer.exports.print_source import (
+    EMPHASISED,
+    MARKER,
+    PendingRead,
+    letter_looks_of,
+    read_for_print,
+)
+from viewer.model import Letter, Mention, Note
+
+ROOT = Path(__file__).resolve().parents[1]
+ICBL = ROOT / "letters" / "icbl-2007-07-24-anama.xml"
+WILLIAMS = "pers.williams.jody"
+
+# Run in a fresh process: the test process has Qt loaded, where the worker is not forked.
+WORKER = """
+import dataclasses, json, sys
+from viewer.errors import EpistolaError
+from viewer.exports.print_source import letter_looks_of, read_for_print, start_reading
+file, reading, selected = sys.argv[1], sys.argv[2], sys.argv[3:]
+pending = start_reading(file, reading, (), selected=selected)
+forked = pending._worker is not None
+try:
+    source = pending.result()
+except EpistolaError as error:
+    print(json.dumps({"forked": forked, "error": [error.message, error.file]}))
+    sys.exit(0)
+letter, edition = read_for_print(file, reading)
+looks = letter_looks_of(letter, frozenset(), selected)
+print(json.dumps({
+    "forked": forked,
+    "no_mentions": source.letter.mentions == (),
+    "letter": source.letter == dataclasses.replace(letter, mentions=()),
+    "edition": [source.edition, edition],
+    "looks": source.looks == looks,
+    "entity": source.letter.entity(selected[0]) == letter.entity(selected[0]) if selected else True,
+}))
+"""
+
+
+def run_worker(*args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+@pytest.mark.e2e
+def test_the_worker_reads_what_the_process_would():
+    for reading in ("normalised", "diplomatic"):
+        answer = run_worker(str(ICBL), reading, WILLIAMS)
+        assert answer["forked"]
+        assert answer["no_mentions"] and answer["letter"] and answer["looks"]
+        assert answer["entity"]
+        assert answer["edition"][0] == answer["edition"][1] != ""
+
+
+@pytest.mark.e2e
+def test_the_worker_reports_what_reading_would_raise(tmp_path):
+    missing = str(tmp_path / "missing.xml")
+    with pytest.raises(EpistolaError) as here:
+        read_for_print(missing)
+    answer = run_worker(missing, "normalised")
+    assert answer == {"forked": True, "error": [here.value.message, here.value.file]}
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<TEI><text>unclosed", encoding="utf-8")
+    with pytest.raises(EpistolaError) as here:
+        read_for_print(str(bad))
+    assert run_worker(str(bad), "normalised")["error"] == [here.value.message, here.value.file]
+    with pytest.raises(EpistolaError, match="unknown reading"):
+        read_for_print(str(ICBL), "sideways")
+
+
+def test_with_qt_loaded_the_letter_is_read_in_the_process(monkeypatch):
+    monkeypatch.setitem(sys.modules, "PySide6.QtCore", sys.modules.get("PySide6.QtCore", sys))
+    pending = PendingRead(str(ICBL), "normalised", (), frozenset(), ())
+    pending.start()
+    assert pending._worker is None
+    source = pending.result()
+    assert source.looks is None and source.letter == read_for_print(str(ICBL))[0]
+
+
+def test_looks_say_per_character_kind_and_flags():
+    text = "Alpha Beta Gamma Delta"
+    mentions = (
+        Mention(0, 10, "place", ("pl1",)),  # "Alpha Beta", Beta inside it is a person
+        Mention(6, 10, "person", ("p1",)),
+        Mention(11, 16, "person", ("p2",)),  # selected: emphasised, not tinted
+        Mention(17, 22, "date", ()),  # hidden
+    )
+    notes = (Note(anchor=16, marker_end=17, label="1", text="n"),)
+    letter = Letter(file="l.xml", title="t", text=text, mentions=mentions, notes=notes)
+    looks = letter_looks_of(letter, frozenset({"date"}), ("p2",))
+    assert looks.kinds == ("place", "person")
+    assert bytes(looks.tint) == bytes([1] * 6 + [2] * 4 + [0] * 12)
+    assert bytes(looks.flags) == bytes([0] * 11 + [EMPHASISED] * 5 + [MARKER] + [0] * 5)
+    assert looks.counts == {"place": 1, "person": 2, "date": 1}

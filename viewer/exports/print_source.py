@@ -1,0 +1,224 @@
+"""What printing a letter needs from it, without Qt, and reading it beside Qt's start.
+
+Owns the Qt-free half of :mod:`viewer.gui.printing`: :func:`read_for_print`
+reads a letter and the edition its header names from one parse, and
+:func:`letter_looks_of` says per character which kind tints it and which
+flags (emphasised, note marker, struck out) it carries.
+
+``python main.py FILE --pdf OUT.pdf`` spends about 0.4 s importing PySide6
+before it can print, and reading a 2 MB letter takes three times that, on
+one core of two. :func:`start_reading` forks a worker process that reads the
+letter and works out its looks while the command imports Qt; it hands back
+the letter without its mentions (unpickling 50,000 of them took about as
+long as the import it would save) and the looks computed from them. Where
+fork is missing or unsafe (Qt or other threads already running), and when
+the worker dies without an answer, the letter is read in the process itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pickle
+import sys
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
+from viewer.errors import EpistolaError
+from viewer.gcpause import paused_gc
+from viewer.model import Letter
+
+EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's text
+
+_START = attrgetter("start")
+_RAISE = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
+
+
+@dataclass(frozen=True)
+class LetterLooks:
+    """Per character of a letter's text: its tint's kind and its flags.
+
+    ``tint[i]`` is 0 (no tint) or the number of the kind, from 1, in
+    ``kinds``; ``flags[i]`` is EMPHASISED | MARKER | STRUCK. ``counts`` are
+    the mentions per kind, for the legend.
+    """
+
+    tint: bytearray
+    kinds: tuple[str, ...]
+    flags: bytearray
+    counts: dict[str, int]
+
+
+def letter_looks_of(
+    letter: Letter, hidden_kinds: frozenset[str] = frozenset(), selected: Sequence[str] = ()
+) -> LetterLooks:
+    """The looks of ``letter`` with ``hidden_kinds`` untinted and ``selected``'s emphasised.
+
+    A mention inside another shows its own kind's tint unless that kind is
+    hidden; a selected entity's mention is emphasised instead of tinted.
+    """
+    length = len(letter.text)
+    chosen = frozenset(selected)
+    # Mentions are painted in start order, so an inner (later) one covers the outer one.
+    tint = bytearray(length)
+    flags = bytearray(length)
+    kinds: list[str] = []
+    fills: dict[str, bytes | None] = dict.fromkeys(hidden_kinds)  # None: a hidden kind
+    unseen = b""
+    emphasised: list[tuple[int, int]] = []
+    for mention in sorted(letter.mentions, key=_START):
+        start = mention.start
+        end = mention.end
+        if end > length:
+            end = length
+        if end <= start:
+            continue
+        if chosen and not chosen.isdisjoint(mention.entities):
+            emphasised.append((start, end))
+        kind = mention.kind
+        fill = fills.get(kind, unseen)
+        if fill is None:
+            continue
+        if fill is unseen:
+            kinds.append(kind)
+            if len(kinds) > 255:
+                raise EpistolaError("too many kinds of mention to tint")
+            fill = fills[kind] = bytes([len(kinds)])
+        tint[start:end] = fill * (end - start)
+
+    def flag(start: int, end: int, value: int) -> None:
+        end = min(end, length)
+        if end > start:
+            flags[start:end] = flags[start:end].translate(_RAISE[value])
+
+    for start, end in emphasised:
+        flag(start, end, EMPHASISED)
+        tint[start:end] = bytes(end - start)
+    for note in letter.notes:
+        flag(note.anchor, note.marker_end, MARKER)
+    for span in letter.spans:
+        if span.style == "del":
+            flag(span.start, span.end, STRUCK)
+    counts = dict(Counter(mention.kind for mention in letter.mentions))
+    return LetterLooks(tint, tuple(kinds), flags, counts)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_for_print(
+    file: str, reading: str = "normalised", register_dirs: Sequence[str] = ()
+) -> tuple[Letter, str]:
+    """The letter in ``file`` and the edition its header names, from one parse."""
+    from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.correspondence import correspondence_from_root
+    from viewer.tei.reader import READINGS, letter_from_tree, letter_root
+    from viewer.tei.xml import parse_bytes, read_bounded
+
+    registers = RegisterCatalog(extra_folders=register_dirs).for_letter(file)
+    if reading not in READINGS:
+        raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
+    tree = parse_bytes(read_bounded(file), file)
+    # Printing shows no diagnostics: the checks over the whole letter are left out.
+    letter = letter_from_tree(tree, file, reading=reading, registers=registers, diagnose=False)
+    edition = correspondence_from_root(letter_root(tree, file), file).edition.title
+    return letter, edition
+
+
+@dataclass
+class PrintSource:
+    """A letter read for printing: the letter, its edition, and its looks when worked out.
+
+    With ``looks``, ``letter`` has no mentions (the looks were made from them).
+    """
+
+    letter: Letter
+    edition: str
+    looks: LetterLooks | None = None
+
+
+class PendingRead:
+    """A letter being read for printing, in a worker process or (at :meth:`result`) here."""
+
+    def __init__(
+        self,
+        file: str,
+        reading: str,
+        register_dirs: Sequence[str],
+        hidden_kinds: frozenset[str],
+        selected: Sequence[str],
+    ) -> None:
+        self._arguments = (file, reading, tuple(register_dirs))
+        self._looks_for = (hidden_kinds, tuple(selected))
+        self._worker: tuple[int, int] | None = None  # process id, pipe to read
+
+    def start(self) -> None:
+        """Fork the worker when that is safe: no Qt loaded, no other thread running."""
+        if not hasattr(os, "fork") or "PySide6.QtCore" in sys.modules:
+            return
+        if threading.active_count() != 1:
+            return
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is forked into the worker
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+        readable, writable = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: answer and end, never return into the command
+            os.close(readable)
+            code = 1
+            try:
+                with paused_gc():
+                    data = pickle.dumps(self._work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(writable, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writable)
+        self._worker = (pid, readable)
+
+    def _work(self) -> tuple[str, object]:
+        try:
+            letter, edition = read_for_print(*self._arguments)
+            looks = letter_looks_of(letter, *self._looks_for)
+        except EpistolaError as error:
+            return "error", (error.message, error.file, error.line, error.column)
+        # The mentions live on in the looks; the letter's other parts are small.
+        return "ok", PrintSource(dataclasses.replace(letter, mentions=()), edition, looks)
+
+    def result(self) -> PrintSource:
+        """The letter read; EpistolaError as reading it would raise."""
+        if self._worker is not None:
+            pid, readable = self._worker
+            self._worker = None
+            with os.fdopen(readable, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(pid, 0)
+            if data:
+                with paused_gc():
+                    status, value = pickle.loads(data)
+                if status == "error":
+                    raise EpistolaError(*value)
+                return value
+            # The worker ended without an answer: read here, where any failure shows.
+        letter, edition = read_for_print(*self._arguments)
+        return PrintSource(letter, edition)
+
+
+def start_reading(
+    file: str,
+    reading: str = "normalised",
+    register_dirs: Sequence[str] = (),
+    *,
+    hidden_kinds: frozenset[str] = frozenset(),
+    selected: Sequence[str] = (),
+) -> PendingRead:
+    """Start reading ``file`` for printing (see the module docstring); ask ``result()``."""
+    pending = PendingRead(file, reading, register_dirs, hidden_kinds, selected)
+    pending.start()
+    return pending
