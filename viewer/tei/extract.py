@@ -55,7 +55,6 @@ from viewer.tei.classify import (
     _TEI_ROOTS,
     LETTER,
     OTHER,
-    REGISTER,
     SNIFF_BYTES,
     root_name,
     sniff,
@@ -63,7 +62,7 @@ from viewer.tei.classify import (
 )
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
-from viewer.tei.reader import READINGS, letter_from_tree, letter_root
+from viewer.tei.reader import READINGS, letter_from_tree, letter_parts
 from viewer.tei.registers import (
     _REGISTER_CONTAINERS,
     ENTRY_KINDS,
@@ -90,7 +89,6 @@ from viewer.tei.text import (
 from viewer.tei.xml import (
     NS,
     TEI_NS,
-    first,
     local,
     parse_bytes,
     read_bounded,
@@ -256,17 +254,7 @@ def _letter_dict(
     data: bytes,
     known_letter: bool = False,
 ) -> dict:
-    root = letter_root(tree, file)
-    text_element = first(root, "text")
-    kind, entries = (LETTER, 0) if known_letter else tree_kind(tree.getroot())
-    if kind == REGISTER:
-        raise EpistolaError(
-            f"is a register file, not a letter (it lists {entries} "
-            f"{'entity' if entries == 1 else 'entities'})",
-            file,
-        )
-    if text_element is None:
-        raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
+    root, text_element = letter_parts(tree, file, known_letter=known_letter)
 
     letterhead_elements = _LETTERHEAD_ELEMENTS(text_element) if b"letterhead" in data else []
     reason = _needs_full_reader(data, letterhead_elements)

@@ -26,7 +26,7 @@ from viewer.model import (
     Mention,
     StagedLetter,
 )
-from viewer.tei.classify import REGISTER, tree_kind
+from viewer.tei.classify import LETTER, REGISTER, tree_kind
 from viewer.tei.facsimile import read_facsimile, regions_for_mentions
 from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
@@ -121,6 +121,27 @@ def letter_root(tree: etree._ElementTree, file: str) -> etree._Element:
     return root
 
 
+def letter_parts(
+    tree: etree._ElementTree, file: str, *, known_letter: bool = False
+) -> tuple[etree._Element, etree._Element]:
+    """The letter's TEI root and its ``<text>``; EpistolaError for a register file or no text.
+
+    ``known_letter``: the caller has classified the file already (the extractor's sniff).
+    """
+    root = letter_root(tree, file)
+    text_element = first(root, "text")
+    kind, entries = (LETTER, 0) if known_letter else tree_kind(tree.getroot())
+    if kind == REGISTER:
+        raise EpistolaError(
+            f"is a register file, not a letter (it lists {entries} "
+            f"{'entity' if entries == 1 else 'entities'})",
+            file,
+        )
+    if text_element is None:
+        raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
+    return root, text_element
+
+
 def letter_from_tree(
     tree: etree._ElementTree,
     file: str,
@@ -145,17 +166,7 @@ def _letter_from_tree(
     diagnose: bool = True,
 ) -> tuple[Letter, bool]:
     """The letter, or with ``stop_after`` possibly its first part; and whether it is whole."""
-    root = letter_root(tree, file)
-    text_element = first(root, "text")
-    kind, entries = tree_kind(tree.getroot())
-    if kind == REGISTER:
-        raise EpistolaError(
-            f"is a register file, not a letter (it lists {entries} "
-            f"{'entity' if entries == 1 else 'entities'})",
-            file,
-        )
-    if text_element is None:
-        raise EpistolaError("is TEI but has no <text> element: there is no letter to show", file)
+    root, text_element = letter_parts(tree, file)
 
     source_name = Path(file).name
     local_index, local_entries = collect_entries(root, None, skip=frozenset({"body"}))
