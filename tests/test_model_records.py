@@ -1,5 +1,7 @@
 """The model's classes behave as ``@dataclass(frozen=True)`` classes, although they share
-one ``__eq__``, ``__hash__`` and ``__repr__`` (viewer.model._Record, for start-up time)."""
+one ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__`` and ``__delattr__``
+(viewer.model._Record) and make their ``__init__`` themselves (viewer.model._init_of), for
+start-up time."""
 
 from __future__ import annotations
 
@@ -94,3 +96,44 @@ def test_still_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         del entity.kind
     assert dataclasses.replace(entity, name="Bob").name == "Bob"
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
+def test_init_takes_what_the_dataclass_init_takes(cls):
+    plain = _plain(cls)
+    mine, theirs = inspect.signature(cls), inspect.signature(plain)
+    assert [(p.name, p.kind) for p in mine.parameters.values()] == [
+        (p.name, p.kind) for p in theirs.parameters.values()
+    ]
+    for name, parameter in theirs.parameters.items():
+        if parameter.default is not inspect.Parameter.empty:
+            default = mine.parameters[name].default
+            assert default == parameter.default or default is model._FACTORY, name
+    required = [p for p in theirs.parameters.values() if p.default is inspect.Parameter.empty]
+    if required:
+        with pytest.raises(TypeError):
+            cls()  # the required fields are required, as they are for the dataclass
+    else:
+        assert vars(cls()) == vars(plain())
+
+
+def test_init_sets_every_field_calls_factories_per_instance_and_post_init():
+    first, second = model.Letter("a.xml", "t", "x"), model.Letter("a.xml", "t", "x")
+    assert vars(first) == vars(_as_plain(first))  # every field set, none more
+    assert first._entity_index is not second._entity_index  # a fresh dict per letter
+    assert first._counts is not second._counts and first._counts == {}
+    anna = model.Entity("p1", "person", "Anna")
+    letter = model.Letter("a.xml", "t", "x", entities=(anna,))
+    assert letter.entity("p1") is anna  # __post_init__ ran
+    given: dict = {}
+    assert model.Letter("a.xml", "t", "x", _entity_index=given)._entity_index is given
+    with pytest.raises(TypeError):
+        model.Letter("a.xml", "t", "x", _counts={})  # init=False, as in the dataclass
+    assert model.Mention(1, 2, "person").entities == () and model.Span(0, 1, "b").detail == ""
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
+def test_every_class_says_what_it_is(cls):
+    # Without a docstring dataclasses makes one from inspect.signature(cls), which at import
+    # (before __init__ is set) costs a tokenizer start-up and shows no fields.
+    assert cls.__doc__ and not cls.__doc__.startswith(f"{cls.__name__}(")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import TypeVar, dataclass_transform
 
@@ -21,10 +21,11 @@ READINGS = ("normalised", "diplomatic")
 
 
 class _Record:
-    """``__eq__``, ``__hash__`` and ``__repr__`` of the model's frozen dataclasses, written once.
+    """The methods of the model's frozen dataclasses, written once for all of them.
 
-    They behave as the methods ``@dataclass(frozen=True)`` generates (the same
-    fields compared, hashed and shown, the same results), but ``dataclasses``
+    ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__`` and ``__delattr__``
+    behave as the ones ``@dataclass(frozen=True)`` generates (the same fields
+    compared, hashed and shown, the same results and errors), but ``dataclasses``
     compiles each generated method of each class with ``exec``: for this module's
     classes, most of the time importing it, which every start of the window pays.
     """
@@ -46,6 +47,12 @@ class _Record:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
         return f"{self.__class__.__qualname__}({shown})"
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
 
 def _getter(names: tuple[str, ...]) -> Callable[[object], tuple]:
     if len(names) > 1:
@@ -53,11 +60,50 @@ def _getter(names: tuple[str, ...]) -> Callable[[object], tuple]:
     return lambda record: tuple(getattr(record, name) for name in names)
 
 
+def _init_of(cls: type) -> Callable[..., None]:
+    """The ``__init__`` that ``@dataclass(frozen=True)`` would generate for ``cls``'s fields:
+    parameters in field order with their defaults, each field set with
+    ``object.__setattr__``, default factories called per instance, then
+    ``__post_init__``. One ``exec`` for the one method."""
+    parameters: list[str] = []
+    body: list[str] = []
+    scope: dict[str, object] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
+    for f in fields(cls):
+        value = f.name
+        if f.default_factory is not MISSING:
+            scope[f"_make_{f.name}"] = f.default_factory
+            if f.init:
+                parameters.append(f"{f.name}=_FACTORY")
+                value = f"_make_{f.name}() if {f.name} is _FACTORY else {f.name}"
+            else:
+                value = f"_make_{f.name}()"
+        elif f.default is not MISSING:
+            scope[f"_default_{f.name}"] = f.default
+            if f.init:
+                parameters.append(f"{f.name}=_default_{f.name}")
+            else:
+                value = f"_default_{f.name}"
+        elif f.init:
+            parameters.append(f.name)
+        body.append(f"    _set(self, {f.name!r}, {value})")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body or ["    pass"])
+    exec(source, scope)  # the source is made here from the class's own field names
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    return init  # type: ignore[return-value]
+
+
+_FACTORY = object()  # the default of a parameter whose field has a default factory
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def _frozen(cls: type[_R]) -> type[_R]:
-    """``@dataclass(frozen=True)``, its ``__eq__``, ``__hash__`` and ``__repr__`` from
-    :class:`_Record` (which ``cls`` derives from)."""
-    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+    """``@dataclass(frozen=True)`` with its methods from :class:`_Record` (which ``cls``
+    derives from) and :func:`_init_of`: ``dataclasses`` only collects the fields."""
+    cls = dataclass(init=False, repr=False, eq=False)(cls)
+    cls.__init__ = _init_of(cls)  # type: ignore[misc]
     compared = tuple(f.name for f in fields(cls) if f.compare)
     cls._compared = staticmethod(_getter(compared))  # type: ignore[attr-defined]
     cls._shown = tuple(f.name for f in fields(cls) if f.repr)  # type: ignore[attr-defined]
@@ -196,6 +242,8 @@ class Zone(_Record):
 
 @_frozen
 class LetterDate(_Record):
+    """The letter's date: normalised where the encoding allows, and as written."""
+
     when: str | None  # ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or None when unknown
     text: str  # as written, or as the encoding states it
     not_before: str | None = None
@@ -246,6 +294,8 @@ class CorrespondenceDate(_Record):
 
 @_frozen
 class CorrespondenceAction(_Record):
+    """One action of a letter's correspDesc: who sent or received it, where, when."""
+
     type: str  # "sent" or "received"
     names: tuple[CorrespondenceName, ...] = ()
     places: tuple[CorrespondenceName, ...] = ()
@@ -278,6 +328,8 @@ class Correspondence(_Record):
 
 @_frozen
 class Affiliation(_Record):
+    """The organisation a letterhead member belongs to, and the entities it names."""
+
     name: str
     entities: tuple[str, ...] = ()
 
@@ -319,6 +371,8 @@ class LetterheadSection(_Record):
 
 @_frozen
 class Diagnostic(_Record):
+    """Something the reader noticed about the letter's encoding (see --check)."""
+
     severity: str  # "error" | "warning" | "info"
     code: str
     message: str
