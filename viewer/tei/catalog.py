@@ -25,19 +25,17 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viewer.errors import EpistolaError
 from viewer.model import Entity
-from viewer.tei.classify import (
-    LETTER,
-    REGISTER,
-    classify,
-    non_letter_document,
-    read_head,
-    sniff_file,
-)
-from viewer.tei.registers import RegisterIndex, index_entries
-from viewer.tei.xml import is_tei_root, parse_file
+
+if TYPE_CHECKING:
+    from viewer.tei.registers import RegisterIndex
+
+# The parser's modules (and lxml) are imported where a file is first sniffed or parsed, not
+# here: the window makes its catalog before its first paint, while its first letter is read
+# in a worker process (viewer.prefetch), and a self-contained letter never needs a register.
 
 MAX_LEVELS = 3  # letter in edition/letters/group/volume/: registers in edition/register/
 MAX_FILES_PER_FOLDER = 400  # register files taken from one folder tree
@@ -50,6 +48,8 @@ _LIST_MARKUP = re.compile(rb"<(?:[\w.-]+:)?list(?:Person|Place|Org|Bibl|Event|Ny
 
 def _lists_entities(path: str | os.PathLike[str]) -> bool:
     """Whether a file that failed to parse at least starts like a register."""
+    from viewer.tei.classify import read_head
+
     head = read_head(path)
     return head is not None and _LIST_MARKUP.search(head) is not None
 
@@ -74,6 +74,8 @@ def _is_boundary(folder: Path) -> bool:
 
 def looks_like_register(path: str | os.PathLike[str]) -> bool:
     """Whether a file is a register file (see :func:`viewer.tei.classify.classify`)."""
+    from viewer.tei.classify import REGISTER, classify
+
     return classify(path) == REGISTER
 
 
@@ -162,6 +164,8 @@ class RegisterCatalog:
         cached = self._scans.get(key)
         if cached is not None:
             return cached
+        from viewer.tei.classify import LETTER, sniff_file
+
         undecided: list[Path] = []
         has_letters = False
         for path in self._xml_files(folder, recursive):
@@ -296,6 +300,8 @@ class RegisterCatalog:
 
     # -- loading ---------------------------------------------------------------
     def load(self, path: Path) -> LoadedRegister:
+        from viewer.tei.registers import RegisterIndex
+
         file = str(path)
         try:
             info = path.stat()
@@ -314,6 +320,10 @@ class RegisterCatalog:
         return loaded
 
     def _parse(self, path: Path, stamp: tuple[int, int]) -> LoadedRegister:
+        from viewer.tei.classify import non_letter_document
+        from viewer.tei.registers import RegisterIndex, index_entries
+        from viewer.tei.xml import is_tei_root, parse_file
+
         self.parse_count += 1
         try:
             tree = parse_file(path)
