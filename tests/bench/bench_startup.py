@@ -14,8 +14,9 @@ Each sample is a fresh process on the offscreen platform:
 * bare: a QMainWindow holding a QTextEdit with the letter's plain text, which
   prints the same line after its first paint;
 * bare + Epistola's imports: the bare window after importing the modules
-  Epistola imports to start (no target: it splits the difference into
-  importing and the rest);
+  Epistola's process imports to start (no target: it splits the difference into
+  importing and the rest; the parser is not among them, since a worker process
+  reads the first letter: viewer.gui.app.FirstRead);
 * Epistola's letter pane only: the bare window with Epistola's LetterView in
   place of the QTextEdit, showing the letter as viewer.tei reads it (no target:
   the floor for any window that shows the letter the way Epistola does).
@@ -55,7 +56,7 @@ if mode == "imports":  # the same window after importing what Epistola imports
     sys.path.insert(0, sys.argv[2])
     import viewer.gui.app, viewer.gui.crash, viewer.gui.kinds, viewer.gui.letter_view
     import viewer.gui.main_window, viewer.gui.panels, viewer.settings, viewer.tei
-    import viewer.tei.catalog
+    import viewer.tei.catalog, viewer.forked, viewer.session, viewer.images
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QTextEdit
 

@@ -13,7 +13,10 @@ dialogs are imported when they are shown, and an interactive start paints the
 letter pane (the header, the legend and the text) first: the side panel, the
 facsimile pane, menus, toolbar and status bar (``window.ensure_built()``) and
 the collection's panels (viewer.gui.collection_ui) are built right after that
-first paint. ``--screenshot`` builds the whole window before it is shown.
+first paint. ``--screenshot`` builds the whole window before it is shown. The
+first letter is read by a worker process forked before Qt is imported
+(:class:`FirstRead`), on another core while this one imports Qt and builds
+the widgets, so the window's process does not import the parser to start.
 
 :func:`build` is the composition root: settings, the register catalog, the
 Qt-free :class:`viewer.session.Session` with the :class:`SessionBridge` as its
@@ -159,8 +162,19 @@ def run(args) -> int:
                 "use --dump, --check or --index, or --screenshot PNG to render without one"
             )
 
+    from viewer.settings import Settings
+
+    settings = Settings().load()
+    restore = not screenshot
+    # The letter is read in a worker process while this one imports Qt and builds the
+    # window: on two cores or more it is there when the window asks for it.
+    first_read = FirstRead.start(
+        str(target), initial_reading(args, settings, restore=restore), settings, args
+    )
+
     from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QIcon
+
+    spare_source_scans()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -168,8 +182,6 @@ def run(args) -> int:
     app.setOrganizationName("Epistola")
     app.setApplicationVersion(viewer.__version__)
     app.setDesktopFileName("epistola")
-    if APP_ICON.is_file():
-        app.setWindowIcon(QIcon(str(APP_ICON)))
 
     # The page image is decoded before the window is grabbed, not after (what
     # viewer.gui.facsimile.synchronous_runner does, without importing the facsimile pane
@@ -178,7 +190,9 @@ def run(args) -> int:
     window, settings, handler = build(
         args,
         interactive=interactive,
-        restore=not screenshot,
+        restore=restore,
+        settings=settings,
+        first_read=first_read,
         collection=bool(screenshot),
         image_runner=image_runner,
         # A screenshot shows the whole window; a start with someone watching (or the
@@ -190,7 +204,10 @@ def run(args) -> int:
         # A long letter opens in two stages when someone is there to watch; --select and
         # --screenshot need the whole letter at once.
         staged = interactive and not select
-        if not window.open_letter(str(target), quiet=True, staged=staged):
+        opened = window.open_letter(str(target), quiet=True, staged=staged)
+        if first_read is not None:
+            first_read.discard()  # unused when the window asked for another reading
+        if not opened:
             message = window.last_error or f"{target}: could not be opened"
             if not interactive:
                 return _fail(message)
@@ -211,6 +228,7 @@ def run(args) -> int:
         # shipped letters. Indexing runs in the background once the window shows.
         collection_paths = list(getattr(args, "paths", None) or []) or [str(LETTERS)]
         if screenshot:
+            set_app_icon(app)
             window.open_paths(collection_paths, open_letter=False)
             window.wait_for_index(30000)
             return _screenshot(app, window, screenshot)
@@ -221,7 +239,7 @@ def run(args) -> int:
         else:
             # The first paint shows the letter pane; the rest of the window, the
             # collection's panels and indexing follow right after it.
-            _after_first_paint(window, lambda: attach_collection(window, collection_paths))
+            _after_first_paint(window, lambda: _build_the_rest(app, window, collection_paths))
         return app.exec()
     finally:
         from viewer.gui.crash import uninstall
@@ -239,6 +257,8 @@ def build(
     runner=None,
     image_runner=None,
     defer: bool = False,
+    settings=None,
+    first_read: FirstRead | None = None,
 ):
     """Settings, catalog, session, widgets and window, wired; returns (window, settings, crash
     handler). With ``collection`` False the window starts without its collection panels
@@ -250,7 +270,8 @@ def build(
     pane until ``window.ensure_built()`` builds the rest (the side panel, the facsimile pane,
     menus, toolbar, status bar and, with ``collection``, the collection's panels): an
     interactive start calls it right after the first paint; tests call it when they need
-    those parts."""
+    those parts. ``settings``: already loaded (None: loaded here). ``first_read``: the first
+    letter being read in a worker (:class:`FirstRead`), taken when the session opens it."""
     from viewer.gui.bridge import SessionBridge
     from viewer.gui.crash import install
     from viewer.gui.kinds import KindLegend
@@ -260,21 +281,24 @@ def build(
     from viewer.model import StagedLetter
     from viewer.session import Session
     from viewer.settings import Settings
-    from viewer.tei import read_letter
     from viewer.tei.catalog import RegisterCatalog
-    from viewer.tei.reader import read_letter_staged
 
     # Installed first, so that even a failure while the widgets are built is reported.
     built: list = []
     handler = install(lambda: built[0] if built else None, interactive=interactive)
-    settings = Settings().load()
-    catalog = RegisterCatalog(
-        extra_folders=[*settings.register_folders, *(getattr(args, "registers", None) or [])]
-    )
+    if settings is None:
+        settings = Settings().load()
+    catalog = RegisterCatalog(extra_folders=register_folders(settings, args))
 
     image_finder = ImageFinder([*settings.image_folders, *(getattr(args, "images", None) or [])])
 
     def loader(path: str, reading: str, *, staged: bool = False) -> StagedLetter:
+        letter = first_read.take(path, reading) if first_read is not None else None
+        if letter is not None:
+            return StagedLetter(attach_images(letter, image_finder))
+        # The parser is imported by the first letter the window reads itself.
+        from viewer.tei.reader import read_letter, read_letter_staged
+
         registers = LazyRegisters(catalog, path)
         if not staged:
             letter = read_letter(path, reading=reading, registers=registers)
@@ -287,11 +311,7 @@ def build(
         # Runs in the session's worker: the whole letter arrives with its images found.
         return StagedLetter(first, lambda: attach_images(rest(), image_finder))
 
-    # --reading wins when given; its default ("normalised") defers to the remembered one.
-    reading = getattr(args, "reading", None) or "normalised"
-    if restore and reading == "normalised":
-        reading = settings.reading
-
+    reading = initial_reading(args, settings, restore=restore)
     bridge = SessionBridge()
     session = Session(
         loader, runner=runner or bridge.run, reading=reading, match_all=settings.match_all
@@ -361,6 +381,21 @@ def collection_parts(catalog, cache_dir=None):
     )
 
 
+def set_app_icon(app) -> None:
+    """Epistola's icon for its windows (and the desktop's task switcher)."""
+    from PySide6.QtGui import QIcon
+
+    if APP_ICON.is_file():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
+
+
+def _build_the_rest(app, window, collection_paths: list[str]) -> None:
+    # After the first paint: loading the SVG icon engine for the icon took a few
+    # milliseconds that showing the letter does not need.
+    set_app_icon(app)
+    attach_collection(window, collection_paths)
+
+
 def attach_collection(window, paths: list[str]) -> None:
     """Give ``window`` the rest of its parts (``ensure_built``) and its collection panels, and
     start reading ``paths`` as the collection."""
@@ -368,6 +403,108 @@ def attach_collection(window, paths: list[str]) -> None:
     if window.indexer is None:
         window.attach_collection(collection_parts(window.catalog))
     window.open_paths(paths, open_letter=False)
+
+
+def initial_reading(args, settings, *, restore: bool) -> str:
+    """The reading the window starts in: --reading when given, else the remembered one
+    (when ``restore``), else normalised."""
+    reading = getattr(args, "reading", None) or "normalised"
+    if restore and reading == "normalised":
+        reading = settings.reading
+    return reading
+
+
+def register_folders(settings, args) -> list[str]:
+    """The folders searched for registers besides the letter's: remembered, then --registers."""
+    return [*settings.register_folders, *(getattr(args, "registers", None) or [])]
+
+
+def spare_source_scans() -> int:
+    """Tell PySide6 in advance which modules use it, sparing it reading their source.
+
+    Once imported, PySide6 (6.x) runs a hook after every import that reads the
+    imported module's whole source (``inspect.getsource``) to see whether it says
+    "PySide6", for its opt-in ``from __feature__ import`` syntax; the answer is kept
+    per module name in ``PySide6.support.feature.pyside_feature_dict`` (0: uses PySide,
+    -1: does not). Epistola never selects a feature, yet that reading cost about 20 ms
+    of a start (napari/napari#8584 reports the same). This records the same answers
+    first: -1 for the modules already loaded (nothing imported before PySide6 uses it)
+    and for Epistola's Qt-free modules (import contracts keep PySide6 out of them),
+    0 for the Qt layer's. Returns how many answers it recorded; 0 where PySide6 keeps
+    no such table (another version), which leaves its own check in place.
+    """
+    feature = sys.modules.get("PySide6.support.feature")
+    answers = getattr(feature, "pyside_feature_dict", None)
+    if not isinstance(answers, dict):
+        return 0
+    before = len(answers)
+    for name in list(sys.modules):
+        answers.setdefault(name, 0 if name.startswith("viewer.gui") else -1)
+    package = Path(viewer.__file__).parent
+    for folder in ("gui", "tei", "exports", ""):
+        prefix = ".".join(filter(None, ("viewer", folder)))
+        answer = 0 if folder == "gui" else -1
+        try:
+            names = os.listdir(package / folder)
+        except OSError:
+            continue
+        answers.setdefault(prefix, answer)
+        for name in names:
+            if name.endswith(".py"):
+                answers.setdefault(f"{prefix}.{name[:-3]}", answer)
+    return len(answers) - before
+
+
+class FirstRead:
+    """The window's first letter, read in a worker process (:class:`viewer.forked.ForkedWork`)
+    while the window's process imports Qt and builds its widgets.
+
+    Only a letter the window would read whole in one go is read ahead (below the size from
+    which an interactive start shows a first part: see
+    :func:`viewer.tei.reader.read_letter_staged`), the same way the window reads it, with
+    the same register folders. :meth:`take` hands it over once, for that file and reading;
+    any other request, or a worker that failed, gets None and the window reads the letter
+    itself (so a letter that cannot be read fails there, with the usual message).
+    """
+
+    def __init__(self, path: str, reading: str, work) -> None:
+        self._key = (path, reading)
+        self._work = work
+
+    @classmethod
+    def start(cls, path: str, reading: str, settings, args) -> FirstRead | None:
+        from viewer.forked import ForkedWork
+
+        folders = register_folders(settings, args)
+        work = ForkedWork.start(lambda: _read_whole_letter(path, reading, folders))
+        return cls(path, reading, work) if work is not None else None
+
+    def take(self, path: str, reading: str):
+        """The letter at ``path`` in ``reading`` when it was read ahead, else None."""
+        work, self._work = self._work, None
+        if work is None:
+            return None
+        if (path, reading) != self._key:
+            work.discard()
+            return None
+        return work.result()
+
+    def discard(self) -> None:
+        """End the worker if its letter was never taken."""
+        work, self._work = self._work, None
+        if work is not None:
+            work.discard()
+
+
+def _read_whole_letter(path: str, reading: str, folders: list[str]):
+    """In FirstRead's worker: the letter at ``path``, or None for one read in stages."""
+    from viewer.tei.catalog import RegisterCatalog
+    from viewer.tei.reader import STAGED_FROM_BYTES, read_letter
+
+    if os.stat(path).st_size >= STAGED_FROM_BYTES:
+        return None
+    registers = LazyRegisters(RegisterCatalog(extra_folders=folders), path)
+    return read_letter(path, reading=reading, registers=registers)
 
 
 class LazyRegisters:
@@ -487,6 +624,7 @@ def _after_paint(widget, action) -> None:
 
 def _report_first_paint(app, window) -> None:
     _report("EPISTOLA_FIRST_PAINT")
+    set_app_icon(app)
     window.ensure_built()
     _after_paint(window.panel.tabs, lambda: (_report("EPISTOLA_WINDOW_BUILT"), app.quit()))
 

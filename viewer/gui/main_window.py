@@ -53,6 +53,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -63,7 +64,6 @@ from PySide6.QtGui import (
     QDropEvent,
     QFont,
     QIcon,
-    QKeySequence,
     QPalette,
 )
 from PySide6.QtWidgets import (
@@ -86,6 +86,9 @@ from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
 from viewer.linebreaks import FLOWING, SOURCE_LINES
 from viewer.model import Letter
 from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeySequence
 
 ICONS = resources_dir() / "icons"
 MENUS = ("File", "Edit", "View", "Go", "Help")
@@ -313,6 +316,8 @@ class MainWindow(QMainWindow):
         tip: str = "",
         icon_name: str = "",
     ) -> QAction:
+        from PySide6.QtGui import QKeySequence
+
         action = QAction(text, self)
         keys: list[QKeySequence] = []
         for shortcut in shortcuts:
@@ -338,6 +343,10 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        # Imported with the actions, after the first paint: making the class's Python enums
+        # (StandardKey has about 70 members) took 12 ms that the first paint does not need.
+        from PySide6.QtGui import QKeySequence
+
         view = self.view
         self.open_action = self._action(
             "&Open…", self.choose_file, [QKeySequence.StandardKey.Open], "Open a letter", "open"

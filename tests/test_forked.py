@@ -1,0 +1,100 @@
+"""viewer.forked: work in a forked worker, its answer pickled back, or None to do it here.
+
+The test process has Qt loaded (pytest-qt), where no worker is forked, so the
+workers are started from a fresh Python process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from viewer.forked import ForkedWork, fork_is_safe
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = """
+import json, os, sys, time
+from viewer.forked import ForkedWork
+
+def boom():
+    raise ValueError("the work failed")
+
+case = sys.argv[1]
+answer = {}
+if case == "answer":
+    work = ForkedWork.start(lambda: {"pid": os.getpid(), "text": "Baku ✓", "big": "x" * 300_000})
+    answer["forked"] = work is not None
+    value = work.result()
+    answer.update(other_pid=value["pid"] != os.getpid(), text=value["text"], big=len(value["big"]))
+    answer["again"] = work.result()  # asked twice: the worker has already been reaped
+elif case == "raises":
+    work = ForkedWork.start(boom)
+    answer["result"] = work.result()
+elif case == "discard":
+    work = ForkedWork.start(lambda: time.sleep(60))
+    started = time.monotonic()
+    pid = work._pid
+    work.discard()
+    answer["seconds"] = time.monotonic() - started
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        answer["reaped"] = False
+    except ChildProcessError:
+        answer["reaped"] = True
+    answer["result"] = work.result()
+print(json.dumps(answer))
+"""
+
+
+def run(case: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, case], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # a failing worker prints no traceback
+    return json.loads(result.stdout)
+
+
+@pytest.mark.e2e
+def test_the_worker_answers_from_another_process():
+    answer = run("answer")
+    assert answer == {
+        "forked": True,
+        "other_pid": True,
+        "text": "Baku ✓",
+        "big": 300_000,  # more than a pipe holds: the worker waits for the reader
+        "again": None,
+    }
+
+
+@pytest.mark.e2e
+def test_work_that_raises_answers_none_silently():
+    assert run("raises") == {"result": None}
+
+
+@pytest.mark.e2e
+def test_a_discarded_worker_is_ended_and_reaped_at_once():
+    answer = run("discard")
+    assert answer["seconds"] < 30 and answer["reaped"] and answer["result"] is None
+
+
+def test_no_fork_with_qt_loaded_or_another_thread(monkeypatch):
+    monkeypatch.setitem(sys.modules, "PySide6.QtCore", sys.modules.get("PySide6.QtCore", sys))
+    assert not fork_is_safe()
+    assert ForkedWork.start(lambda: 1) is None
+    monkeypatch.delitem(sys.modules, "PySide6.QtCore")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not fork_is_safe()
+        assert ForkedWork.start(lambda: 1) is None
+    finally:
+        release.set()
+        other.join()
