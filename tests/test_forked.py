@@ -98,3 +98,28 @@ def test_no_fork_with_qt_loaded_or_another_thread(monkeypatch):
     finally:
         release.set()
         other.join()
+
+
+def test_a_fork_that_fails_leaves_the_work_to_the_caller(monkeypatch):
+    import os
+
+    import viewer.forked
+
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    opened: list[int] = []
+    real_pipe = os.pipe
+
+    def pipe():
+        ends = real_pipe()
+        opened.extend(ends)
+        return ends
+
+    monkeypatch.setattr(viewer.forked, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(os, "fork", refuse)
+    monkeypatch.setattr(os, "pipe", pipe)
+    assert ForkedWork.start(lambda: 1) is None
+    for end in opened:  # both ends of the pipe were closed again
+        with pytest.raises(OSError):
+            os.fstat(end)

@@ -52,8 +52,16 @@ class ForkedWork(Generic[T]):
             if stream is not None:
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
-        readable, writable = os.pipe()
-        pid = os.fork()
+        try:
+            readable, writable = os.pipe()
+        except OSError:  # out of file descriptors: the caller does the work itself
+            return None
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: likewise
+            os.close(readable)
+            os.close(writable)
+            return None
         if pid == 0:  # the worker: answer and end, never return into the caller
             code = 1
             try:
