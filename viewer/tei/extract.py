@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -75,6 +76,7 @@ from viewer.tei.registers import (
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import (
     MENTION_ELEMENTS,
+    REFERENCE_ATTRIBUTES,
     REGISTER_LISTS,
     SKIPPED,
     TextWalker,
@@ -270,35 +272,16 @@ def _letter_dict(
     # The metadata first: its parties' entities are built with their variant names.
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
     local_index.variants = False
-    counts: dict[str, int] = {}
-    total = 0
-    date_names: dict[str, str] = {}
-    # A letter names the same entities again and again, each time with the same pointers.
-    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
-    for element, in_note in reach.mentions():
-        found = _mention(element)
-        if found is None:
-            continue
-        kind, references = found
-        if not _has_text(element, reading, in_note):
-            continue  # nothing to stand on: the reader drops an empty mention
-        total += 1
-        if references:
-            pointers = tuple(references)
-            entity_ids = resolved.get(pointers)
-            if entity_ids is None:
-                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
-        else:
-            entity_ids = ()
-        if kind == "date" and not entity_ids:
-            value = date_value_of(element)
-            if value:
-                date_id = f"date:{value}"
-                if date_id not in date_names:
-                    date_names[date_id] = _surface(element, reading, in_note)
-                entity_ids = (date_id,)
-        for entity_id in entity_ids:
-            counts[entity_id] = counts.get(entity_id, 0) + 1
+    with_letterheads = bool(letterhead_elements)
+    text, found = None, None
+    if _records_follow_reach(text_element, data, letterhead_elements):
+        text, records = text_and_mentions(tree, reading, with_letterheads)
+        if records is not None:
+            found = _count_records(records, resolver, _DateSurfaces(tree.getroot(), reach).surface)
+    if found is None:
+        stats["fast, mentions walked"] += 1
+        found = _count_mentions(reach.mentions(), resolver, reading)
+    counts, total, date_names = found
     if b"lineReference" in data:
         for note in _LINE_REFERENCE_NOTES(text_element):
             if not _is_line_reference_note(note) or not reach.place(note):
@@ -338,7 +321,8 @@ def _letter_dict(
 
     date = metadata.date
     when = date.when if date else None
-    text = search_text(tree, reading, bool(letterhead_elements))
+    if text is None:
+        text = search_text(tree, reading, with_letterheads)
     result = {
         "title": metadata.title or Path(file).name,
         "when": when,
@@ -356,6 +340,138 @@ def _letter_dict(
         if other != text:
             result["altText"] = other
     return result
+
+
+def _records_follow_reach(
+    text_element: etree._Element, data: bytes, letterhead_elements: list[etree._Element]
+) -> bool:
+    """Whether the stylesheet's walk reaches the mentions :class:`_Reach` finds (nearly always).
+
+    It does not where a letterhead is itself a note or a mention, holds a line
+    reference note, a figure's description stands outside a figure, or a
+    ``choice`` has a child in another namespace (the reader passes it over).
+    """
+    for element in letterhead_elements:
+        if local(element) in _MENTION_OR_NOTE:
+            return False
+    if letterhead_elements and b"lineReference" in data:
+        return False
+    if b"figDesc" in data and _LOOSE_FIGURE_DESCRIPTIONS(text_element):
+        return False
+    return not (b"choice" in data and b"xmlns:" in data and _FOREIGN_CHOICES(text_element))
+
+
+_MENTION_OR_NOTE = frozenset({*MENTION_ELEMENTS, "note"})
+_LOOSE_FIGURE_DESCRIPTIONS = etree.XPath(
+    "descendant::*[local-name()='figDesc'][not(parent::*[local-name()='figure'])][*]"
+)
+_FOREIGN_CHOICES = etree.XPath(
+    "descendant::*[local-name()='choice']"
+    f"/*[namespace-uri() != '' and namespace-uri() != '{TEI_NS}']"
+)
+
+
+def _count_mentions(
+    mentions: list[tuple[etree._Element, bool]], resolver: Resolver, reading: str
+) -> tuple[dict[str, int], int, dict[str, str]]:
+    """(mentions by entity id, mentions, names of dates) over the mention elements."""
+    counts: dict[str, int] = {}
+    total = 0
+    date_names: dict[str, str] = {}
+    # A letter names the same entities again and again, each time with the same pointers.
+    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
+    for element, in_note in mentions:
+        found = _mention(element)
+        if found is None:
+            continue
+        kind, references = found
+        if not _has_text(element, reading, in_note):
+            continue  # nothing to stand on: the reader drops an empty mention
+        total += 1
+        if references:
+            pointers = tuple(references)
+            entity_ids = resolved.get(pointers)
+            if entity_ids is None:
+                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
+        else:
+            entity_ids = ()
+        if kind == "date" and not entity_ids:
+            value = date_value_of(element)
+            if value:
+                date_id = f"date:{value}"
+                if date_id not in date_names:
+                    date_names[date_id] = _surface(element, reading, in_note)
+                entity_ids = (date_id,)
+        for entity_id in entity_ids:
+            counts[entity_id] = counts.get(entity_id, 0) + 1
+    return counts, total, date_names
+
+
+def _count_records(
+    records: list[tuple[bytes, bool, str | None]],
+    resolver: Resolver,
+    surface_of: Callable[[bytes], str | None],
+) -> tuple[dict[str, int], int, dict[str, str]] | None:
+    """:func:`_count_mentions` over the stylesheet's records.
+
+    ``surface_of(header)`` reads the reader's text for a ``date`` that holds
+    elements (its name, where nothing resolves it) from the element itself;
+    None (the walk decides) for another element read as a date (``rs
+    type="date"``) that holds elements.
+    """
+    counts: dict[str, int] = {}
+    total = 0
+    date_names: dict[str, str] = {}
+    resolved: dict[bytes, tuple[tuple[str, ...], str | None]] = {}
+    for header, has_text, surface in records:
+        if not has_text:
+            continue  # nothing to stand on: the reader drops an empty mention
+        cached = resolved.get(header)
+        if cached is None:
+            found = _mention_of(header)
+            if found is None:
+                resolved[header] = cached = ((), "")
+            else:
+                kind, references, date_value = found
+                entity_ids = resolver.resolve_all(references)[0] if references else ()
+                date_id = None
+                if kind == "date" and not entity_ids and date_value:
+                    date_id = f"date:{date_value}"
+                    entity_ids = (date_id,)
+                resolved[header] = cached = (entity_ids, date_id)
+        entity_ids, date_id = cached
+        if date_id == "":
+            continue  # not a mention
+        total += 1
+        if date_id is not None and date_id not in date_names:
+            if surface is None:
+                surface = surface_of(header)
+                if surface is None:
+                    return None
+            date_names[date_id] = surface
+        for entity_id in entity_ids:
+            counts[entity_id] = counts.get(entity_id, 0) + 1
+    return counts, total, date_names
+
+
+class _DateSurfaces:
+    """The reader's text for a date a record names by its place among the document's dates."""
+
+    def __init__(self, root: etree._Element, reach: _Reach) -> None:
+        self.root = root
+        self.reach = reach
+        self.dates: list[etree._Element] | None = None
+
+    def surface(self, header: bytes) -> str | None:
+        if _B_AT not in header:
+            return None
+        if self.dates is None:
+            self.dates = list(self.root.iter(*_DATE_TAGS))
+        element = self.dates[int(header.decode("utf-8").rpartition(_AT)[2])]
+        return _surface(element, self.reach.reading, self.reach.place(element) == 2)
+
+
+_DATE_TAGS = tei_tags("date")
 
 
 def _named_by(name: str) -> bool:
@@ -819,7 +935,16 @@ def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True
     space, never by a word. ``letterheads=False`` leaves out the templates only
     letterheads need (they test every element).
     """
-    raw = bytes(_stylesheets()[reading, letterheads](tree))
+    return _finish_text(bytes(_stylesheets()[reading, letterheads, False](tree)))
+
+
+def _finish_text(raw: bytes) -> str:
+    """The search text from the stylesheet's output (without mention records)."""
+    return _normalise(_notes_after(raw)).decode("utf-8", "replace")
+
+
+def _notes_after(raw: bytes) -> bytes:
+    """The stylesheet's output with each note's text moved after the letter's, as the reader."""
     if _B_OPEN in raw:
         notes: list[bytes] = []
 
@@ -829,7 +954,199 @@ def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True
             return _B_NOTE + label + _B_NOTE_END
 
         raw = _NOTE_TEXTS.sub(keep, raw) + b"".join(notes)
-    return _normalise(raw).decode("utf-8", "replace")
+    return raw
+
+
+def text_and_mentions(
+    tree: etree._ElementTree, reading: str, letterheads: bool = True
+) -> tuple[str, list[tuple[bytes, bool, str | None]] | None]:
+    """:func:`search_text` and, from the same XSLT pass, the mention elements the walk reaches.
+
+    The mentions are ``(header, has text, surface)`` records, the letter's
+    first, then the notes' (the reader's order): ``header`` holds the
+    element's name and the attributes that make it a mention (see
+    :func:`_mention_of`); "has text" says whether the reader's text for it is
+    not empty; ``surface`` is that text for an element holding only text (else
+    None). The records are None where the stylesheet's output cannot decide
+    "has text" as the reader does (a mention starting with a note marker).
+    """
+    raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
+    if _B_RECORD not in raw:
+        return _normalise(raw).decode("utf-8", "replace"), []
+    records = _mention_records(raw)
+    raw = _RECORD_MARKS.sub(b"", raw)
+    return _normalise(raw).decode("utf-8", "replace"), records
+
+
+# A mention's record: a header of fields, then the mention's text, then its end.
+_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END = "\ufdda", "\ufddb", "\ufddc", "\ufddd"
+_B_RECORD, _B_FIELD, _B_RECORD_TEXT, _B_RECORD_END = (
+    m.encode() for m in (_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END)
+)
+_RECORD_MARKS = re.compile(
+    re.escape(_B_RECORD) + b".*?" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
+    re.S,
+)
+_RECORD_PIECES = re.compile(
+    re.escape(_B_RECORD) + b"(.*?)" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
+    re.S,
+)
+# What the reader writes as a note's marker, never as a mention's own text.
+_B_MARKERS = (_NOTE.encode(), _FLAG.encode())
+_TEXT_MARKS = re.compile("[" + _BLOCK + _LINE + _JOIN + "]")
+# Closes the header of a date that holds only text; else the date's place among the
+# document's dates follows (the reader's text for it is then read from the element).
+_ONLY_TEXT, _AT = "\ufdde", "\ufddf"
+_B_ONLY_TEXT, _B_AT = _ONLY_TEXT.encode(), _AT.encode()
+
+
+def _mention_template() -> str:
+    # Each attribute as a name and a value: fewer instructions than a value-of for each
+    # attribute that may make a mention (libxslt's cost is per instruction).
+    attributes = (
+        f'<xsl:for-each select="@*"><xsl:value-of select="name()"/><xsl:text>{_FIELD}</xsl:text>'
+        f'<xsl:value-of select="."/><xsl:text>{_FIELD}</xsl:text></xsl:for-each>'
+    )
+    others = _name_pattern(*(name for name in MENTION_ELEMENTS if name != "date"))
+    return f"""<xsl:template match="{others}">
+  <xsl:text>{_RECORD}</xsl:text><xsl:value-of select="local-name()"/><xsl:text>{_FIELD}</xsl:text>
+  {attributes}<xsl:text>{_RECORD_TEXT}</xsl:text>
+  <xsl:apply-templates/><xsl:text>{_RECORD_END}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern("date")}">
+  <xsl:text>{_RECORD}date{_FIELD}</xsl:text>{attributes}
+  <xsl:choose>
+    <xsl:when test="not(node()[not(self::text())])"><xsl:text>{_ONLY_TEXT}</xsl:text></xsl:when>
+    <xsl:otherwise>
+      <xsl:text>{_AT}</xsl:text>
+      <xsl:value-of select="count(preceding::*[{_named("date")}])
+          + count(ancestor::*[{_named("date")}])"/>
+    </xsl:otherwise>
+  </xsl:choose>
+  <xsl:text>{_RECORD_TEXT}</xsl:text><xsl:apply-templates/><xsl:text>{_RECORD_END}</xsl:text>
+</xsl:template>
+"""
+
+
+# The records' text: only the innermost records' text can be matched at once.
+_INNERMOST = re.compile(
+    re.escape(_B_RECORD)
+    + b"(.*?)"
+    + re.escape(_B_RECORD_TEXT)
+    + b"((?:(?!"
+    + re.escape(_B_RECORD)
+    + b").)*?)"
+    + re.escape(_B_RECORD_END),
+    re.S,
+)
+
+
+def _mention_records(raw: bytes) -> list[tuple[bytes, bool, str | None]] | None:
+    """The records of :func:`text_and_mentions` from the output with the notes moved."""
+    pieces = _INNERMOST.findall(raw)
+    if len(pieces) == raw.count(_B_RECORD):  # no mention inside another: the usual case
+        records = []
+        for header, content in pieces:
+            record = _record(header, content)
+            if record is None:
+                return None
+            records.append(record)
+        return records
+    found: list = []
+    open_records: list[tuple[int, bytes, int]] = []
+    for match in _RECORD_PIECES.finditer(raw):
+        header = match.group(1)
+        if header is not None:
+            open_records.append((len(found), header, match.end()))
+            found.append(None)
+            continue
+        index, header, start = open_records.pop()
+        content = raw[start : match.start()]
+        if _B_RECORD in content:
+            content = _RECORD_MARKS.sub(b"", content)
+        found[index] = _record(header, content)
+        if found[index] is None:
+            return None
+    return found
+
+
+def _record(header: bytes, content: bytes) -> tuple[bytes, bool, str | None] | None:
+    """(header, has text, surface) of one record; None where that cannot be told."""
+    if header.endswith(_B_ONLY_TEXT):
+        # A date holding only text: the reader's text for it is its words.
+        surface = " ".join(content.decode("utf-8", "replace").split())
+        return header, bool(surface), surface
+    stripped = content.strip()
+    if not stripped:
+        return header, False, None
+    if stripped[0] < 0x80:
+        return header, True, None  # it starts with a letter (or a digit, a sign...)
+    marker = min((at for at in map(content.find, _B_MARKERS) if at >= 0), default=-1)
+    if marker >= 0:
+        # Text before the first marker is the mention's own; a marker first is
+        # trimmed off by the reader only where it closes the mention.
+        if not _TEXT_MARKS.sub(" ", content[:marker].decode("utf-8", "replace")).split():
+            return None
+        return header, True, None
+    text = content.decode("utf-8", "replace")
+    return header, bool(_TEXT_MARKS.sub(" ", text).split()), None
+
+
+# Each distinct header, read once per process: (kind, references, date value) or None.
+_HEADERS: dict[bytes, tuple[str, list[tuple[str, str]], str | None] | None] = {}
+
+
+def _mention_of(header: bytes) -> tuple[str, list[tuple[str, str]], str | None] | None:
+    """What ``_mention`` and ``date_value_of`` say of the element a record's header describes."""
+    try:
+        return _HEADERS[header]
+    except KeyError:
+        pass
+    name, *pairs = header.decode("utf-8").removesuffix(_ONLY_TEXT).partition(_AT)[0].split(_FIELD)
+    attributes = dict(zip(pairs[0:-1:2], pairs[1::2], strict=True))
+    references: list[tuple[str, str]] = []
+    for attribute in REFERENCE_ATTRIBUTES:
+        value = attributes.get(attribute)
+        if not value:
+            continue
+        if attribute == "key":
+            value = value.strip()
+            if value:
+                references.append((attribute, value))
+        else:
+            references += [(attribute, token) for token in value.split()]
+    kind = MENTION_ELEMENTS[name]
+    kind_attribute = attributes.get("type")
+    found: tuple[str, list[tuple[str, str]], str | None] | None
+    if kind is None:
+        kind = kind_from_type(kind_attribute)
+        if kind is None and not kind_attribute and not references:
+            found = None  # a bare <rs>/<name> says nothing
+        else:
+            found = (kind or "other", references, None)
+    else:
+        found = (kind, references, None)
+    if found is not None and found[0] == "date":
+        found = (found[0], found[1], _date_value(attributes))
+    if len(_HEADERS) >= 100_000:
+        _HEADERS.clear()
+    _HEADERS[header] = found
+    return found
+
+
+def _date_value(attributes: dict[str, str]) -> str | None:
+    """``date_value_of`` over a record's attributes."""
+    for attribute in ("when", "when-iso"):
+        value = attributes.get(attribute)
+        if value and value.strip():
+            return value.strip()
+    low = attributes.get("from") or attributes.get("notBefore")
+    high = attributes.get("to") or attributes.get("notAfter")
+    if low and high:
+        return f"{low.strip()}/{high.strip()}"
+    if low or high:
+        return (low or high or "").strip()
+    return None
 
 
 # The marks in the XSLT's UTF-8 output: bytes are handled at one byte a character.
@@ -944,11 +1261,13 @@ _SIC = (
 )
 
 
-def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
+def _stylesheet(reading: str, letterheads: bool, records: bool = False) -> etree.XSLT:
     """The reader's walk in XSLT, marking breaks, joins, note markers and notes' texts.
 
     Without ``letterheads`` the templates that only letterheads need are left
-    out: they test every element, and most letters have none.
+    out: they test every element, and most letters have none. With ``records``
+    each mention element the walk reaches is written as a record around its
+    text (see :func:`_mention_records`).
     """
     choose_shown = "".join(
         f'<xsl:when test="*[{_named(n)}]"><xsl:apply-templates select="*[{_named(n)}][1]"/>'
@@ -1023,6 +1342,7 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
     <xsl:otherwise><xsl:text>{_LINE}</xsl:text></xsl:otherwise>
   </xsl:choose>
 </xsl:template>
+{_mention_template() if records else ""}
 <xsl:template match="{_name_pattern("cb")}"><xsl:text>{_LINE}</xsl:text></xsl:template>
 <xsl:template match="{_name_pattern("gap")}"><xsl:text>[…]</xsl:text></xsl:template>
 <xsl:template match="{_name_pattern("space")}"><xsl:text> </xsl:text></xsl:template>
@@ -1085,13 +1405,14 @@ _NO_ACCESS = etree.XSLTAccessControl.DENY_ALL
 _local = threading.local()
 
 
-def _stylesheets() -> dict[tuple[str, bool], etree.XSLT]:
+def _stylesheets() -> dict[tuple[str, bool, bool], etree.XSLT]:
     found = getattr(_local, "stylesheets", None)
     if found is None:
         found = _local.stylesheets = {
-            (reading, letterheads): _stylesheet(reading, letterheads)
+            (reading, letterheads, records): _stylesheet(reading, letterheads, records)
             for reading in READINGS
             for letterheads in (False, True)
+            for records in (False, True)
         }
     return found
 
