@@ -23,7 +23,7 @@ from viewer.tei import extract
 from viewer.tei.catalog import RegisterCatalog
 from viewer.tei.extract import extract_file, search_text
 from viewer.tei.reader import letter_from_tree
-from viewer.tei.xml import parse_bytes
+from viewer.tei.xml import TEI_NS, parse_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 PLACEMENTS = DATA / "letterhead-placements"
@@ -324,3 +324,54 @@ def test_mentions_from_the_stylesheet_equal_the_walk_over_the_elements(
     by_walk = [extract_file(str(path), catalog, reading) for path in paths]
     for path, fast, walked in zip(paths, by_records, by_walk, strict=True):
         assert fast == walked, path.name
+
+
+SIMPLE_ENTRIES = (
+    '<person xml:id="a"><persName>  Anna\n  Weber </persName></person>',
+    '<person xml:id=" b "><persName type="main" ref="#x">Weber , Anna ( geb. Roth )</persName>'
+    "</person>",
+    '<org xml:id="c"><orgName>Zeitung</orgName></org>',
+    '<place xml:id="d"><placeName>Wien</placeName></place>',
+    '<place xml:id="e"><name>Aachen (D)</name></place>',
+    '<person xml:id="f"><name>\u00a0Nobody\u2003</name></person>',
+    '<person xml:id="g" type="treaty"><persName>Typed</persName></person>',
+    '<person xml:id="h"><persName><forename>Ben</forename></persName></person>',
+    '<person xml:id="i"><persName> </persName></person>',
+    '<person xml:id="j"><persName>Two</persName><persName>Names</persName></person>',
+    '<person xml:id="k"><!-- c --><persName>Commented</persName></person>',
+    '<place xml:id="l"><settlement>Only a settlement</settlement></place>',
+    '<person xml:id="m"><persName>–</persName></person>',
+)
+
+
+@pytest.mark.parametrize("markup", SIMPLE_ENTRIES)
+def test_a_simple_entry_reads_as_the_register_reads_it(markup):
+    """The shortcut for entries holding just a name equals entity_from_element, or declines."""
+    from viewer.tei.registers import entity_from_element
+    from viewer.tei.xml import xml_id
+
+    tree = parse_bytes(f'<listPerson xmlns="{TEI_NS}">{markup}</listPerson>'.encode(), "x")
+    element = tree.getroot()[0]
+    simple = extract._simple_entity(element, xml_id(element))
+    if simple is not None:
+        for variants in (False, True):
+            assert simple == entity_from_element(element, None, details=False, variants=variants)
+
+
+def test_simple_entries_of_the_corpus_read_as_the_register_reads_them():
+    from viewer.tei.registers import ENTRY_KINDS, entity_from_element
+    from viewer.tei.xml import tei_tags, xml_id
+
+    taken = 0
+    for path in corpus_files():
+        try:
+            tree = parse_bytes(path.read_bytes(), str(path))
+        except Exception:
+            continue
+        for element in tree.getroot().iter(*tei_tags(*ENTRY_KINDS)):
+            identifier = xml_id(element)
+            simple = extract._simple_entity(element, identifier) if identifier else None
+            if simple is not None:
+                taken += 1
+                assert simple == entity_from_element(element, None, details=False), path.name
+    assert taken > 100

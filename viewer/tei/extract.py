@@ -65,6 +65,7 @@ from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.reader import READINGS, letter_from_tree, letter_parts
 from viewer.tei.registers import (
+    _OWN_NAMES,
     _REGISTER_CONTAINERS,
     ENTRY_KINDS,
     LazyRegisterIndex,
@@ -92,6 +93,7 @@ from viewer.tei.xml import (
     NS,
     TEI_NS,
     local,
+    norm_space,
     parse_bytes,
     read_bounded,
     tei_tags,
@@ -553,10 +555,36 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        entity = _cached_entity(element, self.variants, self._contexts)
+        entity = _simple_entity(element, entity_id)
+        if entity is None:
+            entity = _cached_entity(element, self.variants, self._contexts)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
+
+
+def _simple_entity(element: etree._Element, entity_id: str) -> Entity | None:
+    """The Entity of an entry holding just its name (``<person xml:id><persName>A B``).
+
+    What :func:`entity_from_element` makes of it, from a few C calls (the usual
+    entry of a letter's own register); None for any other entry.
+    """
+    shape = _SIMPLE_ENTRIES.get(element.tag)
+    if shape is None or len(element) != 1 or element.get("type") is not None:
+        return None  # a type may make it a treaty; several children: variants, a label...
+    child = element[0]
+    if child.tag not in shape[1] or len(child):
+        return None
+    # As registers._spaced_text of an element holding only text.
+    name = norm_space(child.text).replace(" ,", ",").replace("( ", "(").replace(" )", ")")
+    return Entity(id=entity_id, kind=shape[0], name=name) if name else None
+
+
+_SIMPLE_ENTRIES = {
+    tag: (ENTRY_KINDS[name], frozenset(tei_tags(*_OWN_NAMES[name])))
+    for name in ("person", "org", "place")
+    for tag in tei_tags(name)
+}
 
 
 # Entities built from letters' own entries, by the entry's markup and what around it the
