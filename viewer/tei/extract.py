@@ -93,7 +93,6 @@ from viewer.tei.xml import (
     NS,
     TEI_NS,
     local,
-    norm_space,
     parse_bytes,
     read_bounded,
     tei_tags,
@@ -278,8 +277,7 @@ def _letter_dict(
     text, found = None, None
     if _records_follow_reach(text_element, data, letterhead_elements):
         text, records = text_and_mentions(tree, reading, with_letterheads)
-        if records is not None:
-            found = _count_records(records, resolver, _DateSurfaces(tree.getroot(), reach).surface)
+        found = _count_records(records, resolver, _DateSurfaces(tree.getroot(), reach).surface)
     if found is None:
         stats["fast, mentions walked"] += 1
         found = _count_mentions(reach.mentions(), resolver, reading)
@@ -410,24 +408,23 @@ def _count_mentions(
 
 
 def _count_records(
-    records: list[tuple[bytes, bool, str | None]],
+    records: list[tuple[bytes, bytes]],
     resolver: Resolver,
     surface_of: Callable[[bytes], str | None],
 ) -> tuple[dict[str, int], int, dict[str, str]] | None:
-    """:func:`_count_mentions` over the stylesheet's records.
+    """:func:`_count_mentions` over the stylesheet's records; None where they cannot tell.
 
-    ``surface_of(header)`` reads the reader's text for a ``date`` that holds
-    elements (its name, where nothing resolves it) from the element itself;
-    None (the walk decides) for another element read as a date (``rs
-    type="date"``) that holds elements.
+    A record's text decides whether the reader keeps the mention (a text that
+    starts with a note's marker cannot tell). ``surface_of(header)`` reads the
+    reader's text for a ``date`` holding elements (its name, where nothing
+    resolves it) from the element itself; None (cannot tell) for another
+    element read as a date (``rs type="date"``) that holds elements.
     """
     counts: dict[str, int] = {}
     total = 0
     date_names: dict[str, str] = {}
     resolved: dict[bytes, tuple[tuple[str, ...], str | None]] = {}
-    for header, has_text, surface in records:
-        if not has_text:
-            continue  # nothing to stand on: the reader drops an empty mention
+    for header, content in records:
         cached = resolved.get(header)
         if cached is None:
             found = _mention_of(header)
@@ -435,7 +432,9 @@ def _count_records(
                 resolved[header] = cached = ((), "")
             else:
                 kind, references, date_value = found
-                entity_ids = resolver.resolve_all(references)[0] if references else ()
+                entity_ids = _local_pointers(references, resolver) if references else ()
+                if entity_ids is None:
+                    entity_ids = resolver.resolve_all(references)[0]
                 date_id = None
                 if kind == "date" and not entity_ids and date_value:
                     date_id = f"date:{date_value}"
@@ -444,9 +443,17 @@ def _count_records(
         entity_ids, date_id = cached
         if date_id == "":
             continue  # not a mention
+        if not b"!" <= content[:1] < b"\x80":  # else it starts with a letter, digit, sign...
+            has_text = _record_has_text(header, content)
+            if has_text is None:
+                return None
+            if not has_text:
+                continue  # nothing to stand on: the reader drops an empty mention
         total += 1
         if date_id is not None and date_id not in date_names:
-            if surface is None:
+            if header.endswith(_B_ONLY_TEXT):
+                surface = " ".join(content.decode("utf-8", "replace").split())
+            else:
                 surface = surface_of(header)
                 if surface is None:
                     return None
@@ -454,6 +461,27 @@ def _count_records(
         for entity_id in entity_ids:
             counts[entity_id] = counts.get(entity_id, 0) + 1
     return counts, total, date_names
+
+
+def _local_pointers(
+    references: list[tuple[str, str]], resolver: Resolver
+) -> tuple[str, ...] | None:
+    """``resolver.resolve_all(references)[0]`` where every reference is ``#id`` of an entry of
+    the letter's own register (the usual case); else None."""
+    local_index = resolver.local
+    elements = local_index._elements
+    found: list[str] = []
+    for attribute, token in references:
+        if attribute == "key" or token[:1] != "#" or token[1:] not in elements:
+            return None
+        if token[1:] not in found:
+            found.append(token[1:])
+    for entity_id in found:
+        entity = local_index.get(entity_id)
+        if entity is None or entity.id != entity_id:
+            return None
+        resolver.used[entity_id] = entity
+    return tuple(found)
 
 
 class _DateSurfaces:
@@ -576,7 +604,10 @@ def _simple_entity(element: etree._Element, entity_id: str) -> Entity | None:
     if child.tag not in shape[1] or len(child):
         return None
     # As registers._spaced_text of an element holding only text.
-    name = norm_space(child.text).replace(" ,", ",").replace("( ", "(").replace(" )", ")")
+    # (str.split's whitespace is norm_space's \s.)
+    name = " ".join((child.text or "").split())
+    if "," in name or "(" in name or ")" in name:
+        name = name.replace(" ,", ",").replace("( ", "(").replace(" )", ")")
     return Entity(id=entity_id, kind=shape[0], name=name) if name else None
 
 
@@ -987,22 +1018,22 @@ def _notes_after(raw: bytes) -> bytes:
 
 def text_and_mentions(
     tree: etree._ElementTree, reading: str, letterheads: bool = True
-) -> tuple[str, list[tuple[bytes, bool, str | None]] | None]:
+) -> tuple[str, list[tuple[bytes, bytes]]]:
     """:func:`search_text` and, from the same XSLT pass, the mention elements the walk reaches.
 
-    The mentions are ``(header, has text, surface)`` records, the letter's
-    first, then the notes' (the reader's order): ``header`` holds the
-    element's name and the attributes that make it a mention (see
-    :func:`_mention_of`); "has text" says whether the reader's text for it is
-    not empty; ``surface`` is that text for an element holding only text (else
-    None). The records are None where the stylesheet's output cannot decide
-    "has text" as the reader does (a mention starting with a note marker).
+    Each mention is a ``(header, text)`` record, the letter's first, then the
+    notes' (the reader's order): ``header`` holds the element's name and
+    attributes (see :func:`_mention_of`), ``text`` its text as the stylesheet
+    writes it, with the marks (see :func:`_count_records`).
     """
     raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
     if _B_RECORD not in raw:
         return _normalise(raw).decode("utf-8", "replace"), []
-    records = _mention_records(raw)
-    raw = _RECORD_MARKS.sub(b"", raw)
+    records = _INNERMOST.findall(raw)
+    if len(records) != raw.count(_B_RECORD):
+        records = _nested_records(raw)  # a mention inside another
+    parts = raw.replace(_B_RECORD_END, b"").split(_B_RECORD)
+    raw = parts[0] + b"".join([part.partition(_B_RECORD_TEXT)[2] for part in parts[1:]])
     return _normalise(raw).decode("utf-8", "replace"), records
 
 
@@ -1056,30 +1087,19 @@ def _mention_template() -> str:
 """
 
 
-# The records' text: only the innermost records' text can be matched at once.
+# A record holding no other: its header and its text, matched in C (possessive runs of
+# bytes up to the next mark, not a lazy ".*?" that tries the mark at every byte).
 _INNERMOST = re.compile(
     re.escape(_B_RECORD)
-    + b"(.*?)"
+    + rb"([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)"
     + re.escape(_B_RECORD_TEXT)
-    + b"((?:(?!"
-    + re.escape(_B_RECORD)
-    + b").)*?)"
-    + re.escape(_B_RECORD_END),
-    re.S,
+    + rb"([^\xef]*+(?:\xef(?!\xb7[\x9a\x9d])[^\xef]*+)*+)"
+    + re.escape(_B_RECORD_END)
 )
 
 
-def _mention_records(raw: bytes) -> list[tuple[bytes, bool, str | None]] | None:
-    """The records of :func:`text_and_mentions` from the output with the notes moved."""
-    pieces = _INNERMOST.findall(raw)
-    if len(pieces) == raw.count(_B_RECORD):  # no mention inside another: the usual case
-        records = []
-        for header, content in pieces:
-            record = _record(header, content)
-            if record is None:
-                return None
-            records.append(record)
-        return records
+def _nested_records(raw: bytes) -> list[tuple[bytes, bytes]]:
+    """The records of :func:`text_and_mentions` where mentions nest, in order of their start."""
     found: list = []
     open_records: list[tuple[int, bytes, int]] = []
     for match in _RECORD_PIECES.finditer(raw):
@@ -1092,32 +1112,27 @@ def _mention_records(raw: bytes) -> list[tuple[bytes, bool, str | None]] | None:
         content = raw[start : match.start()]
         if _B_RECORD in content:
             content = _RECORD_MARKS.sub(b"", content)
-        found[index] = _record(header, content)
-        if found[index] is None:
-            return None
+        found[index] = (header, content)
     return found
 
 
-def _record(header: bytes, content: bytes) -> tuple[bytes, bool, str | None] | None:
-    """(header, has text, surface) of one record; None where that cannot be told."""
+def _record_has_text(header: bytes, content: bytes) -> bool | None:
+    """Whether the reader's text for a record's mention is not empty; None: cannot tell."""
     if header.endswith(_B_ONLY_TEXT):
-        # A date holding only text: the reader's text for it is its words.
-        surface = " ".join(content.decode("utf-8", "replace").split())
-        return header, bool(surface), surface
+        return bool(content.decode("utf-8", "replace").split())
     stripped = content.strip()
     if not stripped:
-        return header, False, None
+        return False
     if stripped[0] < 0x80:
-        return header, True, None  # it starts with a letter (or a digit, a sign...)
+        return True  # it starts with a letter (or a digit, a sign...)
     marker = min((at for at in map(content.find, _B_MARKERS) if at >= 0), default=-1)
     if marker >= 0:
         # Text before the first marker is the mention's own; a marker first is
         # trimmed off by the reader only where it closes the mention.
         if not _TEXT_MARKS.sub(" ", content[:marker].decode("utf-8", "replace")).split():
             return None
-        return header, True, None
-    text = content.decode("utf-8", "replace")
-    return header, bool(_TEXT_MARKS.sub(" ", text).split()), None
+        return True
+    return bool(_TEXT_MARKS.sub(" ", content.decode("utf-8", "replace")).split())
 
 
 # Each distinct header, read once per process: (kind, references, date value) or None.
