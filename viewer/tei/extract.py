@@ -92,11 +92,11 @@ from viewer.tei.text import (
 from viewer.tei.xml import (
     NS,
     TEI_NS,
+    XML_ID,
     local,
     parse_bytes,
     read_bounded,
     tei_tags,
-    xml_id,
 )
 
 _CHOICE_SHOWN = {
@@ -551,17 +551,22 @@ class _LocalIndex(LazyRegisterIndex):
         # of a letter share a few parents (its back's lists), each checked once.
         opens: dict[etree._Element, bool] = {root: True}
         for element in _entry_candidates(root):
-            # As _is_register_entry and entry_kind (called only where the kind needs it).
-            name = local(element)
-            if name not in ENTRY_KINDS or (
-                ENTRY_KINDS[name] is None and entry_kind(element) is None
-            ):
+            # As _is_register_entry and entry_kind (called only where the kind needs it);
+            # xml_id and local inline: this runs once per entry of every letter.
+            name = _ENTRY_TAG_NAMES[element.tag]
+            if ENTRY_KINDS[name] is None and entry_kind(element) is None:
                 continue
-            own_id = xml_id(element)
-            key = (element.get("n") or "").strip()
+            own_id = element.get(XML_ID) or element.get("id")
+            own_id = own_id.strip() if own_id else None
+            key = element.get("n")
+            key = key.strip() if key else ""
             if own_id is None and (not key or name in _ID_ONLY_ENTRIES):
                 continue
-            if _all_open(element.getparent(), opens):
+            parent = element.getparent()
+            is_open = opens.get(parent)
+            if is_open is None:
+                is_open = _all_open(parent, opens)
+            if is_open:
                 identifier = own_id or key
                 if identifier and identifier not in self._elements:
                     self._elements[identifier] = element
@@ -660,6 +665,7 @@ _LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "l
 
 
 _ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+_ENTRY_TAG_NAMES = {tag: name for name in ENTRY_KINDS for tag in tei_tags(name)}
 _ID_ONLY_ENTRIES = frozenset({"bibl", "biblStruct", "item", "figure"})  # see _is_register_entry
 
 
