@@ -431,8 +431,8 @@ def _count_records(
             if found is None:
                 resolved[header] = cached = ((), "")
             else:
-                kind, references, date_value = found
-                entity_ids = _local_pointers(references, resolver) if references else ()
+                kind, references, date_value, pointed = found
+                entity_ids = _local_pointers(pointed, resolver) if references else ()
                 if entity_ids is None:
                     entity_ids = resolver.resolve_all(references)[0]
                 date_id = None
@@ -463,25 +463,34 @@ def _count_records(
     return counts, total, date_names
 
 
-def _local_pointers(
-    references: list[tuple[str, str]], resolver: Resolver
-) -> tuple[str, ...] | None:
-    """``resolver.resolve_all(references)[0]`` where every reference is ``#id`` of an entry of
-    the letter's own register (the usual case); else None."""
+def _local_pointers(ids: tuple[str, ...] | None, resolver: Resolver) -> tuple[str, ...] | None:
+    """``resolver.resolve_all(references)[0]`` where every reference is ``#id`` (``ids``, see
+    :func:`_pointed_ids`) of an entry of the letter's own register (the usual case); else
+    None."""
+    if ids is None:
+        return None
     local_index = resolver.local
-    elements = local_index._elements
+    by_id, elements, used = local_index.by_id, local_index._elements, resolver.used
+    for entity_id in ids:
+        if entity_id not in elements:
+            return None
+    for entity_id in ids:
+        entity = by_id.get(entity_id) or local_index.get(entity_id)
+        if entity is None or entity.id != entity_id:
+            return None
+        used[entity_id] = entity
+    return ids
+
+
+def _pointed_ids(references: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The ids of ``#id`` pointers, in order and without repeats; None unless all are such."""
     found: list[str] = []
     for attribute, token in references:
-        if attribute == "key" or token[:1] != "#" or token[1:] not in elements:
+        if attribute == "key" or token[:1] != "#":
             return None
         if token[1:] not in found:
             found.append(token[1:])
-    for entity_id in found:
-        entity = local_index.get(entity_id)
-        if entity is None or entity.id != entity_id:
-            return None
-        resolver.used[entity_id] = entity
-    return tuple(found)
+    return tuple(found) if found else None
 
 
 class _DateSurfaces:
@@ -608,12 +617,25 @@ def _simple_entity(element: etree._Element, entity_id: str) -> Entity | None:
     child = element[0]
     if child.tag not in shape[1] or len(child):
         return None
+    # Editions repeat the same entries letter after letter: one Entity for each.
+    key = (shape[0], entity_id, child.text)
+    entity = _SIMPLE_CACHE.get(key)
+    if entity is not None:
+        return entity
     # As registers._spaced_text of an element holding only text.
     # (str.split's whitespace is norm_space's \s.)
     name = " ".join((child.text or "").split())
     if "," in name or "(" in name or ")" in name:
         name = name.replace(" ,", ",").replace("( ", "(").replace(" )", ")")
-    return Entity(id=entity_id, kind=shape[0], name=name) if name else None
+    if not name:
+        return None
+    if len(_SIMPLE_CACHE) >= _ENTITY_CACHE_LIMIT:
+        _SIMPLE_CACHE.clear()
+    entity = _SIMPLE_CACHE[key] = Entity(id=entity_id, kind=shape[0], name=name)
+    return entity
+
+
+_SIMPLE_CACHE: dict[tuple[str, str, str | None], Entity] = {}
 
 
 _SIMPLE_ENTRIES = {
@@ -1141,11 +1163,13 @@ def _record_has_text(header: bytes, content: bytes) -> bool | None:
     return bool(_TEXT_MARKS.sub(" ", content.decode("utf-8", "replace")).split())
 
 
-# Each distinct header, read once per process: (kind, references, date value) or None.
-_HEADERS: dict[bytes, tuple[str, list[tuple[str, str]], str | None] | None] = {}
+# What a record's header says: kind, references, date value, the ids of "#id" pointers.
+_Mention = tuple[str, list[tuple[str, str]], str | None, tuple[str, ...] | None]
+# Each distinct header, read once per process.
+_HEADERS: dict[bytes, _Mention | None] = {}
 
 
-def _mention_of(header: bytes) -> tuple[str, list[tuple[str, str]], str | None] | None:
+def _mention_of(header: bytes) -> _Mention | None:
     """What ``_mention`` and ``date_value_of`` say of the element a record's header describes."""
     try:
         return _HEADERS[header]
@@ -1166,17 +1190,15 @@ def _mention_of(header: bytes) -> tuple[str, list[tuple[str, str]], str | None] 
             references += [(attribute, token) for token in value.split()]
     kind = MENTION_ELEMENTS[name]
     kind_attribute = attributes.get("type")
-    found: tuple[str, list[tuple[str, str]], str | None] | None
+    found: _Mention | None = None
     if kind is None:
         kind = kind_from_type(kind_attribute)
-        if kind is None and not kind_attribute and not references:
-            found = None  # a bare <rs>/<name> says nothing
-        else:
-            found = (kind or "other", references, None)
-    else:
-        found = (kind, references, None)
-    if found is not None and found[0] == "date":
-        found = (found[0], found[1], _date_value(attributes))
+        if kind is None and (kind_attribute or references):
+            kind = "other"
+        # else: a bare <rs>/<name> says nothing
+    if kind is not None:
+        date_value = _date_value(attributes) if kind == "date" else None
+        found = (kind, references, date_value, _pointed_ids(references))
     if len(_HEADERS) >= 100_000:
         _HEADERS.clear()
     _HEADERS[header] = found
