@@ -7,20 +7,26 @@ without the full reader's Python walk over every element of the letter:
 - the file is read and parsed once with the hardened parser and classified
   from the parsed root (the first bytes are sniffed only where the tree alone
   does not decide as ``classify`` would);
-- mentions are the mention elements (``persName``, ``rs``, ``date``...) that
-  lxml's tag-filtered ``iter`` finds in the letter's parts (the back's register
-  lists left out); Python looks only at them and their ancestors (a hidden side
-  of a ``choice``, a figure's description, skipped content, notes), never at
-  every element;
 - the text for search comes from one XSLT pass (libxslt, in C) that follows the
   reader's walk: blocks, line breaks, the shown side of each ``choice``,
   skipped and ignored elements, register lists, figures, note markers with the
   notes' texts after the letter (see :func:`search_text`);
+- the same pass writes a record for each mention element (``persName``,
+  ``rs``, ``date``...) the walk reaches: its name and attributes, then its
+  text (see :func:`text_and_mentions`). Python reads each distinct header once
+  per process, decides from the record's text whether the reader keeps the
+  mention, resolves ``#id`` pointers into the letter's own entries with dict
+  look-ups and counts (see :func:`_count_records`). Where the records cannot
+  decide as the reader (a mention that starts with a note's marker, an ``rs``
+  read as a date holding elements, a letterhead that is a note...), the
+  mention elements that lxml's tag-filtered ``iter`` finds are checked in
+  Python with their ancestors instead (:class:`_Reach`), as before;
 - register entries are found as the reader finds them (lxml's tag-filtered
   ``iter``), and an entry's Entity is built only when a mention, a party or a
   letterhead uses it, without description and authority URIs, and with its
   variant names only for the letter's parties (the metadata matches them with
-  the title);
+  the title); an entry holding just its name is read from a few C calls
+  (:func:`_simple_entity`), others through a cache keyed by their markup;
 - a letterhead (a minority of letters) is read by the existing letterhead
   parser over a text walk of the letterhead elements only;
 - the metadata is read by the reader's own code (without the source line).
