@@ -313,9 +313,13 @@ def _letter_dict(
     all_counts.update(counts)
 
     entities = []
+    built, used = local_index.by_id, resolver.used
     for entity_id, count in all_counts.items():
-        entity = None if entity_id in date_names else local_index.get(entity_id)
-        entity = entity or resolver.used.get(entity_id)
+        if entity_id in date_names:
+            entity = used.get(entity_id)
+        else:
+            # (by_id first: the mentions' entities are built by now.)
+            entity = built.get(entity_id) or local_index.get(entity_id) or used.get(entity_id)
         if entity is not None:
             kind, name = entity.kind, entity.name
         elif entity_id in date_names:
@@ -520,7 +524,17 @@ _DATE_TAGS = tei_tags("date")
 
 
 def _named_by(name: str) -> bool:
-    return _ALPHANUMERIC.search(name) is not None
+    try:
+        return _NAMED[name]
+    except KeyError:
+        pass
+    if len(_NAMED) >= 100_000:
+        _NAMED.clear()
+    named = _NAMED[name] = _ALPHANUMERIC.search(name) is not None
+    return named
+
+
+_NAMED: dict[str, bool] = {}  # names recur letter after letter
 
 
 # A letter or digit: what str.isalnum takes (\w without the underscore), found in C.
