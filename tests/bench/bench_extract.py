@@ -471,8 +471,10 @@ def agreement(name: str, paths: list[str]) -> None:
         if full_entry["kind"] == "letter" and fast_entry["kind"] == "letter":
             letters += 1
             same += fast_entry["letter"]["text"] == full_entry["letter"]["text"]
-    others = {k: v for k, v in stats.items() if k != "fast"}
+    others = {k: v for k, v in stats.items() if not k.startswith("fast")}
     print(f"  read by the full reader: {sum(others.values())} of {letters} {others or ''}")
+    walked = stats["fast, mentions walked"]
+    print(f"  mentions found by walking the elements (not the XSLT's records): {walked}")
     print(f"  search text identical to the reader's: {same} of {letters}")
 
 

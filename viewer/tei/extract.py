@@ -7,20 +7,26 @@ without the full reader's Python walk over every element of the letter:
 - the file is read and parsed once with the hardened parser and classified
   from the parsed root (the first bytes are sniffed only where the tree alone
   does not decide as ``classify`` would);
-- mentions are the mention elements (``persName``, ``rs``, ``date``...) that
-  lxml's tag-filtered ``iter`` finds in the letter's parts (the back's register
-  lists left out); Python looks only at them and their ancestors (a hidden side
-  of a ``choice``, a figure's description, skipped content, notes), never at
-  every element;
 - the text for search comes from one XSLT pass (libxslt, in C) that follows the
   reader's walk: blocks, line breaks, the shown side of each ``choice``,
   skipped and ignored elements, register lists, figures, note markers with the
   notes' texts after the letter (see :func:`search_text`);
+- the same pass writes a record for each mention element (``persName``,
+  ``rs``, ``date``...) the walk reaches: its name and attributes, then its
+  text (see :func:`text_and_mentions`). Python reads each distinct header once
+  per process, decides from the record's text whether the reader keeps the
+  mention, resolves ``#id`` pointers into the letter's own entries with dict
+  look-ups and counts (see :func:`_count_records`). Where the records cannot
+  decide as the reader (a mention that starts with a note's marker, an ``rs``
+  read as a date holding elements, a letterhead that is a note...), the
+  mention elements that lxml's tag-filtered ``iter`` finds are checked in
+  Python with their ancestors instead (:class:`_Reach`), as before;
 - register entries are found as the reader finds them (lxml's tag-filtered
   ``iter``), and an entry's Entity is built only when a mention, a party or a
   letterhead uses it, without description and authority URIs, and with its
   variant names only for the letter's parties (the metadata matches them with
-  the title);
+  the title); an entry holding just its name is read from a few C calls
+  (:func:`_simple_entity`), others through a cache keyed by their markup;
 - a letterhead (a minority of letters) is read by the existing letterhead
   parser over a text walk of the letterhead elements only;
 - the metadata is read by the reader's own code (without the source line).
@@ -43,6 +49,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -64,6 +71,7 @@ from viewer.tei.letterhead import read_letterheads
 from viewer.tei.metadata import read_metadata
 from viewer.tei.reader import READINGS, letter_from_tree, letter_parts
 from viewer.tei.registers import (
+    _OWN_NAMES,
     _REGISTER_CONTAINERS,
     ENTRY_KINDS,
     LazyRegisterIndex,
@@ -75,6 +83,7 @@ from viewer.tei.registers import (
 from viewer.tei.resolve import ExternalRegisters, Resolver
 from viewer.tei.text import (
     MENTION_ELEMENTS,
+    REFERENCE_ATTRIBUTES,
     REGISTER_LISTS,
     SKIPPED,
     TextWalker,
@@ -89,11 +98,11 @@ from viewer.tei.text import (
 from viewer.tei.xml import (
     NS,
     TEI_NS,
+    XML_ID,
     local,
     parse_bytes,
     read_bounded,
     tei_tags,
-    xml_id,
 )
 
 _CHOICE_SHOWN = {
@@ -270,35 +279,15 @@ def _letter_dict(
     # The metadata first: its parties' entities are built with their variant names.
     metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
     local_index.variants = False
-    counts: dict[str, int] = {}
-    total = 0
-    date_names: dict[str, str] = {}
-    # A letter names the same entities again and again, each time with the same pointers.
-    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
-    for element, in_note in reach.mentions():
-        found = _mention(element)
-        if found is None:
-            continue
-        kind, references = found
-        if not _has_text(element, reading, in_note):
-            continue  # nothing to stand on: the reader drops an empty mention
-        total += 1
-        if references:
-            pointers = tuple(references)
-            entity_ids = resolved.get(pointers)
-            if entity_ids is None:
-                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
-        else:
-            entity_ids = ()
-        if kind == "date" and not entity_ids:
-            value = date_value_of(element)
-            if value:
-                date_id = f"date:{value}"
-                if date_id not in date_names:
-                    date_names[date_id] = _surface(element, reading, in_note)
-                entity_ids = (date_id,)
-        for entity_id in entity_ids:
-            counts[entity_id] = counts.get(entity_id, 0) + 1
+    with_letterheads = bool(letterhead_elements)
+    text, found = None, None
+    if _records_follow_reach(text_element, data, letterhead_elements):
+        text, records = text_and_mentions(tree, reading, with_letterheads)
+        found = _count_records(records, resolver, _DateSurfaces(tree.getroot(), reach).surface)
+    if found is None:
+        stats["fast, mentions walked"] += 1
+        found = _count_mentions(reach.mentions(), resolver, reading)
+    counts, total, date_names = found
     if b"lineReference" in data:
         for note in _LINE_REFERENCE_NOTES(text_element):
             if not _is_line_reference_note(note) or not reach.place(note):
@@ -324,9 +313,13 @@ def _letter_dict(
     all_counts.update(counts)
 
     entities = []
+    built, used = local_index.by_id, resolver.used
     for entity_id, count in all_counts.items():
-        entity = None if entity_id in date_names else local_index.get(entity_id)
-        entity = entity or resolver.used.get(entity_id)
+        if entity_id in date_names:
+            entity = used.get(entity_id)
+        else:
+            # (by_id first: the mentions' entities are built by now.)
+            entity = built.get(entity_id) or local_index.get(entity_id) or used.get(entity_id)
         if entity is not None:
             kind, name = entity.kind, entity.name
         elif entity_id in date_names:
@@ -338,7 +331,8 @@ def _letter_dict(
 
     date = metadata.date
     when = date.when if date else None
-    text = search_text(tree, reading, bool(letterhead_elements))
+    if text is None:
+        text = search_text(tree, reading, with_letterheads)
     result = {
         "title": metadata.title or Path(file).name,
         "when": when,
@@ -358,8 +352,189 @@ def _letter_dict(
     return result
 
 
+def _records_follow_reach(
+    text_element: etree._Element, data: bytes, letterhead_elements: list[etree._Element]
+) -> bool:
+    """Whether the stylesheet's walk reaches the mentions :class:`_Reach` finds (nearly always).
+
+    It does not where a letterhead is itself a note or a mention, holds a line
+    reference note, a figure's description stands outside a figure, or a
+    ``choice`` has a child in another namespace (the reader passes it over).
+    """
+    for element in letterhead_elements:
+        if local(element) in _MENTION_OR_NOTE:
+            return False
+    if letterhead_elements and b"lineReference" in data:
+        return False
+    if b"figDesc" in data and _LOOSE_FIGURE_DESCRIPTIONS(text_element):
+        return False
+    return not (b"choice" in data and b"xmlns:" in data and _FOREIGN_CHOICES(text_element))
+
+
+_MENTION_OR_NOTE = frozenset({*MENTION_ELEMENTS, "note"})
+_LOOSE_FIGURE_DESCRIPTIONS = etree.XPath(
+    "descendant::*[local-name()='figDesc'][not(parent::*[local-name()='figure'])][*]"
+)
+_FOREIGN_CHOICES = etree.XPath(
+    "descendant::*[local-name()='choice']"
+    f"/*[namespace-uri() != '' and namespace-uri() != '{TEI_NS}']"
+)
+
+
+def _count_mentions(
+    mentions: list[tuple[etree._Element, bool]], resolver: Resolver, reading: str
+) -> tuple[dict[str, int], int, dict[str, str]]:
+    """(mentions by entity id, mentions, names of dates) over the mention elements."""
+    counts: dict[str, int] = {}
+    total = 0
+    date_names: dict[str, str] = {}
+    # A letter names the same entities again and again, each time with the same pointers.
+    resolved: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
+    for element, in_note in mentions:
+        found = _mention(element)
+        if found is None:
+            continue
+        kind, references = found
+        if not _has_text(element, reading, in_note):
+            continue  # nothing to stand on: the reader drops an empty mention
+        total += 1
+        if references:
+            pointers = tuple(references)
+            entity_ids = resolved.get(pointers)
+            if entity_ids is None:
+                entity_ids = resolved[pointers] = resolver.resolve_all(references)[0]
+        else:
+            entity_ids = ()
+        if kind == "date" and not entity_ids:
+            value = date_value_of(element)
+            if value:
+                date_id = f"date:{value}"
+                if date_id not in date_names:
+                    date_names[date_id] = _surface(element, reading, in_note)
+                entity_ids = (date_id,)
+        for entity_id in entity_ids:
+            counts[entity_id] = counts.get(entity_id, 0) + 1
+    return counts, total, date_names
+
+
+def _count_records(
+    records: list[tuple[bytes, bytes]],
+    resolver: Resolver,
+    surface_of: Callable[[bytes], str | None],
+) -> tuple[dict[str, int], int, dict[str, str]] | None:
+    """:func:`_count_mentions` over the stylesheet's records; None where they cannot tell.
+
+    A record's text decides whether the reader keeps the mention (a text that
+    starts with a note's marker cannot tell). ``surface_of(header)`` reads the
+    reader's text for a ``date`` holding elements (its name, where nothing
+    resolves it) from the element itself; None (cannot tell) for another
+    element read as a date (``rs type="date"``) that holds elements.
+    """
+    counts: dict[str, int] = {}
+    total = 0
+    date_names: dict[str, str] = {}
+    resolved: dict[bytes, tuple[tuple[str, ...], str | None]] = {}
+    for header, content in records:
+        cached = resolved.get(header)
+        if cached is None:
+            found = _mention_of(header)
+            if found is None:
+                resolved[header] = cached = ((), "")
+            else:
+                kind, references, date_value, pointed = found
+                entity_ids = _local_pointers(pointed, resolver) if references else ()
+                if entity_ids is None:
+                    entity_ids = resolver.resolve_all(references)[0]
+                date_id = None
+                if kind == "date" and not entity_ids and date_value:
+                    date_id = f"date:{date_value}"
+                    entity_ids = (date_id,)
+                resolved[header] = cached = (entity_ids, date_id)
+        entity_ids, date_id = cached
+        if date_id == "":
+            continue  # not a mention
+        if not b"!" <= content[:1] < b"\x80":  # else it starts with a letter, digit, sign...
+            has_text = _record_has_text(header, content)
+            if has_text is None:
+                return None
+            if not has_text:
+                continue  # nothing to stand on: the reader drops an empty mention
+        total += 1
+        if date_id is not None and date_id not in date_names:
+            if header.endswith(_B_ONLY_TEXT):
+                surface = " ".join(content.decode("utf-8", "replace").split())
+            else:
+                surface = surface_of(header)
+                if surface is None:
+                    return None
+            date_names[date_id] = surface
+        for entity_id in entity_ids:
+            counts[entity_id] = counts.get(entity_id, 0) + 1
+    return counts, total, date_names
+
+
+def _local_pointers(ids: tuple[str, ...] | None, resolver: Resolver) -> tuple[str, ...] | None:
+    """``resolver.resolve_all(references)[0]`` where every reference is ``#id`` (``ids``, see
+    :func:`_pointed_ids`) of an entry of the letter's own register (the usual case); else
+    None."""
+    if ids is None:
+        return None
+    local_index = resolver.local
+    by_id, elements, used = local_index.by_id, local_index._elements, resolver.used
+    for entity_id in ids:
+        if entity_id not in elements:
+            return None
+    for entity_id in ids:
+        entity = by_id.get(entity_id) or local_index.get(entity_id)
+        if entity is None or entity.id != entity_id:
+            return None
+        used[entity_id] = entity
+    return ids
+
+
+def _pointed_ids(references: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The ids of ``#id`` pointers, in order and without repeats; None unless all are such."""
+    found: list[str] = []
+    for attribute, token in references:
+        if attribute == "key" or token[:1] != "#":
+            return None
+        if token[1:] not in found:
+            found.append(token[1:])
+    return tuple(found) if found else None
+
+
+class _DateSurfaces:
+    """The reader's text for a date a record names by its place among the document's dates."""
+
+    def __init__(self, root: etree._Element, reach: _Reach) -> None:
+        self.root = root
+        self.reach = reach
+        self.dates: list[etree._Element] | None = None
+
+    def surface(self, header: bytes) -> str | None:
+        if _B_AT not in header:
+            return None
+        if self.dates is None:
+            self.dates = list(self.root.iter(*_DATE_TAGS))
+        element = self.dates[int(header.decode("utf-8").rpartition(_AT)[2])]
+        return _surface(element, self.reach.reading, self.reach.place(element) == 2)
+
+
+_DATE_TAGS = tei_tags("date")
+
+
 def _named_by(name: str) -> bool:
-    return _ALPHANUMERIC.search(name) is not None
+    try:
+        return _NAMED[name]
+    except KeyError:
+        pass
+    if len(_NAMED) >= 100_000:
+        _NAMED.clear()
+    named = _NAMED[name] = _ALPHANUMERIC.search(name) is not None
+    return named
+
+
+_NAMED: dict[str, bool] = {}  # names recur letter after letter
 
 
 # A letter or digit: what str.isalnum takes (\w without the underscore), found in C.
@@ -405,17 +580,22 @@ class _LocalIndex(LazyRegisterIndex):
         # of a letter share a few parents (its back's lists), each checked once.
         opens: dict[etree._Element, bool] = {root: True}
         for element in _entry_candidates(root):
-            # As _is_register_entry and entry_kind (called only where the kind needs it).
-            name = local(element)
-            if name not in ENTRY_KINDS or (
-                ENTRY_KINDS[name] is None and entry_kind(element) is None
-            ):
+            # As _is_register_entry and entry_kind (called only where the kind needs it);
+            # xml_id and local inline: this runs once per entry of every letter.
+            name = _ENTRY_TAG_NAMES[element.tag]
+            if ENTRY_KINDS[name] is None and entry_kind(element) is None:
                 continue
-            own_id = xml_id(element)
-            key = (element.get("n") or "").strip()
+            own_id = element.get(XML_ID) or element.get("id")
+            own_id = own_id.strip() if own_id else None
+            key = element.get("n")
+            key = key.strip() if key else ""
             if own_id is None and (not key or name in _ID_ONLY_ENTRIES):
                 continue
-            if _all_open(element.getparent(), opens):
+            parent = element.getparent()
+            is_open = opens.get(parent)
+            if is_open is None:
+                is_open = _all_open(parent, opens)
+            if is_open:
                 identifier = own_id or key
                 if identifier and identifier not in self._elements:
                     self._elements[identifier] = element
@@ -437,10 +617,52 @@ class _LocalIndex(LazyRegisterIndex):
         element = self._elements.get(entity_id)
         if element is None:
             return None
-        entity = _cached_entity(element, self.variants, self._contexts)
+        entity = _simple_entity(element, entity_id)
+        if entity is None:
+            entity = _cached_entity(element, self.variants, self._contexts)
         if entity is not None:
             self.by_id[entity_id] = entity
         return entity
+
+
+def _simple_entity(element: etree._Element, entity_id: str) -> Entity | None:
+    """The Entity of an entry holding just its name (``<person xml:id><persName>A B``).
+
+    What :func:`entity_from_element` makes of it, from a few C calls (the usual
+    entry of a letter's own register); None for any other entry.
+    """
+    shape = _SIMPLE_ENTRIES.get(element.tag)
+    if shape is None or len(element) != 1 or element.get("type") is not None:
+        return None  # a type may make it a treaty; several children: variants, a label...
+    child = element[0]
+    if child.tag not in shape[1] or len(child):
+        return None
+    # Editions repeat the same entries letter after letter: one Entity for each.
+    key = (shape[0], entity_id, child.text)
+    entity = _SIMPLE_CACHE.get(key)
+    if entity is not None:
+        return entity
+    # As registers._spaced_text of an element holding only text.
+    # (str.split's whitespace is norm_space's \s.)
+    name = " ".join((child.text or "").split())
+    if "," in name or "(" in name or ")" in name:
+        name = name.replace(" ,", ",").replace("( ", "(").replace(" )", ")")
+    if not name:
+        return None
+    if len(_SIMPLE_CACHE) >= _ENTITY_CACHE_LIMIT:
+        _SIMPLE_CACHE.clear()
+    entity = _SIMPLE_CACHE[key] = Entity(id=entity_id, kind=shape[0], name=name)
+    return entity
+
+
+_SIMPLE_CACHE: dict[tuple[str, str, str | None], Entity] = {}
+
+
+_SIMPLE_ENTRIES = {
+    tag: (ENTRY_KINDS[name], frozenset(tei_tags(*_OWN_NAMES[name])))
+    for name in ("person", "org", "place")
+    for tag in tei_tags(name)
+}
 
 
 # Entities built from letters' own entries, by the entry's markup and what around it the
@@ -485,6 +707,7 @@ _LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "l
 
 
 _ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+_ENTRY_TAG_NAMES = {tag: name for name in ENTRY_KINDS for tag in tei_tags(name)}
 _ID_ONLY_ENTRIES = frozenset({"bibl", "biblStruct", "item", "figure"})  # see _is_register_entry
 
 
@@ -819,7 +1042,16 @@ def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True
     space, never by a word. ``letterheads=False`` leaves out the templates only
     letterheads need (they test every element).
     """
-    raw = bytes(_stylesheets()[reading, letterheads](tree))
+    return _finish_text(bytes(_stylesheets()[reading, letterheads, False](tree)))
+
+
+def _finish_text(raw: bytes) -> str:
+    """The search text from the stylesheet's output (without mention records)."""
+    return _normalise(_notes_after(raw)).decode("utf-8", "replace")
+
+
+def _notes_after(raw: bytes) -> bytes:
+    """The stylesheet's output with each note's text moved after the letter's, as the reader."""
     if _B_OPEN in raw:
         notes: list[bytes] = []
 
@@ -829,7 +1061,183 @@ def search_text(tree: etree._ElementTree, reading: str, letterheads: bool = True
             return _B_NOTE + label + _B_NOTE_END
 
         raw = _NOTE_TEXTS.sub(keep, raw) + b"".join(notes)
-    return _normalise(raw).decode("utf-8", "replace")
+    return raw
+
+
+def text_and_mentions(
+    tree: etree._ElementTree, reading: str, letterheads: bool = True
+) -> tuple[str, list[tuple[bytes, bytes]]]:
+    """:func:`search_text` and, from the same XSLT pass, the mention elements the walk reaches.
+
+    Each mention is a ``(header, text)`` record, the letter's first, then the
+    notes' (the reader's order): ``header`` holds the element's name and
+    attributes (see :func:`_mention_of`), ``text`` its text as the stylesheet
+    writes it, with the marks (see :func:`_count_records`).
+    """
+    raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
+    if _B_RECORD not in raw:
+        return _normalise(raw).decode("utf-8", "replace"), []
+    records = _INNERMOST.findall(raw)
+    if len(records) != raw.count(_B_RECORD):
+        records = _nested_records(raw)  # a mention inside another
+    parts = raw.replace(_B_RECORD_END, b"").split(_B_RECORD)
+    raw = parts[0] + b"".join([part.partition(_B_RECORD_TEXT)[2] for part in parts[1:]])
+    return _normalise(raw).decode("utf-8", "replace"), records
+
+
+# A mention's record: a header of fields, then the mention's text, then its end.
+_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END = "\ufdda", "\ufddb", "\ufddc", "\ufddd"
+_B_RECORD, _B_FIELD, _B_RECORD_TEXT, _B_RECORD_END = (
+    m.encode() for m in (_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END)
+)
+_RECORD_MARKS = re.compile(
+    re.escape(_B_RECORD) + b".*?" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
+    re.S,
+)
+_RECORD_PIECES = re.compile(
+    re.escape(_B_RECORD) + b"(.*?)" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
+    re.S,
+)
+# What the reader writes as a note's marker, never as a mention's own text.
+_B_MARKERS = (_NOTE.encode(), _FLAG.encode())
+_TEXT_MARKS = re.compile("[" + _BLOCK + _LINE + _JOIN + "]")
+# Closes the header of a date that holds only text; else the date's place among the
+# document's dates follows (the reader's text for it is then read from the element).
+_ONLY_TEXT, _AT = "\ufdde", "\ufddf"
+_B_ONLY_TEXT, _B_AT = _ONLY_TEXT.encode(), _AT.encode()
+
+
+def _mention_template() -> str:
+    # Each attribute as a name and a value: fewer instructions than a value-of for each
+    # attribute that may make a mention (libxslt's cost is per instruction).
+    attributes = (
+        f'<xsl:for-each select="@*"><xsl:value-of select="name()"/><xsl:text>{_FIELD}</xsl:text>'
+        f'<xsl:value-of select="."/><xsl:text>{_FIELD}</xsl:text></xsl:for-each>'
+    )
+    others = _name_pattern(*(name for name in MENTION_ELEMENTS if name != "date"))
+    return f"""<xsl:template match="{others}">
+  <xsl:text>{_RECORD}</xsl:text><xsl:value-of select="local-name()"/><xsl:text>{_FIELD}</xsl:text>
+  {attributes}<xsl:text>{_RECORD_TEXT}</xsl:text>
+  <xsl:apply-templates/><xsl:text>{_RECORD_END}</xsl:text>
+</xsl:template>
+<xsl:template match="{_name_pattern("date")}">
+  <xsl:text>{_RECORD}date{_FIELD}</xsl:text>{attributes}
+  <xsl:choose>
+    <xsl:when test="not(node()[not(self::text())])"><xsl:text>{_ONLY_TEXT}</xsl:text></xsl:when>
+    <xsl:otherwise>
+      <xsl:text>{_AT}</xsl:text>
+      <xsl:value-of select="count(preceding::*[{_named("date")}])
+          + count(ancestor::*[{_named("date")}])"/>
+    </xsl:otherwise>
+  </xsl:choose>
+  <xsl:text>{_RECORD_TEXT}</xsl:text><xsl:apply-templates/><xsl:text>{_RECORD_END}</xsl:text>
+</xsl:template>
+"""
+
+
+# A record holding no other: its header and its text, matched in C (possessive runs of
+# bytes up to the next mark, not a lazy ".*?" that tries the mark at every byte).
+_INNERMOST = re.compile(
+    re.escape(_B_RECORD)
+    + rb"([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)"
+    + re.escape(_B_RECORD_TEXT)
+    + rb"([^\xef]*+(?:\xef(?!\xb7[\x9a\x9d])[^\xef]*+)*+)"
+    + re.escape(_B_RECORD_END)
+)
+
+
+def _nested_records(raw: bytes) -> list[tuple[bytes, bytes]]:
+    """The records of :func:`text_and_mentions` where mentions nest, in order of their start."""
+    found: list = []
+    open_records: list[tuple[int, bytes, int]] = []
+    for match in _RECORD_PIECES.finditer(raw):
+        header = match.group(1)
+        if header is not None:
+            open_records.append((len(found), header, match.end()))
+            found.append(None)
+            continue
+        index, header, start = open_records.pop()
+        content = raw[start : match.start()]
+        if _B_RECORD in content:
+            content = _RECORD_MARKS.sub(b"", content)
+        found[index] = (header, content)
+    return found
+
+
+def _record_has_text(header: bytes, content: bytes) -> bool | None:
+    """Whether the reader's text for a record's mention is not empty; None: cannot tell."""
+    if header.endswith(_B_ONLY_TEXT):
+        return bool(content.decode("utf-8", "replace").split())
+    stripped = content.strip()
+    if not stripped:
+        return False
+    if stripped[0] < 0x80:
+        return True  # it starts with a letter (or a digit, a sign...)
+    marker = min((at for at in map(content.find, _B_MARKERS) if at >= 0), default=-1)
+    if marker >= 0:
+        # Text before the first marker is the mention's own; a marker first is
+        # trimmed off by the reader only where it closes the mention.
+        if not _TEXT_MARKS.sub(" ", content[:marker].decode("utf-8", "replace")).split():
+            return None
+        return True
+    return bool(_TEXT_MARKS.sub(" ", content.decode("utf-8", "replace")).split())
+
+
+# What a record's header says: kind, references, date value, the ids of "#id" pointers.
+_Mention = tuple[str, list[tuple[str, str]], str | None, tuple[str, ...] | None]
+# Each distinct header, read once per process.
+_HEADERS: dict[bytes, _Mention | None] = {}
+
+
+def _mention_of(header: bytes) -> _Mention | None:
+    """What ``_mention`` and ``date_value_of`` say of the element a record's header describes."""
+    try:
+        return _HEADERS[header]
+    except KeyError:
+        pass
+    name, *pairs = header.decode("utf-8").removesuffix(_ONLY_TEXT).partition(_AT)[0].split(_FIELD)
+    attributes = dict(zip(pairs[0:-1:2], pairs[1::2], strict=True))
+    references: list[tuple[str, str]] = []
+    for attribute in REFERENCE_ATTRIBUTES:
+        value = attributes.get(attribute)
+        if not value:
+            continue
+        if attribute == "key":
+            value = value.strip()
+            if value:
+                references.append((attribute, value))
+        else:
+            references += [(attribute, token) for token in value.split()]
+    kind = MENTION_ELEMENTS[name]
+    kind_attribute = attributes.get("type")
+    found: _Mention | None = None
+    if kind is None:
+        kind = kind_from_type(kind_attribute)
+        if kind is None and (kind_attribute or references):
+            kind = "other"
+        # else: a bare <rs>/<name> says nothing
+    if kind is not None:
+        date_value = _date_value(attributes) if kind == "date" else None
+        found = (kind, references, date_value, _pointed_ids(references))
+    if len(_HEADERS) >= 100_000:
+        _HEADERS.clear()
+    _HEADERS[header] = found
+    return found
+
+
+def _date_value(attributes: dict[str, str]) -> str | None:
+    """``date_value_of`` over a record's attributes."""
+    for attribute in ("when", "when-iso"):
+        value = attributes.get(attribute)
+        if value and value.strip():
+            return value.strip()
+    low = attributes.get("from") or attributes.get("notBefore")
+    high = attributes.get("to") or attributes.get("notAfter")
+    if low and high:
+        return f"{low.strip()}/{high.strip()}"
+    if low or high:
+        return (low or high or "").strip()
+    return None
 
 
 # The marks in the XSLT's UTF-8 output: bytes are handled at one byte a character.
@@ -944,11 +1352,13 @@ _SIC = (
 )
 
 
-def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
+def _stylesheet(reading: str, letterheads: bool, records: bool = False) -> etree.XSLT:
     """The reader's walk in XSLT, marking breaks, joins, note markers and notes' texts.
 
     Without ``letterheads`` the templates that only letterheads need are left
-    out: they test every element, and most letters have none.
+    out: they test every element, and most letters have none. With ``records``
+    each mention element the walk reaches is written as a record around its
+    text (see :func:`_mention_records`).
     """
     choose_shown = "".join(
         f'<xsl:when test="*[{_named(n)}]"><xsl:apply-templates select="*[{_named(n)}][1]"/>'
@@ -1023,6 +1433,7 @@ def _stylesheet(reading: str, letterheads: bool) -> etree.XSLT:
     <xsl:otherwise><xsl:text>{_LINE}</xsl:text></xsl:otherwise>
   </xsl:choose>
 </xsl:template>
+{_mention_template() if records else ""}
 <xsl:template match="{_name_pattern("cb")}"><xsl:text>{_LINE}</xsl:text></xsl:template>
 <xsl:template match="{_name_pattern("gap")}"><xsl:text>[…]</xsl:text></xsl:template>
 <xsl:template match="{_name_pattern("space")}"><xsl:text> </xsl:text></xsl:template>
@@ -1085,13 +1496,14 @@ _NO_ACCESS = etree.XSLTAccessControl.DENY_ALL
 _local = threading.local()
 
 
-def _stylesheets() -> dict[tuple[str, bool], etree.XSLT]:
+def _stylesheets() -> dict[tuple[str, bool, bool], etree.XSLT]:
     found = getattr(_local, "stylesheets", None)
     if found is None:
         found = _local.stylesheets = {
-            (reading, letterheads): _stylesheet(reading, letterheads)
+            (reading, letterheads, records): _stylesheet(reading, letterheads, records)
             for reading in READINGS
             for letterheads in (False, True)
+            for records in (False, True)
         }
     return found
 
