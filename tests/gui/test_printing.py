@@ -9,7 +9,6 @@ error.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import io
 import re
@@ -25,7 +24,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
-from viewer.exports.print_source import letter_looks_of
+from viewer.exports.print_source import letter_looks_of, printed_part
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
     EMPHASISED,
@@ -207,20 +206,48 @@ def test_tints_and_formats_land_on_their_characters(qapp, letter_path, options):
             assert overlay_at(printed.document, base + end).isEmpty()
 
 
+def point_sizes(document) -> list[float]:
+    """The point size of each run of the document's text, in order."""
+    sizes = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            sizes.append(fragments.fragment().charFormat().fontPointSize())
+            fragments += 1
+        block = block.next()
+    return sizes
+
+
+ESCHER_NOTES = CORPUS / "escher" / "briefe" / "K_0029_Heer_Oswald_an_Escher_1867-12-15.xml"
+
+
 @pytest.mark.parametrize(
-    "options", [PrintOptions(selected=(WILLIAMS,)), PrintOptions(hidden_kinds=frozenset({"place"}))]
+    "letter_path, options",
+    [
+        (ICBL, PrintOptions(selected=(WILLIAMS,))),
+        (ICBL, PrintOptions(hidden_kinds=frozenset({"place"}))),
+        (ESCHER_NOTES, PrintOptions(selected=("date:1867-12-15",))),
+    ],
 )
-def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(qapp, options):
-    # The --pdf command's worker hands over the letter without its mentions and their looks.
-    letter = read_letter(ICBL)
+def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(
+    qapp, letter_path, options
+):
+    # The --pdf command's worker hands over only the printed part of the letter, and its looks.
+    letter = read_letter(require(letter_path))
     looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
-    slim = dataclasses.replace(letter, mentions=())
+    slim = printed_part(letter, options.selected)
+    assert not slim.mentions and not slim.spans and len(slim.entities) <= len(options.selected)
     whole, ahead = build_document(letter, options), build_document(slim, options, looks)
     assert ahead.document.toPlainText() == whole.document.toPlainText()
     assert "Person " in ahead.document.toPlainText()  # the legend's counts came along
     rgba = [(s, e, c.rgba()) for s, e, c in ahead.tints]
     assert rgba == [(s, e, c.rgba()) for s, e, c in whole.tints] and rgba
     assert ahead.runs == whole.runs
+    # The endnotes are set smaller (the note blocks came along).
+    assert point_sizes(ahead.document) == point_sizes(whole.document)
+    if letter.notes:
+        assert len(set(point_sizes(whole.document))) > 3
     assert (
         pdf_text(pdf_bytes(slim, FIXED, letter_looks_of(letter)))[1]
         == pdf_text(pdf_bytes(letter, FIXED))[1]

@@ -151,11 +151,36 @@ def _letter_for_print(
     return letter, edition
 
 
+def printed_part(letter: Letter, selected: Sequence[str]) -> Letter:
+    """What printing ``letter`` with ``selected`` emphasised needs of it once its looks
+    are worked out (:func:`letter_looks_of`): no mentions, spans, line breaks or
+    diagnostics, only the note blocks, only the selected entities.
+
+    The worker hands this over: pickling the whole letter and reading it back
+    took the command about 0.1 s (50,000 mentions were already left out).
+    """
+    chosen = frozenset(selected)
+    return dataclasses.replace(
+        letter,
+        mentions=(),
+        spans=(),
+        line_breaks=(),
+        line_references=(),
+        diagnostics=(),
+        pages=(),
+        zones=(),
+        blocks=tuple(block for block in letter.blocks if block.kind == "note"),
+        entities=tuple(entity for entity in letter.entities if entity.id in chosen),
+        _entity_index={},  # else replace() hands on the letter's index of all its entities
+    )
+
+
 @dataclass
 class PrintSource:
     """A letter read for printing: the letter, its edition, and its looks when worked out.
 
-    With ``looks``, ``letter`` has no mentions (the looks were made from them).
+    With ``looks``, ``letter`` is only its :func:`printed_part` (the looks were
+    made from its mentions).
     """
 
     letter: Letter
@@ -221,8 +246,7 @@ class PendingRead:
             looks = letter_looks_of(letter, *self._looks_for)
         except EpistolaError as error:
             return "error", (error.message, error.file, error.line, error.column)
-        # The mentions live on in the looks; the letter's other parts are small.
-        return "ok", PrintSource(dataclasses.replace(letter, mentions=()), edition, looks)
+        return "ok", PrintSource(printed_part(letter, self._looks_for[1]), edition, looks)
 
     def result(self) -> PrintSource:
         """The letter read; EpistolaError as reading it would raise."""
