@@ -270,6 +270,46 @@ def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):
     assert shown == list(words)
 
 
+def test_tints_over_lines_and_paragraphs_cover_their_characters_line_by_line(qapp):
+    # Each tint's rectangles, worked out character by character: one per line it is on,
+    # from its first character's left edge to its last one's right edge there.
+    words = " ".join(f"word{i}" for i in range(60))
+    text = f"{words}\n\n{words}\n{words}"
+    starts = [0, 3, 40, 200, len(words) - 30, len(words) + 5, 2 * len(words) + 10]
+    mentions = tuple(
+        Mention(start, min(start + length, len(text)), kind, ("p1",))
+        for start, length, kind in zip(
+            starts, (2, 30, 150, 8, 60, 400, 500), ("person", "place") * 4, strict=False
+        )
+    )
+    letter = Letter(file="letter.xml", title="t", text=text, mentions=mentions)
+    printed = build_document(letter, FIXED)
+    printed.paginate(QSizeF(300, 400))
+    document = printed.document
+    expected = []
+    for start, end, colour in printed.tints:
+        lines: dict[tuple[int, int], list[int]] = {}
+        for position in range(start, end):
+            block = document.findBlock(position)
+            if position == block.position() + block.length() - 1:
+                continue  # the paragraph's end: not a character on a line
+            inside = position - block.position()
+            line = block.layout().lineForTextPosition(inside)
+            lines.setdefault((block.blockNumber(), line.lineNumber()), []).append(inside)
+        for (number, line_number), positions in lines.items():
+            layout = document.findBlockByNumber(number).layout()
+            line = layout.lineAt(line_number)
+            left = line.cursorToX(positions[0])[0]
+            right = line.cursorToX(positions[-1] + 1)[0]
+            top = layout.position().y() + line.y()
+            rect = (layout.position().x() + left, top, right - left, line.height())
+            expected.append((rect, colour.rgba()))
+    got = [(rect.getRect(), colour.rgba()) for rect, colour in printed.tint_rects()]
+    assert got == expected
+    assert len({rect[1] for rect, _colour in got}) > 10  # over many lines
+    assert printed._tops == [rect.top() for rect, _colour in printed.tint_rects()]
+
+
 def test_tints_are_painted_beneath_the_text(icbl):
     printed = build_document(icbl, FIXED)
     pages = printed.paginate(QSizeF(500, 700))
