@@ -81,16 +81,15 @@ def test_the_worker_reports_what_reading_would_raise(tmp_path):
     missing = str(tmp_path / "missing.xml")
     with pytest.raises(EpistolaError) as here:
         read_for_print(missing)
-    # The file is parsed before the worker would be forked: no worker, the same error.
     answer = run_worker(missing, "normalised")
-    assert answer == {"forked": False, "error": [here.value.message, here.value.file]}
+    assert answer == {"forked": True, "error": [here.value.message, here.value.file]}
     bad = tmp_path / "bad.xml"
     bad.write_text("<TEI><text>unclosed", encoding="utf-8")
     with pytest.raises(EpistolaError) as here:
         read_for_print(str(bad))
     answer = run_worker(str(bad), "normalised")
-    assert answer == {"forked": False, "error": [here.value.message, here.value.file]}
-    # A file that parses but is no letter fails in the worker, with what reading would say.
+    assert answer == {"forked": True, "error": [here.value.message, here.value.file]}
+    # And a file that parses but is no letter.
     html = tmp_path / "page.xml"
     html.write_text("<html><body><p>no letter</p></body></html>", encoding="utf-8")
     with pytest.raises(EpistolaError) as here:

@@ -7,13 +7,13 @@ flags (emphasised, note marker, struck out) it carries.
 
 ``python main.py FILE --pdf OUT.pdf`` spends about 0.4 s importing PySide6
 before it can print, and reading a 2 MB letter takes three times that, on
-one core of two. :func:`start_reading` parses the file, then forks a worker
-process that reads the letter from the parsed tree and works out its looks
-while the command imports Qt (the shorter of the two roads); it hands back
-the letter without its mentions (unpickling 50,000 of them took about as
-long as the import it would save) and the looks computed from them. Where
-fork is missing or unsafe (Qt or other threads already running), and when
-the worker dies without an answer, the letter is read in the process itself.
+one core of two. :func:`start_reading` forks a worker process that reads the
+letter and works out its looks while the command imports Qt; it hands back
+only the part of the letter that printing reads (:func:`printed_part`:
+unpickling its 50,000 mentions took about as long as the import it would
+save) and the looks computed from them. Where fork is missing or unsafe (Qt
+or other threads already running), and when the worker dies without an
+answer, the letter is read in the process itself.
 """
 
 from __future__ import annotations
@@ -28,14 +28,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
 from viewer.errors import EpistolaError
 from viewer.gcpause import paused_gc
 from viewer.model import Letter
-
-if TYPE_CHECKING:
-    from viewer.tei.resolve import ExternalRegisters
 
 EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's text
 
@@ -120,31 +116,15 @@ def read_for_print(
     file: str, reading: str = "normalised", register_dirs: Sequence[str] = ()
 ) -> tuple[Letter, str]:
     """The letter in ``file`` and the edition its header names, from one parse."""
-    return _letter_for_print(file, reading, *_parse_for_print(file, reading, register_dirs))
-
-
-def _parse_for_print(
-    file: str, reading: str, register_dirs: Sequence[str]
-) -> tuple[ExternalRegisters, object]:
-    """The first part of :func:`read_for_print`: the letter's registers and its parsed file
-    (an lxml tree, which only viewer.tei may name)."""
     from viewer.tei.catalog import RegisterCatalog
-    from viewer.tei.reader import READINGS
+    from viewer.tei.correspondence import correspondence_from_root
+    from viewer.tei.reader import READINGS, letter_from_tree, letter_root
     from viewer.tei.xml import parse_bytes, read_bounded
 
     registers = RegisterCatalog(extra_folders=register_dirs).for_letter(file)
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
-    return registers, parse_bytes(read_bounded(file), file)
-
-
-def _letter_for_print(
-    file: str, reading: str, registers: ExternalRegisters, tree: object
-) -> tuple[Letter, str]:
-    """The rest of :func:`read_for_print`: the letter and its edition from the parsed file."""
-    from viewer.tei.correspondence import correspondence_from_root
-    from viewer.tei.reader import letter_from_tree, letter_root
-
+    tree = parse_bytes(read_bounded(file), file)
     # Printing shows no diagnostics: the checks over the whole letter are left out.
     letter = letter_from_tree(tree, file, reading=reading, registers=registers, diagnose=False)
     edition = correspondence_from_root(letter_root(tree, file), file).edition.title
@@ -204,20 +184,10 @@ class PendingRead:
         self._worker: tuple[int, int] | None = None  # process id, pipe to read
 
     def start(self) -> None:
-        """Fork the worker when that is safe: no Qt loaded, no other thread running.
-
-        The file is parsed (and its registers found) before the fork: the worker
-        starts on the letter's text at once, and Qt's import, here, is the shorter
-        road anyway. A file that cannot be parsed forks no worker: :meth:`result`
-        reads it here and fails as reading it would.
-        """
+        """Fork the worker when that is safe: no Qt loaded, no other thread running."""
         if not hasattr(os, "fork") or "PySide6.QtCore" in sys.modules:
             return
         if threading.active_count() != 1:
-            return
-        try:
-            parsed = _parse_for_print(*self._arguments)
-        except EpistolaError:
             return
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is forked into the worker
             if stream is not None:
@@ -230,7 +200,7 @@ class PendingRead:
             code = 1
             try:
                 with paused_gc():
-                    data = pickle.dumps(self._work(parsed), protocol=pickle.HIGHEST_PROTOCOL)
+                    data = pickle.dumps(self._work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writable, "wb") as pipe:
                     pipe.write(data)
                 code = 0
@@ -239,10 +209,9 @@ class PendingRead:
         os.close(writable)
         self._worker = (pid, readable)
 
-    def _work(self, parsed: tuple[ExternalRegisters, object]) -> tuple[str, object]:
-        file, reading, _register_dirs = self._arguments
+    def _work(self) -> tuple[str, object]:
         try:
-            letter, edition = _letter_for_print(file, reading, *parsed)
+            letter, edition = read_for_print(*self._arguments)
             looks = letter_looks_of(letter, *self._looks_for)
         except EpistolaError as error:
             return "error", (error.message, error.file, error.line, error.column)
