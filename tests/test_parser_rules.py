@@ -559,3 +559,20 @@ def test_each_list_of_references_resolves_as_often_as_it_is_met() -> None:
     ] * 3 + [("acme",)]
     dangling = [d for d in letter.diagnostics if d.code == "dangling-ref"]
     assert len(dangling) == 3 and all("'#ghost'" in d.message for d in dangling)
+
+
+def test_whitespace_collapses_as_the_regular_expression_says():
+    # viewer.tei.text.collapsed skips the regex for text without whitespace runs: it must give
+    # what the regex gives for every whitespace character there is, the space's kin included.
+    import re
+    import sys
+
+    from viewer.tei.text import collapsed
+
+    runs = re.compile(r"\s+")
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if runs.match(chr(code))]
+    assert {" ", "\t", "\n", "\u00a0", "\u2028", "\u3000", "\x1c", "\x85"} <= set(spaces)
+    samples = ["", " ", "a", "Anna Adler", "a  b", " a ", "x\r\ny", "ſehr «Quote» 50% ΑΒΓ"]
+    samples += [f"a{space}b" for space in spaces] + [f"{space}a{space}{space}b" for space in spaces]
+    for value in samples:
+        assert collapsed(value) == runs.sub(" ", value), repr(value)

@@ -1,6 +1,6 @@
 """The --pdf command's reading: in a worker process forked before Qt starts, or in-process.
 
-The worker's answer (the letter without its mentions, the edition, the looks
+The worker's answer (the printed part of the letter, the edition, the looks
 worked out from the mentions) must be what reading the letter in the process
 gives, and a letter that cannot be read must fail with the same message.
 """
@@ -20,6 +20,7 @@ from viewer.exports.print_source import (
     MARKER,
     PendingRead,
     letter_looks_of,
+    printed_part,
     read_for_print,
 )
 from viewer.model import Letter, Mention, Note
@@ -30,9 +31,10 @@ WILLIAMS = "pers.williams.jody"
 
 # Run in a fresh process: the test process has Qt loaded, where the worker is not forked.
 WORKER = """
-import dataclasses, json, sys
+import json, sys
 from viewer.errors import EpistolaError
-from viewer.exports.print_source import letter_looks_of, read_for_print, start_reading
+from viewer.exports.print_source import letter_looks_of, printed_part, read_for_print
+from viewer.exports.print_source import start_reading
 file, reading, selected = sys.argv[1], sys.argv[2], sys.argv[3:]
 pending = start_reading(file, reading, (), selected=selected)
 forked = pending._worker is not None
@@ -46,7 +48,7 @@ looks = letter_looks_of(letter, frozenset(), selected)
 print(json.dumps({
     "forked": forked,
     "no_mentions": source.letter.mentions == (),
-    "letter": source.letter == dataclasses.replace(letter, mentions=()),
+    "letter": source.letter == printed_part(letter, selected),
     "edition": [source.edition, edition],
     "looks": source.looks == looks,
     "entity": source.letter.entity(selected[0]) == letter.entity(selected[0]) if selected else True,
@@ -85,7 +87,15 @@ def test_the_worker_reports_what_reading_would_raise(tmp_path):
     bad.write_text("<TEI><text>unclosed", encoding="utf-8")
     with pytest.raises(EpistolaError) as here:
         read_for_print(str(bad))
-    assert run_worker(str(bad), "normalised")["error"] == [here.value.message, here.value.file]
+    answer = run_worker(str(bad), "normalised")
+    assert answer == {"forked": True, "error": [here.value.message, here.value.file]}
+    # And a file that parses but is no letter.
+    html = tmp_path / "page.xml"
+    html.write_text("<html><body><p>no letter</p></body></html>", encoding="utf-8")
+    with pytest.raises(EpistolaError) as here:
+        read_for_print(str(html))
+    answer = run_worker(str(html), "normalised")
+    assert answer == {"forked": True, "error": [here.value.message, here.value.file]}
     with pytest.raises(EpistolaError, match="unknown reading"):
         read_for_print(str(ICBL), "sideways")
 
@@ -114,3 +124,17 @@ def test_looks_say_per_character_kind_and_flags():
     assert bytes(looks.tint) == bytes([1] * 6 + [2] * 4 + [0] * 12)
     assert bytes(looks.flags) == bytes([0] * 11 + [EMPHASISED] * 5 + [MARKER] + [0] * 5)
     assert looks.counts == {"place": 1, "person": 2, "date": 1}
+
+
+def test_the_printed_part_keeps_what_printing_needs():
+    letter = read_for_print(str(ICBL))[0]
+    part = printed_part(letter, [WILLIAMS])
+    assert part.text == letter.text and part.letterhead == letter.letterhead
+    assert (part.title, part.date, part.senders, part.recipients, part.places, part.source) == (
+        letter.title, letter.date, letter.senders, letter.recipients, letter.places, letter.source
+    )  # fmt: skip
+    assert part.entity(WILLIAMS) == letter.entity(WILLIAMS) is not None
+    other = next(entity.id for entity in letter.entities if entity.id != WILLIAMS)
+    assert letter.entity(other) is not None and part.entity(other) is None
+    assert not (part.mentions or part.spans or part.line_breaks or part.diagnostics)
+    assert all(block.kind == "note" for block in part.blocks)

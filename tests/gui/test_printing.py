@@ -9,7 +9,6 @@ error.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import io
 import re
@@ -25,7 +24,7 @@ from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
-from viewer.exports.print_source import letter_looks_of
+from viewer.exports.print_source import letter_looks_of, printed_part
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
     EMPHASISED,
@@ -207,20 +206,48 @@ def test_tints_and_formats_land_on_their_characters(qapp, letter_path, options):
             assert overlay_at(printed.document, base + end).isEmpty()
 
 
+def point_sizes(document) -> list[float]:
+    """The point size of each run of the document's text, in order."""
+    sizes = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            sizes.append(fragments.fragment().charFormat().fontPointSize())
+            fragments += 1
+        block = block.next()
+    return sizes
+
+
+ESCHER_NOTES = CORPUS / "escher" / "briefe" / "K_0029_Heer_Oswald_an_Escher_1867-12-15.xml"
+
+
 @pytest.mark.parametrize(
-    "options", [PrintOptions(selected=(WILLIAMS,)), PrintOptions(hidden_kinds=frozenset({"place"}))]
+    "letter_path, options",
+    [
+        (ICBL, PrintOptions(selected=(WILLIAMS,))),
+        (ICBL, PrintOptions(hidden_kinds=frozenset({"place"}))),
+        (ESCHER_NOTES, PrintOptions(selected=("date:1867-12-15",))),
+    ],
 )
-def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(qapp, options):
-    # The --pdf command's worker hands over the letter without its mentions and their looks.
-    letter = read_letter(ICBL)
+def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(
+    qapp, letter_path, options
+):
+    # The --pdf command's worker hands over only the printed part of the letter, and its looks.
+    letter = read_letter(require(letter_path))
     looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
-    slim = dataclasses.replace(letter, mentions=())
+    slim = printed_part(letter, options.selected)
+    assert not slim.mentions and not slim.spans and len(slim.entities) <= len(options.selected)
     whole, ahead = build_document(letter, options), build_document(slim, options, looks)
     assert ahead.document.toPlainText() == whole.document.toPlainText()
     assert "Person " in ahead.document.toPlainText()  # the legend's counts came along
     rgba = [(s, e, c.rgba()) for s, e, c in ahead.tints]
     assert rgba == [(s, e, c.rgba()) for s, e, c in whole.tints] and rgba
     assert ahead.runs == whole.runs
+    # The endnotes are set smaller (the note blocks came along).
+    assert point_sizes(ahead.document) == point_sizes(whole.document)
+    if letter.notes:
+        assert len(set(point_sizes(whole.document))) > 3
     assert (
         pdf_text(pdf_bytes(slim, FIXED, letter_looks_of(letter)))[1]
         == pdf_text(pdf_bytes(letter, FIXED))[1]
@@ -241,6 +268,46 @@ def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):
         for start, end, _colour in printed.tints
     ]
     assert shown == list(words)
+
+
+def test_tints_over_lines_and_paragraphs_cover_their_characters_line_by_line(qapp):
+    # Each tint's rectangles, worked out character by character: one per line it is on,
+    # from its first character's left edge to its last one's right edge there.
+    words = " ".join(f"word{i}" for i in range(60))
+    text = f"{words}\n\n{words}\n{words}"
+    starts = [0, 3, 40, 200, len(words) - 30, len(words) + 5, 2 * len(words) + 10]
+    mentions = tuple(
+        Mention(start, min(start + length, len(text)), kind, ("p1",))
+        for start, length, kind in zip(
+            starts, (2, 30, 150, 8, 60, 400, 500), ("person", "place") * 4, strict=False
+        )
+    )
+    letter = Letter(file="letter.xml", title="t", text=text, mentions=mentions)
+    printed = build_document(letter, FIXED)
+    printed.paginate(QSizeF(300, 400))
+    document = printed.document
+    expected = []
+    for start, end, colour in printed.tints:
+        lines: dict[tuple[int, int], list[int]] = {}
+        for position in range(start, end):
+            block = document.findBlock(position)
+            if position == block.position() + block.length() - 1:
+                continue  # the paragraph's end: not a character on a line
+            inside = position - block.position()
+            line = block.layout().lineForTextPosition(inside)
+            lines.setdefault((block.blockNumber(), line.lineNumber()), []).append(inside)
+        for (number, line_number), positions in lines.items():
+            layout = document.findBlockByNumber(number).layout()
+            line = layout.lineAt(line_number)
+            left = line.cursorToX(positions[0])[0]
+            right = line.cursorToX(positions[-1] + 1)[0]
+            top = layout.position().y() + line.y()
+            rect = (layout.position().x() + left, top, right - left, line.height())
+            expected.append((rect, colour.rgba()))
+    got = [(rect.getRect(), colour.rgba()) for rect, colour in printed.tint_rects()]
+    assert got == expected
+    assert len({rect[1] for rect, _colour in got}) > 10  # over many lines
+    assert printed._tops == [rect.top() for rect, _colour in printed.tint_rects()]
 
 
 def test_tints_are_painted_beneath_the_text(icbl):

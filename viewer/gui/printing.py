@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,8 +213,7 @@ class PrintDocument:
         self.document.setPageSize(page)
         pages = self.document.pageCount()
         with paused_gc():
-            self._rects = _tint_rects(self.document, self.tints)
-        self._tops = [rect.top() for rect, _colour in self._rects]
+            self._rects, self._tops = _tint_rects(self.document, self.tints)
         return pages
 
     def tint_rects(self) -> list[tuple[QRectF, QColor]]:
@@ -482,15 +481,18 @@ def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharF
 
 def _tint_rects(
     document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]
-) -> list[tuple[QRectF, QColor]]:
-    """The rectangles of ``tints`` line by line, as the document is laid out now.
+) -> tuple[list[tuple[QRectF, QColor]], list[float]]:
+    """The rectangles of ``tints`` line by line, as the document is laid out now, and
+    their tops (in order: the pages' tints are found by bisecting them).
 
     50,000 tints take two ``cursorToX`` each: the rest of the work per tint is
-    kept to a few list look-ups (the lines' ends, tops and heights are read
-    once per block).
+    kept to a few list look-ups (the lines' ends, tops and heights, and their
+    ``cursorToX``, are read once per block; a block's tints come in order, so
+    the line of each is found by going on from the last one's).
     """
     rects: list[tuple[QRectF, QColor]] = []
-    append = rects.append
+    rect_tops: list[float] = []
+    append, append_top = rects.append, rect_tops.append
     index, count = 0, len(tints)
     carried = -1  # where the current tint goes on in the next block (-1: at its start)
     while index < count:
@@ -515,34 +517,37 @@ def _tint_rects(
         ends = [first + line.textLength() for first, line in zip(starts, lines, strict=True)]
         tops = [top_edge + line.y() for line in lines]
         heights = [line.height() for line in lines]
+        to_x = [line.cursorToX for line in lines]
+        last_line = len(lines) - 1
+        number = 0  # the line of the tint's start
         while True:  # the tints in this block
             low = start - block_start
             high = (end if end < block_end else block_end) - block_start
-            number = bisect_right(starts, low) - 1
+            while number < last_line and starts[number + 1] <= low:
+                number += 1
             if high <= ends[number]:  # on one line, as nearly all are
-                line = lines[number]
-                left = line.cursorToX(low)[0]
-                right = line.cursorToX(high)[0]
+                x = to_x[number]
+                left = x(low)[0]
+                right = x(high)[0]
                 if right < left:  # right to left
                     left, right = right, left
                 if right > left:
-                    append(
-                        (
-                            QRectF(left_edge + left, tops[number], right - left, heights[number]),
-                            colour,
-                        )
-                    )
+                    top = tops[number]
+                    append((QRectF(left_edge + left, top, right - left, heights[number]), colour))
+                    append_top(top)
             else:
-                while number < len(lines) and starts[number] < high:
-                    line = lines[number]
-                    left = line.cursorToX(max(low, starts[number]))[0]
-                    right = line.cursorToX(min(high, ends[number]))[0]
+                line = number
+                while line <= last_line and starts[line] < high:
+                    x = to_x[line]
+                    left = x(low if low > starts[line] else starts[line])[0]
+                    right = x(high if high < ends[line] else ends[line])[0]
                     if right < left:
                         left, right = right, left
                     if right > left:
-                        rect = QRectF(left_edge + left, tops[number], right - left, heights[number])
+                        rect = QRectF(left_edge + left, tops[line], right - left, heights[line])
                         append((rect, colour))
-                    number += 1
+                        append_top(tops[line])
+                    line += 1
             if end > block_end + 1:  # on into the next block
                 carried = block_end + 1
                 break
@@ -553,7 +558,7 @@ def _tint_rects(
             start, end, colour = tints[index]
             if start > block_end:
                 break
-    return rects
+    return rects, rect_tops
 
 
 # ------------------------------------------------------------------ output

@@ -27,6 +27,19 @@ from viewer.tei.xml import XML_ID, first, local, norm_space, plain_text, xml_id
 
 _WS = re.compile(r"\s+")
 
+
+def collapsed(value: str) -> str:
+    """``value`` with each run of whitespace made one space: ``_WS.sub(" ", value)``.
+
+    Every whitespace character but the space itself is unprintable, so most text
+    (a name, a word, words with single spaces) is returned as it is without the
+    regular expression, which cost the 2 MB letter's walk 0.05 s.
+    """
+    if value.isprintable() and "  " not in value:
+        return value
+    return _WS.sub(" ", value)
+
+
 PARAGRAPH_BLOCKS = frozenset(
     {
         "p", "ab", "head", "opener", "closer", "postscript", "div", "div1", "div2", "div3",
@@ -219,7 +232,7 @@ class TextBuilder:
                 self._add_space(False)
             return
         if not self._glue and not value[0].isspace() and not value[-1].isspace():
-            self.literal(_WS.sub(" ", value))
+            self.literal(collapsed(value))
             return
         if self._glue:
             value = value.lstrip()
@@ -233,7 +246,7 @@ class TextBuilder:
         core = stripped.rstrip()
         trailing = stripped[len(core) :]
         if core:
-            self.literal(_WS.sub(" ", core))
+            self.literal(collapsed(core))
         if trailing:
             self._add_space("\n" in trailing)
 
