@@ -31,7 +31,7 @@ import stat
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -56,6 +56,7 @@ from viewer.letterheads import (
 )
 from viewer.model import Letter
 from viewer.store import SEPARATOR, Store, looks_corrupt, set_aside
+from viewer.summary import letter_summary
 
 CACHE_FORMAT = 5  # 5: SQLite
 CACHE_SUBDIR = "collections"
@@ -731,8 +732,6 @@ def classify_file(path: str | os.PathLike[str]) -> str:
 
 def letter_record(letter: Letter) -> dict:
     """What the collection stores of a letter read in full (the shape workers send back)."""
-    from viewer.tei.extract import letter_summary
-
     return letter_summary(letter, None)
 
 
@@ -768,7 +767,14 @@ def _parser_fingerprint() -> str:
         with contextlib.suppress(OSError):
             info = source.stat()
             parts.append(f"{source.name}:{info.st_size}:{info.st_mtime_ns}")
-    for module in ("model.py", "collection.py", "store.py", "folding.py", "letterheads.py"):
+    for module in (
+        "model.py",
+        "collection.py",
+        "store.py",
+        "folding.py",
+        "letterheads.py",
+        "summary.py",
+    ):
         with contextlib.suppress(OSError):
             info = (package.parent / module).stat()
             parts.append(f"{module}:{info.st_size}:{info.st_mtime_ns}")
@@ -1248,19 +1254,21 @@ def index_files(
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
     catalog=None,
+    letters: Mapping[str, Letter] | None = None,
 ) -> CollectionIndex:
     """A collection of the given files (dropped on the window, named on the command line).
 
     Read here, one after the other, into memory: a handful of files. A file
     given by name is read as a letter even if it looks like something else,
-    so that its problem is reported rather than the file ignored.
+    so that its problem is reported rather than the file ignored. ``letters``:
+    letters already read whole in ``reading`` (the window's open one), by
+    absolute path, taken instead of reading their files again.
     """
     if catalog is None:
         from viewer.tei.catalog import RegisterCatalog
 
         catalog = RegisterCatalog(extra_folders=[os.fspath(d) for d in register_dirs])
-    from viewer.tei import read_letter
-
+    known = {os.path.abspath(path): letter for path, letter in (letters or {}).items()}
     records: list[tuple[str, dict]] = []
     errors: list[FileError] = []
     paths = [os.fspath(f) for f in files]
@@ -1272,7 +1280,13 @@ def index_files(
         if progress is not None:
             progress(done, len(paths))
         try:
-            letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
+            letter = known.get(os.path.abspath(path))
+            if letter is None:
+                # Imported here: a start whose letter list is only its open letter (the
+                # letter read by a worker process) never imports the parser.
+                from viewer.tei import read_letter
+
+                letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
         except EpistolaError as error:
             errors.append(FileError(path, error.message))
             continue

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import types
@@ -150,3 +151,52 @@ def test_the_windows_get_epistolas_icon(qapp):
         assert not qapp.windowIcon().pixmap(32, 32).isNull()
     finally:
         qapp.setWindowIcon(before)
+
+
+def test_a_file_listed_with_its_letter_read_is_not_read_again(tmp_path, monkeypatch):
+    from viewer import collection
+    from viewer.tei import read_letter
+
+    letter = read_letter(ICBL)
+    plain = collection.index_files([ICBL])
+    copy = tmp_path / ICBL.name
+    copy.write_bytes(ICBL.read_bytes())
+    monkeypatch.setattr("viewer.tei.read_letter", lambda *a, **k: pytest.fail("read again"))
+    given = collection.index_files([copy], letters={str(copy): letter})
+
+    def listed(index, file: Path) -> dict:
+        # What --index would print of it, but for where the file is.
+        shown = {key: index.to_json()[key] for key in ("letters", "entities", "errors")}
+        return json.loads(json.dumps(shown).replace(json.dumps(str(file))[1:-1], "FILE"))
+
+    assert listed(given, copy) == listed(plain, ICBL)
+    assert len(plain.to_json()["letters"]) == 1
+
+
+STARTED = """
+import json, sys
+from viewer import cli
+code = cli.main([sys.argv[1], "--screenshot", sys.argv[2]])
+print(json.dumps({"code": code, "parser": "lxml.etree" in sys.modules}))
+"""
+
+
+@pytest.mark.e2e
+def test_the_windows_process_never_imports_the_parser_for_a_letter_it_lists(tmp_path):
+    # The worker reads the letter; the letter list takes the window's letter instead of
+    # reading the file again: the window's own process imports neither lxml nor the reader.
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "EPISTOLA_CONFIG_DIR": str(tmp_path / "config"),
+        "EPISTOLA_LOG_DIR": str(tmp_path / "logs"),
+        "EPISTOLA_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    png = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-c", STARTED, str(ICBL), str(png)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"code": 0, "parser": False}
+    assert png.stat().st_size > 10_000

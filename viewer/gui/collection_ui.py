@@ -82,6 +82,7 @@ from viewer.gui.panels import plain_tooltip
 
 if TYPE_CHECKING:
     from viewer.collection import CollectionIndex, Hit, LetterSummary
+    from viewer.model import Letter
 
 SEARCH_LIMIT = 1000
 LIST_WIDTH = 320
@@ -1573,17 +1574,30 @@ class Indexer(QObject):
 
         self._start(shown_at_once, f"Reading {folder}…", replace=True)
 
-    def add_files(self, files: Sequence[str], base: Callable[[], object], reading: str) -> None:
+    def add_files(
+        self,
+        files: Sequence[str],
+        base: Callable[[], object],
+        reading: str,
+        letters: Mapping[str, Letter] | None = None,
+    ) -> None:
         """Read letter files and merge them into ``base()`` (the collection shown when the
-        run starts, or None)."""
+        run starts, or None). ``letters``: those already read whole in ``reading``, by path
+        (the window's open letter), which are not read again."""
         paths = [os.path.abspath(f) for f in files]
+        letters = dict(letters or {})
         self._extra_files.extend(p for p in paths if p not in self._extra_files)
         catalog = self.catalog
         from viewer.collection import index_files
 
         def work(progress, cancel):
             added = index_files(
-                paths, reading=reading, progress=progress, cancel=cancel, catalog=catalog
+                paths,
+                reading=reading,
+                progress=progress,
+                cancel=cancel,
+                catalog=catalog,
+                letters=letters,
             )
             # Runs are one at a time, so the collection read here is the one shown.
             shown = base()

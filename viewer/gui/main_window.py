@@ -1312,7 +1312,17 @@ class MainWindow(QMainWindow):
             if files:
                 if open_letter:
                     self.open_letter(files[0])
-                self.indexer.add_files(files, lambda: self.session.collection, self.reading)
+                self.indexer.add_files(
+                    files, lambda: self.session.collection, self.reading, self._letters_at_hand()
+                )
+
+    def _letters_at_hand(self) -> dict[str, Letter]:
+        """The open letter, when it is whole and in the window's reading: listing it needs
+        no second reading of its file."""
+        letter = self.session.letter
+        if letter is None or not self.session.complete or letter.reading != self.reading:
+            return {}
+        return {letter.file: letter}
 
     def open_folder(self, folder: str, *, open_first: bool = True) -> None:
         """Index ``folder`` in the background and list its letters."""

@@ -58,6 +58,7 @@ from viewer.errors import EpistolaError
 from viewer.gcpause import paused_gc
 from viewer.letterheads import letterhead_records
 from viewer.model import Entity, Letter, Mention
+from viewer.summary import letter_summary
 from viewer.tei.classify import (
     _TEI_ROOTS,
     LETTER,
@@ -970,45 +971,6 @@ def _reached(element: etree._Element, ancestors: list[etree._Element], reading: 
 
 
 # ----------------------------------------------------------------- full reader
-
-
-def letter_summary(letter: Letter, alt_text: str | None) -> dict:
-    """The collection's summary of a fully read letter (``_index_one``'s letter dict)."""
-    counts: dict[str, int] = dict.fromkeys(letter.letterhead_entities(), 0)
-    for party in (*letter.senders, *letter.recipients, *letter.places):
-        for entity_id in party.entities:
-            counts.setdefault(entity_id, 0)
-    for entity_id, count in letter.mention_counts().items():
-        counts[entity_id] = count
-    mention_kinds: dict[str, str] = {}
-    for mention in letter.mentions:
-        for entity_id in mention.entities:
-            mention_kinds.setdefault(entity_id, mention.kind)
-    entities = []
-    for entity_id, count in counts.items():
-        entity = letter.entity(entity_id)
-        if entity is not None:
-            named = any(ch.isalnum() for ch in entity.name)
-            entities.append([entity_id, count, entity.kind, entity.name if named else entity_id])
-        else:
-            entities.append([entity_id, count, mention_kinds.get(entity_id, "other"), entity_id])
-    date = letter.date
-    when = date.when if date else None
-    result = {
-        "title": letter.title,
-        "when": when,
-        "dateText": date.text if date else "",
-        "sortDate": (when or (date.not_before or date.not_after or "") if date else "") or "",
-        "senders": [p.name for p in letter.senders if p.name],
-        "recipients": [p.name for p in letter.recipients if p.name],
-        "mentions": len(letter.mentions) + len(letter.line_references),
-        "entities": entities,
-        "text": letter.text,
-        "letterheads": [record.to_json() for record in letterhead_records(letter)],
-    }
-    if alt_text is not None:
-        result["altText"] = alt_text
-    return result
 
 
 def _alt_text(letter: Letter, text_element: etree._Element | None, reading: str) -> str | None:
