@@ -80,16 +80,18 @@ class ForkedWork(Generic[T]):
         """The worker's answer (waiting for it); None if it raised, died or was discarded."""
         if self._pid is None:
             return None
-        with os.fdopen(self._pipe, "rb") as pipe:
-            data = pipe.read()
-        self._reap()
-        if not data:
-            return None
         try:
+            with os.fdopen(self._pipe, "rb") as pipe:
+                data = pipe.read()
+            if not data:
+                return None
+            # Unpickled before the worker is reaped: it is still freeing its memory.
             with paused_gc():
                 return pickle.loads(data)
         except Exception:  # a half-written answer: the caller does the work itself
             return None
+        finally:
+            self._reap()
 
     def discard(self) -> None:
         """End the worker if it still runs, without waiting for its answer."""

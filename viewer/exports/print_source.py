@@ -18,19 +18,14 @@ answer, the letter is read in the process itself.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import pickle
-import sys
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
 from viewer.errors import EpistolaError
-from viewer.gcpause import paused_gc
+from viewer.forked import ForkedWork
 from viewer.model import Letter
 
 EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's text
@@ -181,33 +176,11 @@ class PendingRead:
     ) -> None:
         self._arguments = (file, reading, tuple(register_dirs))
         self._looks_for = (hidden_kinds, tuple(selected))
-        self._worker: tuple[int, int] | None = None  # process id, pipe to read
+        self._worker: ForkedWork[tuple[str, object]] | None = None
 
     def start(self) -> None:
-        """Fork the worker when that is safe: no Qt loaded, no other thread running."""
-        if not hasattr(os, "fork") or "PySide6.QtCore" in sys.modules:
-            return
-        if threading.active_count() != 1:
-            return
-        for stream in (sys.stdout, sys.stderr):  # nothing buffered is forked into the worker
-            if stream is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    stream.flush()
-        readable, writable = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: answer and end, never return into the command
-            os.close(readable)
-            code = 1
-            try:
-                with paused_gc():
-                    data = pickle.dumps(self._work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(writable, "wb") as pipe:
-                    pipe.write(data)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(writable)
-        self._worker = (pid, readable)
+        """Fork the worker where that is safe (see :mod:`viewer.forked`)."""
+        self._worker = ForkedWork.start(self._work)
 
     def _work(self) -> tuple[str, object]:
         try:
@@ -219,22 +192,14 @@ class PendingRead:
 
     def result(self) -> PrintSource:
         """The letter read; EpistolaError as reading it would raise."""
-        if self._worker is not None:
-            pid, readable = self._worker
-            self._worker = None
-            with os.fdopen(readable, "rb") as pipe:
-                data = pipe.read()
-            try:
-                if data:
-                    # Unpickled while the worker ends (freeing its memory takes a while).
-                    with paused_gc():
-                        status, value = pickle.loads(data)
-                    if status == "error":
-                        raise EpistolaError(*value)
-                    return value
-            finally:
-                os.waitpid(pid, 0)
-            # The worker ended without an answer: read here, where any failure shows.
+        worker, self._worker = self._worker, None
+        answer = worker.result() if worker is not None else None
+        if answer is not None:
+            status, value = answer
+            if status == "error":
+                raise EpistolaError(*value)  # type: ignore[misc]
+            return value  # type: ignore[return-value]
+        # No worker, or one that ended without an answer: read here, where failures show.
         letter, edition = read_for_print(*self._arguments)
         return PrintSource(letter, edition)
 
