@@ -1179,27 +1179,12 @@ def _mention_of(header: bytes) -> _Mention | None:
             kind = "other"
         # else: a bare <rs>/<name> says nothing
     if kind is not None:
-        date_value = _date_value(attributes) if kind == "date" else None
+        date_value = date_value_of(attributes) if kind == "date" else None
         found = (kind, references, date_value, _pointed_ids(references))
     if len(_HEADERS) >= 100_000:
         _HEADERS.clear()
     _HEADERS[header] = found
     return found
-
-
-def _date_value(attributes: dict[str, str]) -> str | None:
-    """``date_value_of`` over a record's attributes."""
-    for attribute in ("when", "when-iso"):
-        value = attributes.get(attribute)
-        if value and value.strip():
-            return value.strip()
-    low = attributes.get("from") or attributes.get("notBefore")
-    high = attributes.get("to") or attributes.get("notAfter")
-    if low and high:
-        return f"{low.strip()}/{high.strip()}"
-    if low or high:
-        return (low or high or "").strip()
-    return None
 
 
 # The marks in the XSLT's UTF-8 output: bytes are handled at one byte a character.

@@ -18,6 +18,7 @@ holding it) is a "lemma" span.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from lxml import etree
@@ -862,7 +863,9 @@ def _references(element: etree._Element, keys: list[str]) -> list[tuple[str, str
     return found
 
 
-def date_value_of(element: etree._Element) -> str | None:
+def date_value_of(element: etree._Element | Mapping[str, str]) -> str | None:
+    """A date element's value from its attributes (@when, else @from/@to or
+    @notBefore/@notAfter as a range); the element, or its attributes as a dict."""
     for attribute in ("when", "when-iso"):
         value = element.get(attribute)
         if value and value.strip():
