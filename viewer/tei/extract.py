@@ -1455,4 +1455,4 @@ def _stylesheets() -> dict[tuple[str, bool, bool], etree.XSLT]:
     return found
 
 
-__all__ = ["extract_file", "letter_summary", "search_text"]
+__all__ = ["extract_file", "search_text"]
