@@ -145,7 +145,7 @@ def run(args) -> int:
     # The start allocates hundreds of thousands of objects (Qt's Python enums, modules,
     # widgets) and frees almost none: the collector's passes over them cost 15-20 ms
     # before the first paint and found nothing to collect. It is back on once the window
-    # has painted (or when run ends).
+    # has painted, with what the start built frozen (see viewer.gcpause), or when run ends.
     resume_gc = pause_gc()
     try:
         return _run(args, resume_gc)
@@ -249,12 +249,15 @@ def _run(args, resume_gc) -> int:
 
         window.show()
         if bench:
-            _after_first_paint(window, lambda: (resume_gc(), _report_first_paint(app, window)))
+            _after_first_paint(
+                window, lambda: (resume_gc(freeze=True), _report_first_paint(app, window))
+            )
         else:
             # The first paint shows the letter pane; the rest of the window, the
             # collection's panels and indexing follow right after it.
             _after_first_paint(
-                window, lambda: (resume_gc(), _build_the_rest(app, window, collection_paths))
+                window,
+                lambda: (resume_gc(freeze=True), _build_the_rest(app, window, collection_paths)),
             )
         return app.exec()
     finally:
