@@ -16,9 +16,9 @@ The Qt models in ``viewer.gui.panels`` only turn these answers into rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from viewer.model import ENTITY_KINDS, Entity, Letter, Mention
+from viewer.records import Record, frozen
 
 
 class Selection:
@@ -184,8 +184,8 @@ def letterhead_roles(letter: Letter) -> dict[str, list[str]]:
 # -------------------------------------------------------------------- entities
 
 
-@dataclass(frozen=True)
-class EntityRow:
+@frozen
+class EntityRow(Record):
     """One entity as the Entities panel lists it."""
 
     entity: Entity
@@ -203,8 +203,10 @@ class EntityRow:
         return self.entity.id
 
 
-@dataclass(frozen=True)
-class EntityGroup:
+@frozen
+class EntityGroup(Record):
+    """The Entities panel's rows of one kind."""
+
     kind: str
     rows: tuple[EntityRow, ...]
 

@@ -13,9 +13,9 @@ the parser). Everything here is plain Python and tested without a QApplication.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 
 from viewer.model import Letter, Span
+from viewer.records import MutableRecord, mutable
 
 UNRESOLVED = "unresolved"  # the pseudo-kind of a mention whose references resolve nowhere
 
@@ -98,8 +98,8 @@ Chain = tuple[tuple[str, bool], ...]
 Key = tuple[Chain, frozenset[str]]
 
 
-@dataclass
-class Layout:
+@mutable
+class Layout(MutableRecord):
     """What the letter pane records while it builds, in letter offsets."""
 
     bounds: list[int]  # segment boundaries: segment i is [bounds[i], bounds[i + 1])

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from viewer.model import Letter
+from viewer.records import Record, frozen
 
 FLOWING = "flowing"  # a source line break reads as a space; paragraphs stay paragraphs
 SOURCE_LINES = "lines"  # each lb starts a new line
@@ -71,8 +71,8 @@ def page_and_line(identifier: str) -> tuple[str, str] | None:
     return str(int(found.group(1))), str(int(found.group(2)))
 
 
-@dataclass(frozen=True)
-class LineNumber:
+@frozen
+class LineNumber(Record):
     """The number of one source line: ``line`` is what the margin shows."""
 
     offset: int  # where the line starts in the letter's text

@@ -7,111 +7,18 @@ shows them. Offsets (``start``/``end``) always index ``Letter.text``.
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Callable
-from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
-from operator import attrgetter
-from typing import TypeVar, dataclass_transform
+from dataclasses import field
 
-_R = TypeVar("_R")
+from viewer.records import Record, frozen
 
 ENTITY_KINDS = ("person", "organisation", "place", "date", "treaty", "work", "event", "other")
 # The two readings of a letter: expansions and regularisations, or the source as written.
 READINGS = ("normalised", "diplomatic")
 
 
-class _Record:
-    """The methods of the model's frozen dataclasses, written once for all of them.
-
-    ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__`` and ``__delattr__``
-    behave as the ones ``@dataclass(frozen=True)`` generates (the same fields
-    compared, hashed and shown, the same results and errors), but ``dataclasses``
-    compiles each generated method of each class with ``exec``: for this module's
-    classes, most of the time importing it, which every start of the window pays.
-    """
-
-    __slots__ = ()
-    _compared: Callable[[object], tuple]  # the values of the fields with compare=True
-    _shown: tuple[str, ...]  # the names of the fields with repr=True
-
-    def __eq__(self, other: object):
-        if other.__class__ is self.__class__:
-            return self._compared(self) == other._compared(other)  # type: ignore[attr-defined]
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._compared(self))
-
-    @reprlib.recursive_repr()
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
-        return f"{self.__class__.__qualname__}({shown})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
-def _getter(names: tuple[str, ...]) -> Callable[[object], tuple]:
-    if len(names) > 1:
-        return attrgetter(*names)
-    return lambda record: tuple(getattr(record, name) for name in names)
-
-
-def _init_of(cls: type) -> Callable[..., None]:
-    """The ``__init__`` that ``@dataclass(frozen=True)`` would generate for ``cls``'s fields:
-    parameters in field order with their defaults, each field set with
-    ``object.__setattr__``, default factories called per instance, then
-    ``__post_init__``. One ``exec`` for the one method."""
-    parameters: list[str] = []
-    body: list[str] = []
-    scope: dict[str, object] = {"_set": object.__setattr__, "_FACTORY": _FACTORY}
-    for f in fields(cls):
-        value = f.name
-        if f.default_factory is not MISSING:
-            scope[f"_make_{f.name}"] = f.default_factory
-            if f.init:
-                parameters.append(f"{f.name}=_FACTORY")
-                value = f"_make_{f.name}() if {f.name} is _FACTORY else {f.name}"
-            else:
-                value = f"_make_{f.name}()"
-        elif f.default is not MISSING:
-            scope[f"_default_{f.name}"] = f.default
-            if f.init:
-                parameters.append(f"{f.name}=_default_{f.name}")
-            else:
-                value = f"_default_{f.name}"
-        elif f.init:
-            parameters.append(f.name)
-        body.append(f"    _set(self, {f.name!r}, {value})")
-    if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(parameters)}):\n" + "\n".join(body or ["    pass"])
-    exec(source, scope)  # the source is made here from the class's own field names
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    return init  # type: ignore[return-value]
-
-
-_FACTORY = object()  # the default of a parameter whose field has a default factory
-
-
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def _frozen(cls: type[_R]) -> type[_R]:
-    """``@dataclass(frozen=True)`` with its methods from :class:`_Record` (which ``cls``
-    derives from) and :func:`_init_of`: ``dataclasses`` only collects the fields."""
-    cls = dataclass(init=False, repr=False, eq=False)(cls)
-    cls.__init__ = _init_of(cls)  # type: ignore[misc]
-    compared = tuple(f.name for f in fields(cls) if f.compare)
-    cls._compared = staticmethod(_getter(compared))  # type: ignore[attr-defined]
-    cls._shown = tuple(f.name for f in fields(cls) if f.repr)  # type: ignore[attr-defined]
-    return cls
-
-
-@_frozen
-class Entity(_Record):
+@frozen
+class Entity(Record):
     """One entry of the entity register (in the letter or in a register file)."""
 
     id: str
@@ -123,8 +30,8 @@ class Entity(_Record):
     description: str | None = None
 
 
-@_frozen
-class Region(_Record):
+@frozen
+class Region(Record):
     """A rectangle on a page image, in that image's pixels (``page`` indexes Letter.pages)."""
 
     page: int
@@ -134,8 +41,8 @@ class Region(_Record):
     h: int
 
 
-@_frozen
-class Mention(_Record):
+@frozen
+class Mention(Record):
     """A stretch of the reading text that names one or more entities."""
 
     start: int
@@ -149,8 +56,8 @@ class Mention(_Record):
     regions: tuple[Region, ...] = ()  # where its line or element is on the page images
 
 
-@_frozen
-class LineReference(_Record):
+@frozen
+class LineReference(Record):
     """An entity attached to a printed line rather than tagged inline (Jean Paul)."""
 
     start: int  # offset of the line's start in the reading text
@@ -162,8 +69,8 @@ class LineReference(_Record):
     uncertain: bool = False
 
 
-@_frozen
-class Span(_Record):
+@frozen
+class Span(Record):
     """Typographic or editorial markup over a stretch of the text (sic, del, hi...)."""
 
     start: int
@@ -172,8 +79,8 @@ class Span(_Record):
     detail: str = ""  # the other reading of a choice, a gap's reason, a rendition
 
 
-@_frozen
-class Note(_Record):
+@frozen
+class Note(Record):
     """An editorial or authorial note shown as a marker at ``anchor``."""
 
     anchor: int  # offset of the marker in the reading text
@@ -185,8 +92,8 @@ class Note(_Record):
     body: int = -1  # offset of the note's paragraph ("[label] text") after the letter; -1: none
 
 
-@_frozen
-class Block(_Record):
+@frozen
+class Block(Record):
     """A paragraph-like unit of the reading text, for layout (indentation, headings)."""
 
     start: int
@@ -194,8 +101,8 @@ class Block(_Record):
     kind: str  # "p", "head", "opener", "closer", "address", "letterhead", "note", "postscript"...
 
 
-@_frozen
-class LineBreak(_Record):
+@frozen
+class LineBreak(Record):
     """An ``lb`` that makes a break in the reading text: ``offset`` is where its line starts.
 
     ``flows``: the character before ``offset`` is a newline that only this lb made
@@ -210,8 +117,8 @@ class LineBreak(_Record):
     in_word: bool = False
 
 
-@_frozen
-class Page(_Record):
+@frozen
+class Page(Record):
     """A page of the original: where it starts in the text and which image shows it.
 
     ``facs`` is what the encoding names (a file name, an URL, a pointer);
@@ -230,8 +137,8 @@ class Page(_Record):
     remote: bool = False
 
 
-@_frozen
-class Zone(_Record):
+@frozen
+class Zone(Record):
     """A region of a page image linked to a stretch of the text (a line or an element)."""
 
     region: Region
@@ -240,8 +147,8 @@ class Zone(_Record):
     target: str = ""  # the line's or element's xml:id, or the zone's own id
 
 
-@_frozen
-class LetterDate(_Record):
+@frozen
+class LetterDate(Record):
     """The letter's date: normalised where the encoding allows, and as written."""
 
     when: str | None  # ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) or None when unknown
@@ -250,16 +157,16 @@ class LetterDate(_Record):
     not_after: str | None = None
 
 
-@_frozen
-class Party(_Record):
+@frozen
+class Party(Record):
     """A sender or recipient (or a place): a display name and the entities it names."""
 
     name: str
     entities: tuple[str, ...] = ()
 
 
-@_frozen
-class CorrespondenceName(_Record):
+@frozen
+class CorrespondenceName(Record):
     """A person, organisation or place of one correspondence action, as exports need it.
 
     ``authority`` holds the authority URIs (GND, VIAF, GeoNames, ...) of the
@@ -274,8 +181,8 @@ class CorrespondenceName(_Record):
     conjecture: bool = False  # the source says evidence conjecture/external: not in the letter
 
 
-@_frozen
-class CorrespondenceDate(_Record):
+@frozen
+class CorrespondenceDate(Record):
     """A date of a correspondence action: only real calendar dates (YYYY, YYYY-MM, YYYY-MM-DD)."""
 
     when: str | None = None
@@ -292,8 +199,8 @@ class CorrespondenceDate(_Record):
         return any((self.when, self.not_before, self.not_after, self.from_, self.to))
 
 
-@_frozen
-class CorrespondenceAction(_Record):
+@frozen
+class CorrespondenceAction(Record):
     """One action of a letter's correspDesc: who sent or received it, where, when."""
 
     type: str  # "sent" or "received"
@@ -302,8 +209,8 @@ class CorrespondenceAction(_Record):
     date: CorrespondenceDate | None = None
 
 
-@_frozen
-class EditionInfo(_Record):
+@frozen
+class EditionInfo(Record):
     """What a letter's header says about the edition it belongs to."""
 
     title: str = ""
@@ -312,8 +219,8 @@ class EditionInfo(_Record):
     licence_text: str = ""
 
 
-@_frozen
-class Correspondence(_Record):
+@frozen
+class Correspondence(Record):
     """One letter's correspondence metadata (sender, recipient, places, dates), for CMIF."""
 
     file: str
@@ -326,16 +233,16 @@ class Correspondence(_Record):
     swapped: bool = False  # correspDesc labelled the parties the other way round
 
 
-@_frozen
-class Affiliation(_Record):
+@frozen
+class Affiliation(Record):
     """The organisation a letterhead member belongs to, and the entities it names."""
 
     name: str
     entities: tuple[str, ...] = ()
 
 
-@_frozen
-class Member(_Record):
+@frozen
+class Member(Record):
     """One member of a letterhead section: a person with role/affiliation, or an organisation."""
 
     name: str
@@ -353,8 +260,8 @@ class Member(_Record):
         return self.affiliation is not None and entity_id in self.affiliation.entities
 
 
-@_frozen
-class LetterheadSection(_Record):
+@frozen
+class LetterheadSection(Record):
     """One section of a letterhead: a list of members, or (``printed``) its printed lines.
 
     ``issuer`` is the entity whose stationery it is (None when the letterhead names
@@ -369,8 +276,8 @@ class LetterheadSection(_Record):
     block: int = 0
 
 
-@_frozen
-class Diagnostic(_Record):
+@frozen
+class Diagnostic(Record):
     """Something the reader noticed about the letter's encoding (see --check)."""
 
     severity: str  # "error" | "warning" | "info"
@@ -379,8 +286,8 @@ class Diagnostic(_Record):
     line: int | None = None
 
 
-@_frozen
-class Letter(_Record):
+@frozen
+class Letter(Record):
     """Everything Epistola knows about one letter file."""
 
     file: str
@@ -439,8 +346,8 @@ class Letter(_Record):
         return found
 
 
-@_frozen
-class StagedLetter(_Record):
+@frozen
+class StagedLetter(Record):
     """A letter read in two stages, so that a long one shows before it is all read.
 
     ``letter`` is the whole letter, or, while ``rest`` is set, its first part:

@@ -34,12 +34,13 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from viewer.errors import EpistolaError
 from viewer.filtering import Selection, known_ids
 from viewer.model import Letter, StagedLetter
+from viewer.records import MutableRecord, Record, frozen, mutable
 
 EVENTS = (
     "letter_shown",
@@ -69,8 +70,8 @@ def run_inline(work: Callable[[], object], done: Callable[[object], None]) -> No
     done(work())
 
 
-@dataclass(frozen=True)
-class RestFailure:
+@frozen
+class RestFailure(Record):
     """The rest of a long letter could not be read; ``bug`` with a traceback to log."""
 
     file: str
@@ -86,8 +87,8 @@ class RestFailure:
         return str(self.error) or type(self.error).__name__
 
 
-@dataclass
-class _Completion:
+@mutable
+class _Completion(MutableRecord):
     """A letter opened in two stages whose rest is on its way."""
 
     number: int  # which open() it belongs to: a late rest of an older letter is dropped

@@ -12,7 +12,6 @@ it carries the distinction the pale tints cannot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
@@ -20,6 +19,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QLayout, QLayoutItem, QToolButton, QWidget
 
 from viewer.model import ENTITY_KINDS, Letter
+from viewer.records import Record, frozen
 
 UNRESOLVED = "unresolved"
 # Legend and toggle order: the model's kinds, then the marking of dangling references.
@@ -158,8 +158,8 @@ def _qcolor(rgb: RGB) -> QColor:
 # ------------------------------------------------------------------------ styles
 
 
-@dataclass(frozen=True)
-class KindStyle:
+@frozen
+class KindStyle(Record):
     """How one kind is drawn: highlight tint, text colour on it, mark colour, label."""
 
     background: QColor
@@ -168,8 +168,8 @@ class KindStyle:
     label: str
 
 
-@dataclass(frozen=True)
-class EmphasisStyle:
+@frozen
+class EmphasisStyle(Record):
     """How selected mentions stand out (the same bright marks on light and dark)."""
 
     background: QColor

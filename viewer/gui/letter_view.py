@@ -43,7 +43,6 @@ import sys
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from math import ceil, floor
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, QUrl, Signal
@@ -101,6 +100,7 @@ from viewer.linebreaks import (
     shown_text,
 )
 from viewer.model import ENTITY_KINDS, Letter, Mention, Note, Span
+from viewer.records import MutableRecord, mutable
 
 # Extra selections carry their purpose in this property, so that tests (and anyone
 # debugging) can tell the layers apart: "hidden", "dim", "emphasis", "current", "flash".
@@ -146,8 +146,8 @@ _SPAN_TIPS = {
 }
 
 
-@dataclass
-class _Colours:
+@mutable
+class _Colours(MutableRecord):
     """Colours taken from the widget's palette at build time."""
 
     dark: bool
@@ -210,8 +210,8 @@ def _mix(a: QColor, b: QColor, amount: float) -> QColor:
 
 # A run's look: the chain of mentions around it (innermost first: (kind, unresolved))
 # and its typographic tokens. Runs with equal keys share one QTextCharFormat.
-@dataclass
-class _Continuation:
+@mutable
+class _Continuation(MutableRecord):
     """continue_letter's work in progress: ``document`` holds the runs before ``next_run``."""
 
     letter: Letter

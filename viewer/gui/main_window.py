@@ -51,7 +51,6 @@ import base64
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,6 +84,7 @@ from viewer.gui.bridge import SessionBridge
 from viewer.gui.kinds import KIND_ORDER, kind_label, mention_kind_counts
 from viewer.linebreaks import FLOWING, SOURCE_LINES
 from viewer.model import Letter
+from viewer.records import Record, frozen
 from viewer.session import CLEAR, KEEP_ALL, KEEP_KNOWN, RestFailure, Session
 
 if TYPE_CHECKING:
@@ -105,8 +105,8 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-@dataclass(frozen=True)
-class CollectionParts:
+@frozen
+class CollectionParts(Record):
     """What the window needs to show collections (built by viewer.gui.app)."""
 
     letter_list: QWidget  # viewer.gui.collection_ui.LetterListPanel
@@ -116,8 +116,8 @@ class CollectionParts:
     letterheads_panel: QWidget  # viewer.gui.letterheads.LetterheadsPanel
 
 
-@dataclass(frozen=True)
-class WindowParts:
+@frozen
+class WindowParts(Record):
     """What the window adds to its letter pane in ensure_built() (built by viewer.gui.app)."""
 
     side_panel: QWidget  # viewer.gui.panels.SidePanel

@@ -23,12 +23,13 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from viewer.errors import EpistolaError
 from viewer.model import Entity
+from viewer.records import MutableRecord, mutable
 
 if TYPE_CHECKING:
     from viewer.tei.registers import RegisterIndex
@@ -79,8 +80,10 @@ def looks_like_register(path: str | os.PathLike[str]) -> bool:
     return classify(path) == REGISTER
 
 
-@dataclass
-class LoadedRegister:
+@mutable
+class LoadedRegister(MutableRecord):
+    """One register file as last read: its stamp (size, mtime), its index, or why not."""
+
     path: str
     stamp: tuple[int, int]
     index: RegisterIndex
@@ -88,16 +91,16 @@ class LoadedRegister:
     is_register: bool = True  # False: a file that looked like one but holds a letter or nothing
 
 
-@dataclass
-class FolderScan:
+@mutable
+class FolderScan(MutableRecord):
     """What a bounded walk of a folder found: candidate register files, and letters."""
 
     registers: list[Path]
     has_letters: bool
 
 
-@dataclass
-class RegisterSet:
+@mutable
+class RegisterSet(MutableRecord):
     """The registers that apply to one letter: looked up in order, first hit wins."""
 
     registers: list[LoadedRegister] = field(default_factory=list)

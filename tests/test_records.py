@@ -1,7 +1,8 @@
-"""The model's classes behave as ``@dataclass(frozen=True)`` classes, although they share
-one ``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__`` and ``__delattr__``
-(viewer.model._Record) and make their ``__init__`` themselves (viewer.model._init_of), for
-start-up time."""
+"""viewer.records: classes that behave as ``@dataclass`` classes although they share one
+``__eq__``, ``__hash__``, ``__repr__``, ``__setattr__`` and ``__delattr__`` (Record,
+MutableRecord) and make their ``__init__`` themselves (init_of), for start-up time: the
+model's classes and the other records of the Qt-free core (tests/gui/test_gui_records.py
+checks the window's)."""
 
 from __future__ import annotations
 
@@ -12,37 +13,40 @@ import pickle
 from pathlib import Path
 
 import pytest
+from recordcheck import (
+    check_hash_follows_the_dataclass,
+    check_init_takes_what_the_dataclass_init_takes,
+    check_says_what_it_is,
+    plain,
+    records_in,
+)
 
+import viewer.filtering
+import viewer.layout
+import viewer.linebreaks
 import viewer.model as model
+import viewer.session
+import viewer.tei.catalog
+from viewer.records import MutableRecord, Record, frozen, mutable
 from viewer.tei import read_letter
 
 ICBL = Path(__file__).resolve().parents[1] / "letters" / "icbl-2007-07-24-anama.xml"
-RECORDS = [
+MODEL_RECORDS = [
     cls
     for _name, cls in inspect.getmembers(model, inspect.isclass)
     if dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
 ]
-
-
-def _plain(cls: type) -> type:
-    """The same fields in a class made by ``@dataclass(frozen=True)`` alone."""
-    specs = []
-    for f in dataclasses.fields(cls):
-        options = {"compare": f.compare, "repr": f.repr, "init": f.init}
-        if f.default is not dataclasses.MISSING:
-            options["default"] = f.default
-        if f.default_factory is not dataclasses.MISSING:
-            options["default_factory"] = f.default_factory
-        specs.append((f.name, f.type, dataclasses.field(**options)))
-    return dataclasses.make_dataclass(cls.__name__, specs, frozen=True)
+RECORDS = MODEL_RECORDS + records_in(
+    viewer.filtering, viewer.layout, viewer.linebreaks, viewer.session, viewer.tei.catalog
+)
 
 
 def _as_plain(value):
     """``value`` rebuilt from the plain classes (recursively), to compare with."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        plain = _plain(type(value))
+        made_as = plain(type(value))
         fields = dataclasses.fields(value)
-        made = plain(**{f.name: _as_plain(getattr(value, f.name)) for f in fields if f.init})
+        made = made_as(**{f.name: _as_plain(getattr(value, f.name)) for f in fields if f.init})
         for f in fields:
             if not f.init:  # e.g. Letter._counts
                 object.__setattr__(made, f.name, getattr(value, f.name))
@@ -53,8 +57,9 @@ def _as_plain(value):
 
 
 def test_every_model_class_is_covered():
-    assert len(RECORDS) >= 20
-    assert all(issubclass(cls, model._Record) for cls in RECORDS)
+    assert len(MODEL_RECORDS) >= 20
+    assert all(issubclass(cls, Record) for cls in MODEL_RECORDS)
+    assert len(RECORDS) >= len(MODEL_RECORDS) + 8
 
 
 def test_a_read_letter_compares_hashes_and_shows_as_plain_dataclasses_do():
@@ -100,21 +105,12 @@ def test_still_frozen():
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
 def test_init_takes_what_the_dataclass_init_takes(cls):
-    plain = _plain(cls)
-    mine, theirs = inspect.signature(cls), inspect.signature(plain)
-    assert [(p.name, p.kind) for p in mine.parameters.values()] == [
-        (p.name, p.kind) for p in theirs.parameters.values()
-    ]
-    for name, parameter in theirs.parameters.items():
-        if parameter.default is not inspect.Parameter.empty:
-            default = mine.parameters[name].default
-            assert default == parameter.default or default is model._FACTORY, name
-    required = [p for p in theirs.parameters.values() if p.default is inspect.Parameter.empty]
-    if required:
-        with pytest.raises(TypeError):
-            cls()  # the required fields are required, as they are for the dataclass
-    else:
-        assert vars(cls()) == vars(plain())
+    check_init_takes_what_the_dataclass_init_takes(cls)
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
+def test_hash_follows_the_dataclass(cls):
+    check_hash_follows_the_dataclass(cls)
 
 
 def test_init_sets_every_field_calls_factories_per_instance_and_post_init():
@@ -134,6 +130,33 @@ def test_init_sets_every_field_calls_factories_per_instance_and_post_init():
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
 def test_every_class_says_what_it_is(cls):
-    # Without a docstring dataclasses makes one from inspect.signature(cls), which at import
-    # (before __init__ is set) costs a tokenizer start-up and shows no fields.
-    assert cls.__doc__ and not cls.__doc__.startswith(f"{cls.__name__}(")
+    check_says_what_it_is(cls)
+
+
+def test_a_mutable_record_assigns_compares_and_shows_as_a_dataclass_does():
+    scan = viewer.tei.catalog.FolderScan([Path("a.xml")], True)
+    same = viewer.tei.catalog.FolderScan([Path("a.xml")], True)
+    assert scan == same and scan is not same
+    assert scan != viewer.tei.catalog.FolderScan([], True)
+    assert repr(scan) == repr(plain(viewer.tei.catalog.FolderScan)([Path("a.xml")], True))
+    with pytest.raises(TypeError):
+        hash(scan)  # unhashable, as a dataclass with eq and without frozen
+    scan.has_letters = False
+    assert scan != same
+    assert dataclasses.replace(scan, has_letters=True) == same
+
+
+def test_a_record_needs_its_base_and_a_docstring():
+    with pytest.raises(TypeError, match="derive from Record"):
+
+        @frozen
+        class Loose:
+            """Not a Record."""
+
+            name: str
+
+    with pytest.raises(TypeError, match="docstring"):
+
+        @mutable
+        class Silent(MutableRecord):
+            name: str
