@@ -9,6 +9,7 @@ error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -252,6 +253,39 @@ def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(
         pdf_text(pdf_bytes(slim, FIXED, letter_looks_of(letter)))[1]
         == pdf_text(pdf_bytes(letter, FIXED))[1]
     )
+
+
+@pytest.mark.parametrize(
+    "options", [PrintOptions(selected=(WILLIAMS,)), PrintOptions(hidden_kinds=frozenset({"place"}))]
+)
+def test_tints_given_once_the_document_is_laid_out_land_as_if_given_at_once(qapp, options):
+    # The --pdf command's worker hands over the flags first and the tints while the
+    # document is laid out (PrintDocument.paginate's tint_later).
+    letter = read_letter(ICBL)
+    looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
+    slim = printed_part(letter, options.selected)
+    at_once = build_document(slim, options, looks)
+    later = build_document(slim, options, dataclasses.replace(looks, tint=None, kinds=()))
+    assert later.tints == [] and later.runs == at_once.runs
+    assert later.document.toPlainText() == at_once.document.toPlainText()
+    asked = []
+
+    def tint_later():
+        asked.append(later.document.pageCount())  # laid out by then
+        return looks.tint, looks.kinds
+
+    page = QSizeF(400, 600)
+    pages = at_once.paginate(page)
+    assert later.paginate(page, tint_later=tint_later) == pages and asked == [pages]
+    rgba = [(s, e, c.rgba()) for s, e, c in later.tints]
+    assert rgba == [(s, e, c.rgba()) for s, e, c in at_once.tints] and rgba
+    assert [(r.getRect(), c.rgba()) for r, c in later.tint_rects()] == [
+        (r.getRect(), c.rgba()) for r, c in at_once.tint_rects()
+    ]
+    with_later = pdf_bytes(
+        slim, FIXED, dataclasses.replace(looks, tint=None), lambda: (looks.tint, looks.kinds)
+    )
+    assert pdf_text(with_later)[1] == pdf_text(pdf_bytes(slim, FIXED, looks))[1]
 
 
 def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):

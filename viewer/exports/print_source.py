@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -41,10 +41,11 @@ class LetterLooks:
 
     ``tint[i]`` is 0 (no tint) or the number of the kind, from 1, in
     ``kinds``; ``flags[i]`` is EMPHASISED | MARKER | STRUCK. ``counts`` are
-    the mentions per kind, for the legend.
+    the mentions per kind, for the legend. ``tint`` is None (and ``kinds``
+    empty) where the tints come later (:meth:`PendingRead.early_result`).
     """
 
-    tint: bytearray
+    tint: bytearray | None
     kinds: tuple[str, ...]
     flags: bytearray
     counts: dict[str, int]
@@ -58,11 +59,57 @@ def letter_looks_of(
     A mention inside another shows its own kind's tint unless that kind is
     hidden; a selected entity's mention is emphasised instead of tinted.
     """
+    flags, counts = letter_flags_of(letter, selected)
+    tint, kinds = letter_tint_of(letter, hidden_kinds, selected)
+    return LetterLooks(tint, kinds, flags, counts)
+
+
+def letter_flags_of(letter: Letter, selected: Sequence[str] = ()) -> tuple[bytearray, dict]:
+    """The flags of :func:`letter_looks_of`'s looks, and its counts of mentions per kind.
+
+    Apart from the tints: a document can be laid out with these alone (the
+    tints are painted beneath its text), so the ``--pdf`` worker hands them
+    over first (:class:`PendingRead`).
+    """
+    length = len(letter.text)
+    flags = bytearray(length)
+
+    def flag(start: int, end: int, value: int) -> None:
+        end = min(end, length)
+        if end > start:
+            flags[start:end] = flags[start:end].translate(_RAISE[value])
+
+    if selected:
+        for start, end in _emphasised(letter, frozenset(selected)):
+            flag(start, end, EMPHASISED)
+    for note in letter.notes:
+        flag(note.anchor, note.marker_end, MARKER)
+    for span in letter.spans:
+        if span.style == "del":
+            flag(span.start, span.end, STRUCK)
+    counts = dict(Counter(map(_KIND, letter.mentions)))
+    return flags, counts
+
+
+def _emphasised(letter: Letter, chosen: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the mentions of ``chosen`` entities are, clamped to the text."""
+    length = len(letter.text)
+    found = []
+    for mention in letter.mentions:
+        end = mention.end if mention.end < length else length
+        if end > mention.start and not chosen.isdisjoint(mention.entities):
+            found.append((mention.start, end))
+    return found
+
+
+def letter_tint_of(
+    letter: Letter, hidden_kinds: frozenset[str] = frozenset(), selected: Sequence[str] = ()
+) -> tuple[bytearray, tuple[str, ...]]:
+    """The tints of :func:`letter_looks_of`'s looks, and their kinds."""
     length = len(letter.text)
     chosen = frozenset(selected)
     # Mentions are painted in start order, so an inner (later) one covers the outer one.
     tint = bytearray(length)
-    flags = bytearray(length)
     kinds: list[str] = []
     fills: dict[str, bytes | None] = dict.fromkeys(hidden_kinds)  # None: a hidden kind
     unseen = b""
@@ -86,22 +133,9 @@ def letter_looks_of(
                 raise EpistolaError("too many kinds of mention to tint")
             fill = fills[kind] = bytes([len(kinds)])
         tint[start:end] = fill * (end - start)
-
-    def flag(start: int, end: int, value: int) -> None:
-        end = min(end, length)
-        if end > start:
-            flags[start:end] = flags[start:end].translate(_RAISE[value])
-
     for start, end in emphasised:
-        flag(start, end, EMPHASISED)
         tint[start:end] = bytes(end - start)
-    for note in letter.notes:
-        flag(note.anchor, note.marker_end, MARKER)
-    for span in letter.spans:
-        if span.style == "del":
-            flag(span.start, span.end, STRUCK)
-    counts = dict(Counter(map(_KIND, letter.mentions)))
-    return LetterLooks(tint, tuple(kinds), flags, counts)
+    return tint, tuple(kinds)
 
 
 # ------------------------------------------------------------------ reading
@@ -164,7 +198,13 @@ class PrintSource:
 
 
 class PendingRead:
-    """A letter being read for printing, in a worker process or (at :meth:`result`) here."""
+    """A letter being read for printing, in a worker process or (when asked for) here.
+
+    The worker hands the letter over in two parts: the printed part with its
+    flags and counts as soon as it is read (:meth:`early_result`: enough to
+    lay the document out), then the tints (:meth:`tint`), which it works out
+    while the document is laid out.
+    """
 
     def __init__(
         self,
@@ -176,32 +216,66 @@ class PendingRead:
     ) -> None:
         self._arguments = (file, reading, tuple(register_dirs))
         self._looks_for = (hidden_kinds, tuple(selected))
-        self._worker: ForkedWork[tuple[str, object]] | None = None
+        self._worker: ForkedWork[object] | None = None
 
     def start(self) -> None:
         """Fork the worker where that is safe (see :mod:`viewer.forked`)."""
-        self._worker = ForkedWork.start(self._work)
+        self._worker = ForkedWork.start_staged(self._work)
 
-    def _work(self) -> tuple[str, object]:
+    def _work(self, hand_over: Callable[[object], None]) -> tuple[str, object]:
+        hidden_kinds, selected = self._looks_for
         try:
             letter, edition = read_for_print(*self._arguments)
-            looks = letter_looks_of(letter, *self._looks_for)
+            flags, counts = letter_flags_of(letter, selected)
         except EpistolaError as error:
             return "error", (error.message, error.file, error.line, error.column)
-        return "ok", PrintSource(printed_part(letter, self._looks_for[1]), edition, looks)
+        looks = LetterLooks(None, (), flags, counts)
+        hand_over(("ok", PrintSource(printed_part(letter, selected), edition, looks)))
+        # An error here ends the worker without its last part: tint() reads the letter again.
+        return "tint", letter_tint_of(letter, hidden_kinds, selected)
 
     def result(self) -> PrintSource:
-        """The letter read; EpistolaError as reading it would raise."""
-        worker, self._worker = self._worker, None
-        answer = worker.result() if worker is not None else None
+        """The letter read, with its whole looks when the worker read it; EpistolaError as
+        reading it would raise."""
+        source = self.early_result()
+        if source.looks is not None and source.looks.tint is None:
+            tint, kinds = self.tint()
+            source.looks = dataclasses.replace(source.looks, tint=tint, kinds=kinds)
+        return source
+
+    def early_result(self) -> PrintSource:
+        """The letter read; EpistolaError as reading it would raise. Read by the worker, its
+        looks are there but for the tints: ask :meth:`tint` for those."""
+        answer = self._worker.part() if self._worker is not None else None
         if answer is not None:
-            status, value = answer
+            status, value = answer  # type: ignore[misc]
+            if status == "ok":
+                return value  # type: ignore[no-any-return]
+            self._worker = None
             if status == "error":
-                raise EpistolaError(*value)  # type: ignore[misc]
-            return value  # type: ignore[return-value]
+                raise EpistolaError(*value)
         # No worker, or one that ended without an answer: read here, where failures show.
+        self.discard()
         letter, edition = read_for_print(*self._arguments)
         return PrintSource(letter, edition)
+
+    def tint(self) -> tuple[bytearray, tuple[str, ...]]:
+        """The tints and their kinds, after :meth:`early_result` answered without them."""
+        worker, self._worker = self._worker, None
+        answer = worker.part() if worker is not None else None
+        if isinstance(answer, tuple) and answer[0] == "tint":
+            return answer[1]  # type: ignore[no-any-return]
+        if worker is not None:
+            worker.discard()
+        # The worker ended without them (or is gone): read the letter again, here.
+        letter, _edition = read_for_print(*self._arguments)
+        return letter_tint_of(letter, *self._looks_for)
+
+    def discard(self) -> None:
+        """End the worker, if one runs, without waiting for the rest of its answer."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.discard()
 
 
 def start_reading(

@@ -78,6 +78,9 @@ MARGIN_MM = 18.0
 BODY_POINTS = 10.5
 _DARK = False  # paper is light: the light palette's tints
 
+# Gives a document's tints once it is laid out: (tint, kinds) as in LetterLooks.
+TintLater = Callable[[], tuple[bytearray, Sequence[str]]]
+
 
 @dataclass(frozen=True)
 class PrintOptions:
@@ -202,16 +205,26 @@ class PrintDocument:
     document: QTextDocument
     tints: list[tuple[int, int, QColor]]
     runs: list[tuple[int, int, QTextCharFormat]]
+    text_offset: int = 0  # where the letter's text starts in the document
     _rects: list[tuple[QRectF, QColor]] = field(default_factory=list, repr=False)
     _tops: list[float] = field(default_factory=list, repr=False)
 
-    def paginate(self, page: QSizeF, device: QPaintDevice | None = None) -> int:
-        """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count."""
+    def paginate(
+        self, page: QSizeF, device: QPaintDevice | None = None, tint_later: TintLater | None = None
+    ) -> int:
+        """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count.
+
+        ``tint_later``: for a document built without its tints (:func:`build_document`),
+        what gives them (``(tint, kinds)`` as in :class:`LetterLooks`), asked once the
+        document is laid out (the ``--pdf`` worker works them out meanwhile).
+        """
         if device is not None:
             self.document.documentLayout().setPaintDevice(device)
         _keep_shaping(self.document)
         self.document.setPageSize(page)
         pages = self.document.pageCount()
+        if tint_later is not None:
+            self.tints = _tint_stretches(*tint_later(), offset=self.text_offset)
         with paused_gc():
             self._rects, self._tops = _tint_rects(self.document, self.tints)
         return pages
@@ -254,7 +267,8 @@ def build_document(
     """The print document of ``letter`` (see the module docstring).
 
     ``looks``: the letter's, for ``options`` (:func:`letter_looks_of`), when worked
-    out already (the letter then needs no mentions).
+    out already (the letter then needs no mentions). Looks without a ``tint``
+    make a document without tints, to be given at :meth:`PrintDocument.paginate`.
     """
     if looks is None:
         looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
@@ -274,10 +288,10 @@ def build_document(
     _legend(cursor, letter, options, looks.counts)
     _letterhead(cursor, letter)
     _heading(cursor, "Letter")
-    tints, runs = _text(cursor, letter, options, looks)
+    base, tints, runs = _text(cursor, letter, looks)
     _paragraph(cursor, top=14)
     cursor.insertText(citation(letter, options), _char(italic=True, points=BODY_POINTS - 1.5))
-    return PrintDocument(document, tints, runs)
+    return PrintDocument(document, tints, runs, base)
 
 
 def _paragraph(cursor: QTextCursor, *, top: float = 0, indent: float = 0) -> None:
@@ -372,9 +386,10 @@ def _letterhead(cursor: QTextCursor, letter: Letter) -> None:
 
 
 def _text(
-    cursor: QTextCursor, letter: Letter, options: PrintOptions, looks: LetterLooks
-) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
-    """The letter's text, inserted whole; its tints and runs in document positions.
+    cursor: QTextCursor, letter: Letter, looks: LetterLooks
+) -> tuple[int, list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
+    """The letter's text, inserted whole; where it starts, its tints and runs in document
+    positions (no tints where ``looks`` has none yet).
 
     One insertText for the letter and one for its endnotes (smaller): 100,000
     runs inserted one by one with their own formats took twice as long.
@@ -389,7 +404,8 @@ def _text(
     cursor.insertText(text[:note_from], QTextCharFormat())
     if note_from < len(text):
         cursor.insertText(text[note_from:], _char(points=BODY_POINTS - 1.5))
-    tints, flags = letter_looks(letter, options, offset=base, looks=looks)
+    tints = [] if looks.tint is None else _tint_stretches(looks.tint, looks.kinds, offset=base)
+    flags = _flag_runs(looks.flags, offset=base)
     formats: dict[int, QTextCharFormat] = {}
     runs = []
     for start, end, flag in flags:
@@ -400,7 +416,7 @@ def _text(
     document = cursor.document()
     _lay_over(document, runs)
     document.markContentsDirty(base, len(text))
-    return tints, runs
+    return base, tints, runs
 
 
 _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
@@ -424,28 +440,42 @@ def letter_looks(
     """
     if looks is None:
         looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
+    if looks.tint is None:
+        raise ValueError("looks without their tints")
+    return _tint_stretches(looks.tint, looks.kinds, offset), _flag_runs(looks.flags, offset)
+
+
+def _tint_stretches(
+    tint: bytearray, kinds: Sequence[str], offset: int = 0
+) -> list[tuple[int, int, QColor]]:
+    """The tinted stretches ``(start, end, colour)`` of ``tint`` (see :class:`LetterLooks`),
+    plus ``offset``; kinds of one colour make one stretch where they meet."""
     colours: list[QColor] = []
     by_kind = bytearray(range(256))  # a kind's number to its colour's
-    for number, kind in enumerate(looks.kinds, 1):
+    for number, kind in enumerate(kinds, 1):
         colour = kind_style(kind, _DARK).background
         same = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
         if not same:
             colours.append(colour)
             same = len(colours)
         by_kind[number] = same
-    tint = looks.tint.translate(by_kind)
-    flags = looks.flags
+    tint = tint.translate(by_kind)
     palette = [None, *colours]
     tinted = []
     append = tinted.append
     for found in _RUN.finditer(tint):
         start, end = found.span()
         append((start + offset, end + offset, palette[tint[start]]))
+    return tinted
+
+
+def _flag_runs(flags: bytearray, offset: int = 0) -> list[tuple[int, int, int]]:
+    """The flagged stretches ``(start, end, flags)`` of ``flags``, plus ``offset``."""
     flagged = []
     for found in _RUN.finditer(flags):
         start, end = found.span()
         flagged.append((start + offset, end + offset, flags[start]))
-    return tinted, flagged
+    return flagged
 
 
 def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharFormat]]) -> None:
@@ -580,8 +610,11 @@ def print_letter(
     device: QPagedPaintDevice,
     options: PrintOptions = PrintOptions(),
     looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> int:
     """Lay out and print ``letter`` on ``device`` (a QPrinter, a QPdfWriter); the page count.
+
+    ``looks`` without their tints come with ``tint_later`` (see :meth:`PrintDocument.paginate`).
 
     Painted page by page from the one document, laid out for the device
     (``QTextDocument.print_`` would first copy a long letter's document),
@@ -594,7 +627,7 @@ def print_letter(
     footer_font.setPointSizeF(BODY_POINTS - 2)
     footer_height = 2.5 * QFontMetricsF(footer_font, device).height()
     page = QSizeF(area.width(), max(area.height() - footer_height, area.height() / 2))
-    pages = printed.paginate(page, device)
+    pages = printed.paginate(page, device, tint_later)
     painter = QPainter()
     if not painter.begin(device):
         raise EpistolaError("the printer or PDF file could not be started")
@@ -630,9 +663,12 @@ def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> N
 
 
 def pdf_bytes(
-    letter: Letter, options: PrintOptions = PrintOptions(), looks: LetterLooks | None = None
+    letter: Letter,
+    options: PrintOptions = PrintOptions(),
+    looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> bytes:
-    """The letter as a PDF, in memory (``looks``: see :func:`build_document`)."""
+    """The letter as a PDF, in memory (``looks``, ``tint_later``: see :func:`print_letter`)."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
@@ -640,7 +676,7 @@ def pdf_bytes(
     writer.setResolution(300)
     writer.setTitle(options.title or letter.title)
     writer.setCreator(f"Epistola {__version__}")
-    print_letter(letter, writer, options, looks)
+    print_letter(letter, writer, options, looks, tint_later)
     del writer  # finishes the PDF
     buffer.close()
     data = bytes(QByteArray(buffer.data()))
@@ -654,11 +690,12 @@ def write_pdf(
     path: str | os.PathLike[str],
     options: PrintOptions = PrintOptions(),
     looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> None:
     """Write the letter as a PDF to ``path`` atomically; EpistolaError when that fails."""
     from viewer.exports import write_export
 
-    write_export(path, pdf_bytes(letter, options, looks))
+    write_export(path, pdf_bytes(letter, options, looks, tint_later))
 
 
 def print_letter_cli(
@@ -687,23 +724,28 @@ def print_letter_cli(
     # They are let go before it is on again, or its first pass would scan them all.
     with paused_gc():
         _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
-        looks = None
+        looks = tint_later = None
         try:
             if pending is not None:
-                source = pending.result()
+                # The worker works the tints out while the document is laid out.
+                source = pending.early_result()
                 letter, edition, looks = source.letter, source.edition, source.looks
+                if looks is not None and looks.tint is None:
+                    tint_later = pending.tint
             else:
                 letter, edition = read_for_print(file, reading, register_dirs)
         except EpistolaError as error:
             return fail(str(error))
-        unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
-        if unknown:
-            return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
-        options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
         try:
-            write_pdf(letter, out, options, looks)
+            unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
+            if unknown:
+                return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
+            options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
+            write_pdf(letter, out, options, looks, tint_later)
         except EpistolaError as error:
             return fail(str(error))
         finally:
-            del letter, looks
+            if pending is not None:
+                pending.discard()  # a worker still running after a failure
+            del letter, looks, tint_later
     return 0
