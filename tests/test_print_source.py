@@ -75,7 +75,7 @@ pending = start_reading(file, "normalised", (), hidden_kinds=hidden, selected=se
 forked = pending._worker is not None
 early = pending.early_result()
 print_source.letter_tint_of = real_tint_of  # the parent's own reading works
-tint, kinds = pending.tint()
+runs = pending.tint()
 letter, _edition = read_for_print(file)
 looks = letter_looks_of(letter, hidden, selected)
 print(json.dumps({
@@ -83,7 +83,7 @@ print(json.dumps({
     "early_without_tints": early.looks.tint is None and early.looks.kinds == (),
     "flags": early.looks.flags == looks.flags,
     "counts": early.looks.counts == looks.counts,
-    "tints": tint == looks.tint and kinds == looks.kinds,
+    "tints": runs == print_source.tint_runs_of(looks.tint, looks.kinds) and runs.numbers != b"",
     "reaped": pending._worker is None,
 }))
 """

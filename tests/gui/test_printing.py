@@ -21,11 +21,11 @@ from pathlib import Path
 import pypdf
 import pytest
 from PySide6.QtCore import QSizeF, Qt
-from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
-from viewer.exports.print_source import letter_looks_of, printed_part
+from viewer.exports.print_source import letter_looks_of, printed_part, tint_runs_of
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
     EMPHASISED,
@@ -272,7 +272,7 @@ def test_tints_given_once_the_document_is_laid_out_land_as_if_given_at_once(qapp
 
     def tint_later():
         asked.append(later.document.pageCount())  # laid out by then
-        return looks.tint, looks.kinds
+        return tint_runs_of(looks.tint, looks.kinds)
 
     page = QSizeF(400, 600)
     pages = at_once.paginate(page)
@@ -283,9 +283,41 @@ def test_tints_given_once_the_document_is_laid_out_land_as_if_given_at_once(qapp
         (r.getRect(), c.rgba()) for r, c in at_once.tint_rects()
     ]
     with_later = pdf_bytes(
-        slim, FIXED, dataclasses.replace(looks, tint=None), lambda: (looks.tint, looks.kinds)
+        slim,
+        FIXED,
+        dataclasses.replace(looks, tint=None),
+        lambda: tint_runs_of(looks.tint, looks.kinds),
     )
     assert pdf_text(with_later)[1] == pdf_text(pdf_bytes(slim, FIXED, looks))[1]
+
+
+def test_kinds_of_one_colour_make_one_stretch_where_they_meet(qapp, monkeypatch):
+    import types
+
+    import viewer.gui.printing as printing
+
+    text = "Alpha Beta Gamma Delta"
+    mentions = (
+        Mention(0, 5, "person", ("p1",)),
+        Mention(5, 10, "place", ("l1",)),  # meets the person: one colour, one stretch
+        Mention(11, 16, "person", ("p1",)),
+        Mention(17, 22, "work", ("w1",)),
+    )
+    letter = Letter(file="l.xml", title="t", text=text, mentions=mentions)
+    looks = letter_looks_of(letter)
+    apart = printing._tint_stretches(looks.tint, looks.kinds, offset=3)
+    assert [(s, e) for s, e, _colour in apart] == [(3, 8), (8, 13), (14, 19), (20, 25)]
+    real = printing.kind_style
+    grey = types.SimpleNamespace(background=QColor(0x80, 0x80, 0x80))
+    monkeypatch.setattr(
+        printing, "kind_style", lambda kind, dark: grey if kind != "work" else real(kind, dark)
+    )
+    together = printing._tint_stretches(looks.tint, looks.kinds, offset=3)
+    assert [(s, e, c.rgba()) for s, e, c in together] == [
+        (3, 13, grey.background.rgba()),
+        (14, 19, grey.background.rgba()),
+        (20, 25, apart[3][2].rgba()),
+    ]
 
 
 def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):

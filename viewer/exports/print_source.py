@@ -19,6 +19,8 @@ answer, the letter is read in the process itself.
 from __future__ import annotations
 
 import dataclasses
+import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ EMPHASISED, MARKER, STRUCK = 1, 2, 4  # flags of a character of the letter's tex
 _START = attrgetter("start")
 _KIND = attrgetter("kind")
 _RAISE = {flag: bytes(i | flag for i in range(256)) for flag in (EMPHASISED, MARKER, STRUCK)}
+_RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)  # a run of one kind's tint
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,30 @@ def letter_tint_of(
     return tint, tuple(kinds)
 
 
+@dataclass(frozen=True)
+class TintRuns:
+    """A letter's ``tint`` and ``kinds`` (see :class:`LetterLooks`) and its runs: the
+    ``n``-th run of one kind's tint is ``starts[n]:ends[n]``, of kind ``numbers[n]``."""
+
+    tint: bytearray
+    kinds: tuple[str, ...]
+    starts: array
+    ends: array
+    numbers: bytes
+
+
+def tint_runs_of(tint: bytearray, kinds: Sequence[str]) -> TintRuns:
+    """The runs of ``tint`` (in text order), as :class:`TintRuns`."""
+    starts, ends = array("q"), array("q")
+    add_start, add_end = starts.append, ends.append
+    for found in _RUN.finditer(tint):
+        start, end = found.span()
+        add_start(start)
+        add_end(end)
+    numbers = bytes(tint[start] for start in starts)
+    return TintRuns(tint, tuple(kinds), starts, ends, numbers)
+
+
 # ------------------------------------------------------------------ reading
 
 
@@ -232,15 +259,15 @@ class PendingRead:
         looks = LetterLooks(None, (), flags, counts)
         hand_over(("ok", PrintSource(printed_part(letter, selected), edition, looks)))
         # An error here ends the worker without its last part: tint() reads the letter again.
-        return "tint", letter_tint_of(letter, hidden_kinds, selected)
+        return "tint", tint_runs_of(*letter_tint_of(letter, hidden_kinds, selected))
 
     def result(self) -> PrintSource:
         """The letter read, with its whole looks when the worker read it; EpistolaError as
         reading it would raise."""
         source = self.early_result()
         if source.looks is not None and source.looks.tint is None:
-            tint, kinds = self.tint()
-            source.looks = dataclasses.replace(source.looks, tint=tint, kinds=kinds)
+            runs = self.tint()
+            source.looks = dataclasses.replace(source.looks, tint=runs.tint, kinds=runs.kinds)
         return source
 
     def early_result(self) -> PrintSource:
@@ -259,8 +286,9 @@ class PendingRead:
         letter, edition = read_for_print(*self._arguments)
         return PrintSource(letter, edition)
 
-    def tint(self) -> tuple[bytearray, tuple[str, ...]]:
-        """The tints and their kinds, after :meth:`early_result` answered without them."""
+    def tint(self) -> TintRuns:
+        """The tints, after :meth:`early_result` answered without them (the worker works
+        out their runs too: the parent needs them once the document is laid out)."""
         worker, self._worker = self._worker, None
         answer = worker.part() if worker is not None else None
         if isinstance(answer, tuple) and answer[0] == "tint":
@@ -269,7 +297,7 @@ class PendingRead:
             worker.discard()
         # The worker ended without them (or is gone): read the letter again, here.
         letter, _edition = read_for_print(*self._arguments)
-        return letter_tint_of(letter, *self._looks_for)
+        return tint_runs_of(*letter_tint_of(letter, *self._looks_for))
 
     def discard(self) -> None:
         """End the worker, if one runs, without waiting for the rest of its answer."""

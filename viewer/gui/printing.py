@@ -66,8 +66,10 @@ from viewer.exports.print_source import (
     STRUCK,
     LetterLooks,
     PendingRead,
+    TintRuns,
     letter_looks_of,
     read_for_print,
+    tint_runs_of,
 )
 from viewer.gcpause import paused_gc
 from viewer.gui.kinds import KIND_ORDER, emphasis_style, kind_label, kind_style
@@ -78,8 +80,8 @@ MARGIN_MM = 18.0
 BODY_POINTS = 10.5
 _DARK = False  # paper is light: the light palette's tints
 
-# Gives a document's tints once it is laid out: (tint, kinds) as in LetterLooks.
-TintLater = Callable[[], tuple[bytearray, Sequence[str]]]
+# Gives a document's tints once it is laid out.
+TintLater = Callable[[], TintRuns]
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ class PrintDocument:
         self.document.setPageSize(page)
         pages = self.document.pageCount()
         if tint_later is not None:
-            self.tints = _tint_stretches(*tint_later(), offset=self.text_offset)
+            self.tints = _stretches_of_runs(tint_later(), self.text_offset)
         with paused_gc():
             self._rects, self._tops = _tint_rects(self.document, self.tints)
         return pages
@@ -450,23 +452,38 @@ def _tint_stretches(
 ) -> list[tuple[int, int, QColor]]:
     """The tinted stretches ``(start, end, colour)`` of ``tint`` (see :class:`LetterLooks`),
     plus ``offset``; kinds of one colour make one stretch where they meet."""
+    return _stretches_of_runs(tint_runs_of(tint, kinds), offset)
+
+
+def _stretches_of_runs(runs: TintRuns, offset: int = 0) -> list[tuple[int, int, QColor]]:
+    """:func:`_tint_stretches` of the tint whose ``runs`` these are."""
     colours: list[QColor] = []
-    by_kind = bytearray(range(256))  # a kind's number to its colour's
-    for number, kind in enumerate(kinds, 1):
+    palette: list[QColor] = [QColor()]  # a kind's number to its colour (one object per colour)
+    for kind in runs.kinds:
         colour = kind_style(kind, _DARK).background
-        same = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
-        if not same:
+        same = next((c for c in colours if c == colour), None)
+        if same is None:
             colours.append(colour)
-            same = len(colours)
-        by_kind[number] = same
-    tint = tint.translate(by_kind)
-    palette = [None, *colours]
-    tinted = []
-    append = tinted.append
-    for found in _RUN.finditer(tint):
-        start, end = found.span()
-        append((start + offset, end + offset, palette[tint[start]]))
-    return tinted
+            same = colour
+        palette.append(same)
+    shift = offset.__add__
+    stretches = list(
+        zip(
+            map(shift, runs.starts),
+            map(shift, runs.ends),
+            map(palette.__getitem__, runs.numbers),
+            strict=True,
+        )
+    )
+    if len(colours) == len(runs.kinds):
+        return stretches
+    merged: list[tuple[int, int, QColor]] = []  # kinds of one colour: one stretch where they meet
+    for stretch in stretches:
+        if merged and merged[-1][1] == stretch[0] and merged[-1][2] is stretch[2]:
+            merged[-1] = (merged[-1][0], stretch[1], stretch[2])
+        else:
+            merged.append(stretch)
+    return merged
 
 
 def _flag_runs(flags: bytearray, offset: int = 0) -> list[tuple[int, int, int]]:
