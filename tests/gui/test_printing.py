@@ -373,7 +373,7 @@ def test_tints_over_lines_and_paragraphs_cover_their_characters_line_by_line(qap
     got = [(rect.getRect(), colour.rgba()) for rect, colour in printed.tint_rects()]
     assert got == expected
     assert len({rect[1] for rect, _colour in got}) > 10  # over many lines
-    assert printed._tops == [rect.top() for rect, _colour in printed.tint_rects()]
+    assert printed._laid.tops == [rect.top() for rect, _colour in printed.tint_rects()]
 
 
 def test_tints_are_painted_beneath_the_text(icbl):

@@ -38,6 +38,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
@@ -193,6 +194,17 @@ def _flag_format(flags: int) -> QTextCharFormat:
 
 
 @dataclass
+class TintRects:
+    """Tints laid out: ``rects[i]`` (document coordinates) in ``palette[numbers[i]]``, line
+    by line in text order; ``tops[i]`` is ``rects[i].top()`` (a page's are bisected)."""
+
+    rects: list[QRectF] = field(default_factory=list)
+    numbers: bytearray = field(default_factory=bytearray)
+    palette: list[QColor] = field(default_factory=list)
+    tops: list[float] = field(default_factory=list)
+
+
+@dataclass
 class PrintDocument:
     """The print document of a letter and the kind tints painted beneath its text.
 
@@ -208,8 +220,7 @@ class PrintDocument:
     tints: list[tuple[int, int, QColor]]
     runs: list[tuple[int, int, QTextCharFormat]]
     text_offset: int = 0  # where the letter's text starts in the document
-    _rects: list[tuple[QRectF, QColor]] = field(default_factory=list, repr=False)
-    _tops: list[float] = field(default_factory=list, repr=False)
+    _laid: TintRects = field(default_factory=TintRects, repr=False)
 
     def paginate(
         self, page: QSizeF, device: QPaintDevice | None = None, tint_later: TintLater | None = None
@@ -217,8 +228,8 @@ class PrintDocument:
         """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count.
 
         ``tint_later``: for a document built without its tints (:func:`build_document`),
-        what gives them (``(tint, kinds)`` as in :class:`LetterLooks`), asked once the
-        document is laid out (the ``--pdf`` worker works them out meanwhile).
+        what gives them, asked once the document is laid out (the ``--pdf`` worker works
+        them out meanwhile).
         """
         if device is not None:
             self.document.documentLayout().setPaintDevice(device)
@@ -228,22 +239,27 @@ class PrintDocument:
         if tint_later is not None:
             self.tints = _stretches_of_runs(tint_later(), self.text_offset)
         with paused_gc():
-            self._rects, self._tops = _tint_rects(self.document, self.tints)
+            self._laid = _tint_rects(self.document, self.tints)
         return pages
 
     def tint_rects(self) -> list[tuple[QRectF, QColor]]:
         """Where :meth:`paginate` laid the tints, line by line, in document coordinates."""
-        return list(self._rects)
+        palette = self._laid.palette
+        return [
+            (rect, palette[number])
+            for rect, number in zip(self._laid.rects, self._laid.numbers, strict=True)
+        ]
 
     def paint_page(self, painter: QPainter, number: int) -> None:
         """Paint page ``number`` (from 0) at the painter's origin: the tints, then the text."""
         page = self.document.pageSize()
         top = number * page.height()
-        first = bisect_left(self._tops, top)
-        last = bisect_left(self._tops, top + page.height())
+        laid = self._laid
+        first = bisect_left(laid.tops, top)
+        last = bisect_left(laid.tops, top + page.height())
         painter.save()
         painter.translate(0, -top)
-        _paint_tints(painter, self._rects[first:last])
+        _paint_tints(painter, laid, first, last)
         self.document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
         painter.restore()
 
@@ -422,6 +438,7 @@ def _text(
 
 
 _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
+_FAR = 1 << 62  # beyond any position in a block
 
 
 def letter_looks(
@@ -526,27 +543,29 @@ def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharF
         block.layout().setFormats(ranges)
 
 
-def _tint_rects(
-    document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]
-) -> tuple[list[tuple[QRectF, QColor]], list[float]]:
-    """The rectangles of ``tints`` line by line, as the document is laid out now, and
-    their tops (in order: the pages' tints are found by bisecting them).
+def _tint_rects(document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]) -> TintRects:
+    """The rectangles of ``tints`` line by line, as the document is laid out now.
 
-    50,000 tints take two ``cursorToX`` each: the rest of the work per tint is
-    kept to a few list look-ups (the lines' ends, tops and heights, and their
+    50,000 tints take two ``cursorToX`` each and a QRectF (about 1 µs apiece,
+    most of the time this takes): the rest of the work per tint is kept to a
+    few list look-ups (the lines' ends, tops and heights, and their
     ``cursorToX``, are read once per block; a block's tints come in order, so
     the line of each is found by going on from the last one's).
     """
-    rects: list[tuple[QRectF, QColor]] = []
+    rects: list[QRectF] = []
     rect_tops: list[float] = []
-    append, append_top = rects.append, rect_tops.append
+    numbers = bytearray()  # each rectangle's colour, a number in palette
+    palette: list[QColor] = []
+    number_of: dict[int, int] = {}  # id(colour) -> its number: the tints share a few QColors
+    append, append_top, append_number = rects.append, rect_tops.append, numbers.append
     index, count = 0, len(tints)
     carried = -1  # where the current tint goes on in the next block (-1: at its start)
+    find_block = document.findBlock
     while index < count:
         start, end, colour = tints[index]
         if carried > start:
             start = carried
-        block = document.findBlock(start)
+        block = find_block(start)
         if not block.isValid():
             break
         block_start = block.position()
@@ -554,7 +573,7 @@ def _tint_rects(
         layout = block.layout()
         origin = layout.position()
         left_edge, top_edge = origin.x(), origin.y()
-        lines = [layout.lineAt(number) for number in range(layout.lineCount())]
+        lines = [layout.lineAt(n) for n in range(layout.lineCount())]
         if not lines:  # not laid out: nothing to tint in this block
             carried = block_end + 1
             while index < count and tints[index][1] <= carried:
@@ -566,34 +585,48 @@ def _tint_rects(
         heights = [line.height() for line in lines]
         to_x = [line.cursorToX for line in lines]
         last_line = len(lines) - 1
-        number = 0  # the line of the tint's start
+        line_number = 0  # the line of the tint's start, and what is read of it:
+        next_start = starts[1] if last_line else _FAR
+        line_end = ends[0]
+        x = to_x[0]
+        top = tops[0]
+        height = heights[0]
         while True:  # the tints in this block
             low = start - block_start
             high = (end if end < block_end else block_end) - block_start
-            while number < last_line and starts[number + 1] <= low:
-                number += 1
-            if high <= ends[number]:  # on one line, as nearly all are
-                x = to_x[number]
+            if low >= next_start:
+                while line_number < last_line and starts[line_number + 1] <= low:
+                    line_number += 1
+                next_start = starts[line_number + 1] if line_number < last_line else _FAR
+                line_end = ends[line_number]
+                x = to_x[line_number]
+                top = tops[line_number]
+                height = heights[line_number]
+            number = number_of.get(id(colour))
+            if number is None:
+                number = number_of[id(colour)] = len(palette)
+                palette.append(colour)
+            if high <= line_end:  # on one line, as nearly all are
                 left = x(low)[0]
                 right = x(high)[0]
-                if right < left:  # right to left
+                if right < left:
                     left, right = right, left
                 if right > left:
-                    top = tops[number]
-                    append((QRectF(left_edge + left, top, right - left, heights[number]), colour))
+                    append(QRectF(left_edge + left, top, right - left, height))
                     append_top(top)
+                    append_number(number)
             else:
-                line = number
+                line = line_number
                 while line <= last_line and starts[line] < high:
-                    x = to_x[line]
-                    left = x(low if low > starts[line] else starts[line])[0]
-                    right = x(high if high < ends[line] else ends[line])[0]
+                    xl = to_x[line]
+                    left = xl(low if low > starts[line] else starts[line])[0]
+                    right = xl(high if high < ends[line] else ends[line])[0]
                     if right < left:
                         left, right = right, left
                     if right > left:
-                        rect = QRectF(left_edge + left, tops[line], right - left, heights[line])
-                        append((rect, colour))
+                        append(QRectF(left_edge + left, tops[line], right - left, heights[line]))
                         append_top(tops[line])
+                        append_number(number)
                     line += 1
             if end > block_end + 1:  # on into the next block
                 carried = block_end + 1
@@ -605,7 +638,7 @@ def _tint_rects(
             start, end, colour = tints[index]
             if start > block_end:
                 break
-    return rects, rect_tops
+    return TintRects(rects, numbers, palette, rect_tops)
 
 
 # ------------------------------------------------------------------ output
@@ -665,17 +698,20 @@ def print_letter(
     return pages
 
 
-def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> None:
-    """Fill ``tints``, one call per colour."""
-    if not tints:
+def _paint_tints(painter: QPainter, laid: TintRects, first: int, last: int) -> None:
+    """Fill ``laid``'s rectangles ``first`` to ``last``, one call per colour, in the order the
+    colours first come there."""
+    if first >= last:
         return
-    by_colour: dict[int, tuple[QColor, list[QRectF]]] = {}
-    for rect, colour in tints:  # the tints share a few QColor objects
-        by_colour.setdefault(id(colour), (colour, []))[1].append(rect)
+    rects = laid.rects[first:last]
+    numbers = laid.numbers[first:last]
     painter.setPen(Qt.PenStyle.NoPen)
-    for colour, rects in by_colour.values():
-        painter.setBrush(colour)
-        painter.drawRects(rects)
+    colours = dict.fromkeys(numbers)  # in order of first appearance
+    for number in colours:
+        painter.setBrush(laid.palette[number])
+        painter.drawRects(
+            rects if len(colours) == 1 else list(compress(rects, map(number.__eq__, numbers)))
+        )
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
