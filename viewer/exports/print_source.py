@@ -97,10 +97,12 @@ def letter_flags_of(letter: Letter, selected: Sequence[str] = ()) -> tuple[bytea
 def _emphasised(letter: Letter, chosen: frozenset[str]) -> list[tuple[int, int]]:
     """Where the mentions of ``chosen`` entities are, clamped to the text."""
     length = len(letter.text)
+    # Few of a long letter's mentions are the selection's: found first, in one comprehension.
+    hits = [mention for mention in letter.mentions if not chosen.isdisjoint(mention.entities)]
     found = []
-    for mention in letter.mentions:
+    for mention in hits:
         end = mention.end if mention.end < length else length
-        if end > mention.start and not chosen.isdisjoint(mention.entities):
+        if end > mention.start:
             found.append((mention.start, end))
     return found
 
