@@ -11,9 +11,13 @@ one core of two. :func:`start_reading` forks a worker process that reads the
 letter and works out its looks while the command imports Qt; it hands back
 only the part of the letter that printing reads (:func:`printed_part`:
 unpickling its 50,000 mentions took about as long as the import it would
-save) and the looks computed from them. Where fork is missing or unsafe (Qt
-or other threads already running), and when the worker dies without an
-answer, the letter is read in the process itself.
+save) and the looks computed from them, in two parts: first the letter with
+its flags and counts (:func:`letter_flags_of`), which is all that laying the
+document out needs, then, while the command lays it out, the tints and their
+runs (:func:`letter_tint_of`, :class:`TintRuns`), which are painted beneath
+the laid-out text. Where fork is missing or unsafe (Qt or other threads
+already running), and when the worker dies without an answer, the letter is
+read in the process itself.
 """
 
 from __future__ import annotations
