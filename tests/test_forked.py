@@ -48,6 +48,46 @@ elif case == "discard":
     except ChildProcessError:
         answer["reaped"] = True
     answer["result"] = work.result()
+elif case == "staged":
+    go_read, go_write = os.pipe()  # the worker's last part waits for the first to arrive
+
+    def staged(hand_over):
+        hand_over({"pid": os.getpid(), "big": "y" * 300_000})
+        os.read(go_read, 1)
+        return "last"
+
+    work = ForkedWork.start_staged(staged)
+    first = work.part()
+    os.write(go_write, b"!")
+    answer.update(other_pid=first["pid"] != os.getpid(), big=len(first["big"]))
+    answer["last"] = work.part()
+    answer["after"] = work.part()  # the worker has been reaped after its last part
+    answer["reaped"] = work._pid is None
+elif case == "staged-raises":
+    def staged(hand_over):
+        hand_over("first")
+        raise ValueError("the second part failed")
+
+    work = ForkedWork.start_staged(staged)
+    answer["parts"] = [work.part(), work.part()]
+    answer["reaped"] = work._pid is None
+elif case == "staged-discard":
+    def staged(hand_over):
+        hand_over("first")
+        time.sleep(60)
+
+    work = ForkedWork.start_staged(staged)
+    answer["first"] = work.part()
+    started = time.monotonic()
+    pid = work._pid
+    work.discard()
+    answer["seconds"] = time.monotonic() - started
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        answer["reaped"] = False
+    except ChildProcessError:
+        answer["reaped"] = True
+    answer["more"] = work.part()
 print(json.dumps(answer))
 """
 
@@ -84,10 +124,32 @@ def test_a_discarded_worker_is_ended_and_reaped_at_once():
     assert answer["seconds"] < 30 and answer["reaped"] and answer["result"] is None
 
 
+@pytest.mark.e2e
+def test_a_staged_worker_hands_each_part_over_as_soon_as_it_is_ready():
+    answer = run("staged")
+    # The first part arrived while the worker still waited (for the parent's word).
+    assert answer == {
+        "other_pid": True,
+        "big": 300_000,
+        "last": "last",
+        "after": None,
+        "reaped": True,
+    }
+
+
+@pytest.mark.e2e
+def test_a_staged_worker_that_fails_after_a_part_answers_none_for_the_rest():
+    assert run("staged-raises") == {"parts": ["first", None], "reaped": True}
+    answer = run("staged-discard")
+    assert answer["first"] == "first" and answer["seconds"] < 30
+    assert answer["reaped"] and answer["more"] is None
+
+
 def test_no_fork_with_qt_loaded_or_another_thread(monkeypatch):
     monkeypatch.setitem(sys.modules, "PySide6.QtCore", sys.modules.get("PySide6.QtCore", sys))
     assert not fork_is_safe()
     assert ForkedWork.start(lambda: 1) is None
+    assert ForkedWork.start_staged(lambda hand_over: 1) is None
     monkeypatch.delitem(sys.modules, "PySide6.QtCore")
     release = threading.Event()
     other = threading.Thread(target=release.wait)

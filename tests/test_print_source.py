@@ -19,7 +19,9 @@ from viewer.exports.print_source import (
     EMPHASISED,
     MARKER,
     PendingRead,
+    letter_flags_of,
     letter_looks_of,
+    letter_tint_of,
     printed_part,
     read_for_print,
 )
@@ -56,9 +58,40 @@ print(json.dumps({
 """
 
 
-def run_worker(*args: str) -> dict:
+# The worker's two parts: the letter with its flags, then the tints (made while the parent
+# lays the document out); a worker that fails on the tints leaves them to the parent.
+STAGED = """
+import json, sys
+import viewer.exports.print_source as print_source
+from viewer.exports.print_source import letter_looks_of, read_for_print, start_reading
+file, case, selected = sys.argv[1], sys.argv[2], sys.argv[3:]
+real_tint_of = print_source.letter_tint_of
+if case == "tints-fail":
+    def failing(*args):
+        raise print_source.EpistolaError("no tints in the worker")
+    print_source.letter_tint_of = failing
+hidden = frozenset({"place"})
+pending = start_reading(file, "normalised", (), hidden_kinds=hidden, selected=selected)
+forked = pending._worker is not None
+early = pending.early_result()
+print_source.letter_tint_of = real_tint_of  # the parent's own reading works
+runs = pending.tint()
+letter, _edition = read_for_print(file)
+looks = letter_looks_of(letter, hidden, selected)
+print(json.dumps({
+    "forked": forked,
+    "early_without_tints": early.looks.tint is None and early.looks.kinds == (),
+    "flags": early.looks.flags == looks.flags,
+    "counts": early.looks.counts == looks.counts,
+    "tints": runs == print_source.tint_runs_of(looks.tint, looks.kinds) and runs.numbers != b"",
+    "reaped": pending._worker is None,
+}))
+"""
+
+
+def run_worker(*args: str, script: str = WORKER) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", WORKER, *args],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -74,6 +107,20 @@ def test_the_worker_reads_what_the_process_would():
         assert answer["no_mentions"] and answer["letter"] and answer["looks"]
         assert answer["entity"]
         assert answer["edition"][0] == answer["edition"][1] != ""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", ["whole", "tints-fail"])
+def test_the_worker_hands_over_the_tints_after_the_letter(case):
+    answer = run_worker(str(ICBL), case, WILLIAMS, script=STAGED)
+    assert answer == {
+        "forked": True,
+        "early_without_tints": True,
+        "flags": True,
+        "counts": True,
+        "tints": True,
+        "reaped": True,
+    }
 
 
 @pytest.mark.e2e
@@ -124,6 +171,9 @@ def test_looks_say_per_character_kind_and_flags():
     assert bytes(looks.tint) == bytes([1] * 6 + [2] * 4 + [0] * 12)
     assert bytes(looks.flags) == bytes([0] * 11 + [EMPHASISED] * 5 + [MARKER] + [0] * 5)
     assert looks.counts == {"place": 1, "person": 2, "date": 1}
+    # The two halves the --pdf worker hands over one after the other.
+    assert letter_flags_of(letter, ("p2",)) == (looks.flags, looks.counts)
+    assert letter_tint_of(letter, frozenset({"date"}), ("p2",)) == (looks.tint, looks.kinds)
 
 
 def test_the_printed_part_keeps_what_printing_needs():

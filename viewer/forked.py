@@ -12,6 +12,10 @@ code: it ends with ``os._exit`` whatever happens, so no ``atexit`` handler,
 buffered output or ``finally`` of the caller runs twice. When the work
 raises, or the worker dies, :meth:`ForkedWork.result` answers ``None``:
 the caller does the work itself, where any error shows as it always does.
+
+:meth:`ForkedWork.start_staged` hands the answer over in parts, each as soon
+as it is ready (:meth:`ForkedWork.part`): the caller goes on with the first
+while the worker works out the next.
 """
 
 from __future__ import annotations
@@ -19,14 +23,18 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import struct
 import sys
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 from viewer.gcpause import paused_gc
 
 T = TypeVar("T")
+
+# Before each of a staged worker's parts: its pickle's length and whether it is the last.
+_HEAD = struct.Struct("!Q?")
 
 
 def fork_is_safe() -> bool:
@@ -42,10 +50,44 @@ class ForkedWork(Generic[T]):
     def __init__(self, pid: int, pipe: int) -> None:
         self._pid: int | None = pid
         self._pipe = pipe
+        self._reader: BinaryIO | None = None  # a staged worker's pipe, once read from
 
     @classmethod
     def start(cls, work: Callable[[], T]) -> ForkedWork[T] | None:
         """Fork a worker running ``work``; None (nothing started) where forking is unsafe."""
+
+        def answer(pipe: BinaryIO) -> None:
+            with paused_gc():
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.write(data)
+
+        return cls._fork(answer)
+
+    @classmethod
+    def start_staged(
+        cls, work: Callable[[Callable[[object], None]], object]
+    ) -> ForkedWork[object] | None:
+        """Fork a worker running ``work(hand_over)``: each ``hand_over(part)`` sends ``part``
+        at once, and what ``work`` returns is the last part. None where forking is unsafe.
+
+        Read the parts in order with :meth:`part`; :meth:`discard` the worker when no more
+        are wanted.
+        """
+
+        def answer(pipe: BinaryIO) -> None:
+            def send(part: object, last: bool) -> None:
+                data = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.write(_HEAD.pack(len(data), last))
+                pipe.write(data)
+                pipe.flush()
+
+            with paused_gc():
+                send(work(lambda part: send(part, False)), True)
+
+        return cls._fork(answer)
+
+    @classmethod
+    def _fork(cls, answer: Callable[[BinaryIO], None]) -> ForkedWork | None:
         if not fork_is_safe():
             return None
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is forked into the worker
@@ -66,10 +108,8 @@ class ForkedWork(Generic[T]):
             code = 1
             try:
                 os.close(readable)
-                with paused_gc():
-                    data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(writable, "wb") as pipe:
-                    pipe.write(data)
+                    answer(pipe)
                 code = 0
             finally:
                 os._exit(code)
@@ -93,6 +133,38 @@ class ForkedWork(Generic[T]):
         finally:
             self._reap()
 
+    def part(self) -> object | None:
+        """A staged worker's next part (waiting for it); None, the worker reaped, if it
+        raised or died before sending it. After the last part the worker is reaped."""
+        if self._pid is None:
+            return None
+        if self._reader is None:
+            self._reader = os.fdopen(self._pipe, "rb")
+        try:
+            head = self._reader.read(_HEAD.size)
+            if len(head) == _HEAD.size:
+                size, last = _HEAD.unpack(head)
+                data = self._reader.read(size)
+                if len(data) == size:
+                    # Unpickled before the worker is reaped, as in result().
+                    with paused_gc():
+                        value = pickle.loads(data)
+                    if last:
+                        self._close_reader()
+                        self._reap()
+                    return value
+        except Exception:  # a half-written part: the caller does the work itself
+            pass
+        self._close_reader()
+        self._reap()
+        return None
+
+    def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            with contextlib.suppress(OSError):
+                reader.close()
+
     def discard(self) -> None:
         """End the worker if it still runs, without waiting for its answer."""
         if self._pid is None:
@@ -101,7 +173,10 @@ class ForkedWork(Generic[T]):
 
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
-        os.close(self._pipe)
+        if self._reader is not None:
+            self._close_reader()
+        else:
+            os.close(self._pipe)
         self._reap()
 
     def _reap(self) -> None:

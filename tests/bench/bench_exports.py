@@ -15,6 +15,11 @@ Prints medians and ratios against baselines measured in the same run:
   ``python main.py big.xml --pdf out.pdf`` as a process, against a process
   that only imports PySide6.QtGui, and the same command reading the letter in
   its own process rather than in a worker (PySide6 imported first).
+
+``--against DIR`` (a copy of another version's checkout, e.g. ``git archive main |
+tar -x -C DIR``) then runs ``python main.py big.xml --pdf out.pdf`` of this
+checkout and of DIR in alternating pairs (``--pairs``, default 7) and prints
+both medians and every run: a same-run A/B on a machine whose speed moves.
 """
 
 from __future__ import annotations
@@ -86,6 +91,11 @@ def bench_cmif(folder: Path, runs: int) -> None:
     )
 
 
+def _most_mentioned(letter) -> str:
+    """The entity the benchmark selects (``--select``): the letter's most mentioned one."""
+    return max(letter.mention_counts().items(), key=lambda item: item[1])[0]
+
+
 def bench_pdf(path: Path, out: Path, runs: int) -> None:
     from PySide6.QtGui import QGuiApplication, QPageSize, QPdfWriter, QTextDocument
 
@@ -94,7 +104,7 @@ def bench_pdf(path: Path, out: Path, runs: int) -> None:
 
     QGuiApplication.instance() or QGuiApplication([])
     letter = read_letter(path)
-    selected = max(letter.mention_counts().items(), key=lambda item: item[1])[0]
+    selected = _most_mentioned(letter)
     options = PrintOptions(selected=(selected,))
 
     def plain() -> None:
@@ -155,12 +165,33 @@ def bench_pdf(path: Path, out: Path, runs: int) -> None:
           f"(CPU {in_turn_cpu:.2f} s)")  # fmt: skip
 
 
+def bench_against(path: Path, out: Path, other: Path, pairs: int, selected: str) -> None:
+    def command(checkout: Path) -> float:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "main.py", str(path), "--pdf", str(out), "--select", selected],
+            cwd=checkout, check=True, capture_output=True,
+        )  # fmt: skip
+        return time.perf_counter() - started
+
+    times: dict[Path, list[float]] = {ROOT: [], other: []}
+    for pair in range(pairs):  # each goes first in every other pair
+        for checkout in (ROOT, other) if pair % 2 == 0 else (other, ROOT):
+            times[checkout].append(command(checkout))
+    print(f"python main.py big.xml --pdf out.pdf, {pairs} alternating pairs")
+    for label, checkout in (("this checkout", ROOT), (str(other), other)):
+        runs = " ".join(f"{t:.2f}" for t in times[checkout])
+        print(f"  {label:<30} median {statistics.median(times[checkout]):5.2f} s  ({runs})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-pdf", action="store_true")
     parser.add_argument("--skip-cmif", action="store_true")
+    parser.add_argument("--against", type=Path, help="another checkout, for an A/B of --pdf")
+    parser.add_argument("--pairs", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="epistola-bench-exports-") as scratch:
         base = Path(scratch)
@@ -177,6 +208,13 @@ def main() -> int:
             letters.mkdir(parents=True)
             letter = write_letter(letters / "big.xml")
             bench_pdf(letter, base / "big.pdf", args.runs)
+            if args.against is not None:
+                from viewer.tei import read_letter
+
+                selected = _most_mentioned(read_letter(letter))
+                bench_against(
+                    letter, base / "big.pdf", args.against.resolve(), args.pairs, selected
+                )
     return 0
 
 

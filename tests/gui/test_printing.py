@@ -9,6 +9,7 @@ error.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -20,11 +21,11 @@ from pathlib import Path
 import pypdf
 import pytest
 from PySide6.QtCore import QSizeF, Qt
-from PySide6.QtGui import QFont, QImage, QPainter, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QTextCharFormat
 from testdata import CORPUS, require
 
 from viewer.errors import EpistolaError
-from viewer.exports.print_source import letter_looks_of, printed_part
+from viewer.exports.print_source import letter_looks_of, printed_part, tint_runs_of
 from viewer.gui.kinds import emphasis_style, kind_style
 from viewer.gui.printing import (
     EMPHASISED,
@@ -254,6 +255,71 @@ def test_looks_worked_out_beforehand_print_a_letter_without_mentions_alike(
     )
 
 
+@pytest.mark.parametrize(
+    "options", [PrintOptions(selected=(WILLIAMS,)), PrintOptions(hidden_kinds=frozenset({"place"}))]
+)
+def test_tints_given_once_the_document_is_laid_out_land_as_if_given_at_once(qapp, options):
+    # The --pdf command's worker hands over the flags first and the tints while the
+    # document is laid out (PrintDocument.paginate's tint_later).
+    letter = read_letter(ICBL)
+    looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
+    slim = printed_part(letter, options.selected)
+    at_once = build_document(slim, options, looks)
+    later = build_document(slim, options, dataclasses.replace(looks, tint=None, kinds=()))
+    assert later.tints == [] and later.runs == at_once.runs
+    assert later.document.toPlainText() == at_once.document.toPlainText()
+    asked = []
+
+    def tint_later():
+        asked.append(later.document.pageCount())  # laid out by then
+        return tint_runs_of(looks.tint, looks.kinds)
+
+    page = QSizeF(400, 600)
+    pages = at_once.paginate(page)
+    assert later.paginate(page, tint_later=tint_later) == pages and asked == [pages]
+    rgba = [(s, e, c.rgba()) for s, e, c in later.tints]
+    assert rgba == [(s, e, c.rgba()) for s, e, c in at_once.tints] and rgba
+    assert [(r.getRect(), c.rgba()) for r, c in later.tint_rects()] == [
+        (r.getRect(), c.rgba()) for r, c in at_once.tint_rects()
+    ]
+    with_later = pdf_bytes(
+        slim,
+        FIXED,
+        dataclasses.replace(looks, tint=None),
+        lambda: tint_runs_of(looks.tint, looks.kinds),
+    )
+    assert pdf_text(with_later)[1] == pdf_text(pdf_bytes(slim, FIXED, looks))[1]
+
+
+def test_kinds_of_one_colour_make_one_stretch_where_they_meet(qapp, monkeypatch):
+    import types
+
+    import viewer.gui.printing as printing
+
+    text = "Alpha Beta Gamma Delta"
+    mentions = (
+        Mention(0, 5, "person", ("p1",)),
+        Mention(5, 10, "place", ("l1",)),  # meets the person: one colour, one stretch
+        Mention(11, 16, "person", ("p1",)),
+        Mention(17, 22, "work", ("w1",)),
+    )
+    letter = Letter(file="l.xml", title="t", text=text, mentions=mentions)
+    looks = letter_looks_of(letter)
+    apart = printing._tint_stretches(looks.tint, looks.kinds, offset=3)
+    assert [(s, e) for s, e, _colour in apart] == [(3, 8), (8, 13), (14, 19), (20, 25)]
+    real = printing.kind_style
+    grey = types.SimpleNamespace(background=QColor(0x80, 0x80, 0x80))
+    monkeypatch.setattr(
+        printing, "kind_style", lambda kind, dark: grey if kind != "work" else real(kind, dark)
+    )
+    together = printing._tint_stretches(looks.tint, looks.kinds, offset=3)
+    assert [(s, e, c.rgba()) for s, e, c in together] == [
+        (3, 13, grey.background.rgba()),
+        (14, 19, grey.background.rgba()),
+        (20, 25, apart[3][2].rgba()),
+    ]
+
+
 def test_line_and_paragraph_separators_keep_the_tints_on_their_words(qapp):
     # "\r\n" would be one block separator in the document and shift every later tint.
     text = "Alpha\r\nBeta \ufdd0Gamma\u2029Delta\u2028Eps Zeta\x0bEta"
@@ -307,7 +373,7 @@ def test_tints_over_lines_and_paragraphs_cover_their_characters_line_by_line(qap
     got = [(rect.getRect(), colour.rgba()) for rect, colour in printed.tint_rects()]
     assert got == expected
     assert len({rect[1] for rect, _colour in got}) > 10  # over many lines
-    assert printed._tops == [rect.top() for rect, _colour in printed.tint_rects()]
+    assert printed._laid.tops == [rect.top() for rect, _colour in printed.tint_rects()]
 
 
 def test_tints_are_painted_beneath_the_text(icbl):

@@ -38,6 +38,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
@@ -66,8 +67,10 @@ from viewer.exports.print_source import (
     STRUCK,
     LetterLooks,
     PendingRead,
+    TintRuns,
     letter_looks_of,
     read_for_print,
+    tint_runs_of,
 )
 from viewer.gcpause import paused_gc
 from viewer.gui.kinds import KIND_ORDER, emphasis_style, kind_label, kind_style
@@ -77,6 +80,9 @@ PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Lett
 MARGIN_MM = 18.0
 BODY_POINTS = 10.5
 _DARK = False  # paper is light: the light palette's tints
+
+# Gives a document's tints once it is laid out.
+TintLater = Callable[[], TintRuns]
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,17 @@ def _flag_format(flags: int) -> QTextCharFormat:
 
 
 @dataclass
+class TintRects:
+    """Tints laid out: ``rects[i]`` (document coordinates) in ``palette[numbers[i]]``, line
+    by line in text order; ``tops[i]`` is ``rects[i].top()`` (a page's are bisected)."""
+
+    rects: list[QRectF] = field(default_factory=list)
+    numbers: bytearray = field(default_factory=bytearray)
+    palette: list[QColor] = field(default_factory=list)
+    tops: list[float] = field(default_factory=list)
+
+
+@dataclass
 class PrintDocument:
     """The print document of a letter and the kind tints painted beneath its text.
 
@@ -202,33 +219,47 @@ class PrintDocument:
     document: QTextDocument
     tints: list[tuple[int, int, QColor]]
     runs: list[tuple[int, int, QTextCharFormat]]
-    _rects: list[tuple[QRectF, QColor]] = field(default_factory=list, repr=False)
-    _tops: list[float] = field(default_factory=list, repr=False)
+    text_offset: int = 0  # where the letter's text starts in the document
+    _laid: TintRects = field(default_factory=TintRects, repr=False)
 
-    def paginate(self, page: QSizeF, device: QPaintDevice | None = None) -> int:
-        """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count."""
+    def paginate(
+        self, page: QSizeF, device: QPaintDevice | None = None, tint_later: TintLater | None = None
+    ) -> int:
+        """Lay the document out on pages of ``page`` (for ``device``'s fonts); the page count.
+
+        ``tint_later``: for a document built without its tints (:func:`build_document`),
+        what gives them, asked once the document is laid out (the ``--pdf`` worker works
+        them out meanwhile).
+        """
         if device is not None:
             self.document.documentLayout().setPaintDevice(device)
         _keep_shaping(self.document)
         self.document.setPageSize(page)
         pages = self.document.pageCount()
+        if tint_later is not None:
+            self.tints = _stretches_of_runs(tint_later(), self.text_offset)
         with paused_gc():
-            self._rects, self._tops = _tint_rects(self.document, self.tints)
+            self._laid = _tint_rects(self.document, self.tints)
         return pages
 
     def tint_rects(self) -> list[tuple[QRectF, QColor]]:
         """Where :meth:`paginate` laid the tints, line by line, in document coordinates."""
-        return list(self._rects)
+        palette = self._laid.palette
+        return [
+            (rect, palette[number])
+            for rect, number in zip(self._laid.rects, self._laid.numbers, strict=True)
+        ]
 
     def paint_page(self, painter: QPainter, number: int) -> None:
         """Paint page ``number`` (from 0) at the painter's origin: the tints, then the text."""
         page = self.document.pageSize()
         top = number * page.height()
-        first = bisect_left(self._tops, top)
-        last = bisect_left(self._tops, top + page.height())
+        laid = self._laid
+        first = bisect_left(laid.tops, top)
+        last = bisect_left(laid.tops, top + page.height())
         painter.save()
         painter.translate(0, -top)
-        _paint_tints(painter, self._rects[first:last])
+        _paint_tints(painter, laid, first, last)
         self.document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
         painter.restore()
 
@@ -254,7 +285,8 @@ def build_document(
     """The print document of ``letter`` (see the module docstring).
 
     ``looks``: the letter's, for ``options`` (:func:`letter_looks_of`), when worked
-    out already (the letter then needs no mentions).
+    out already (the letter then needs no mentions). Looks without a ``tint``
+    make a document without tints, to be given at :meth:`PrintDocument.paginate`.
     """
     if looks is None:
         looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
@@ -274,10 +306,10 @@ def build_document(
     _legend(cursor, letter, options, looks.counts)
     _letterhead(cursor, letter)
     _heading(cursor, "Letter")
-    tints, runs = _text(cursor, letter, options, looks)
+    base, tints, runs = _text(cursor, letter, looks)
     _paragraph(cursor, top=14)
     cursor.insertText(citation(letter, options), _char(italic=True, points=BODY_POINTS - 1.5))
-    return PrintDocument(document, tints, runs)
+    return PrintDocument(document, tints, runs, base)
 
 
 def _paragraph(cursor: QTextCursor, *, top: float = 0, indent: float = 0) -> None:
@@ -372,9 +404,10 @@ def _letterhead(cursor: QTextCursor, letter: Letter) -> None:
 
 
 def _text(
-    cursor: QTextCursor, letter: Letter, options: PrintOptions, looks: LetterLooks
-) -> tuple[list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
-    """The letter's text, inserted whole; its tints and runs in document positions.
+    cursor: QTextCursor, letter: Letter, looks: LetterLooks
+) -> tuple[int, list[tuple[int, int, QColor]], list[tuple[int, int, QTextCharFormat]]]:
+    """The letter's text, inserted whole; where it starts, its tints and runs in document
+    positions (no tints where ``looks`` has none yet).
 
     One insertText for the letter and one for its endnotes (smaller): 100,000
     runs inserted one by one with their own formats took twice as long.
@@ -389,7 +422,8 @@ def _text(
     cursor.insertText(text[:note_from], QTextCharFormat())
     if note_from < len(text):
         cursor.insertText(text[note_from:], _char(points=BODY_POINTS - 1.5))
-    tints, flags = letter_looks(letter, options, offset=base, looks=looks)
+    tints = [] if looks.tint is None else _tint_stretches(looks.tint, looks.kinds, offset=base)
+    flags = _flag_runs(looks.flags, offset=base)
     formats: dict[int, QTextCharFormat] = {}
     runs = []
     for start, end, flag in flags:
@@ -400,10 +434,11 @@ def _text(
     document = cursor.document()
     _lay_over(document, runs)
     document.markContentsDirty(base, len(text))
-    return tints, runs
+    return base, tints, runs
 
 
 _RUN = re.compile(rb"([^\x00])\1*", re.DOTALL)
+_FAR = 1 << 62  # beyond any position in a block
 
 
 def letter_looks(
@@ -424,28 +459,57 @@ def letter_looks(
     """
     if looks is None:
         looks = letter_looks_of(letter, options.hidden_kinds, options.selected)
+    if looks.tint is None:
+        raise ValueError("looks without their tints")
+    return _tint_stretches(looks.tint, looks.kinds, offset), _flag_runs(looks.flags, offset)
+
+
+def _tint_stretches(
+    tint: bytearray, kinds: Sequence[str], offset: int = 0
+) -> list[tuple[int, int, QColor]]:
+    """The tinted stretches ``(start, end, colour)`` of ``tint`` (see :class:`LetterLooks`),
+    plus ``offset``; kinds of one colour make one stretch where they meet."""
+    return _stretches_of_runs(tint_runs_of(tint, kinds), offset)
+
+
+def _stretches_of_runs(runs: TintRuns, offset: int = 0) -> list[tuple[int, int, QColor]]:
+    """:func:`_tint_stretches` of the tint whose ``runs`` these are."""
     colours: list[QColor] = []
-    by_kind = bytearray(range(256))  # a kind's number to its colour's
-    for number, kind in enumerate(looks.kinds, 1):
+    palette: list[QColor] = [QColor()]  # a kind's number to its colour (one object per colour)
+    for kind in runs.kinds:
         colour = kind_style(kind, _DARK).background
-        same = next((i + 1 for i, c in enumerate(colours) if c == colour), 0)
-        if not same:
+        same = next((c for c in colours if c == colour), None)
+        if same is None:
             colours.append(colour)
-            same = len(colours)
-        by_kind[number] = same
-    tint = looks.tint.translate(by_kind)
-    flags = looks.flags
-    palette = [None, *colours]
-    tinted = []
-    append = tinted.append
-    for found in _RUN.finditer(tint):
-        start, end = found.span()
-        append((start + offset, end + offset, palette[tint[start]]))
+            same = colour
+        palette.append(same)
+    shift = offset.__add__
+    stretches = list(
+        zip(
+            map(shift, runs.starts),
+            map(shift, runs.ends),
+            map(palette.__getitem__, runs.numbers),
+            strict=True,
+        )
+    )
+    if len(colours) == len(runs.kinds):
+        return stretches
+    merged: list[tuple[int, int, QColor]] = []  # kinds of one colour: one stretch where they meet
+    for stretch in stretches:
+        if merged and merged[-1][1] == stretch[0] and merged[-1][2] is stretch[2]:
+            merged[-1] = (merged[-1][0], stretch[1], stretch[2])
+        else:
+            merged.append(stretch)
+    return merged
+
+
+def _flag_runs(flags: bytearray, offset: int = 0) -> list[tuple[int, int, int]]:
+    """The flagged stretches ``(start, end, flags)`` of ``flags``, plus ``offset``."""
     flagged = []
     for found in _RUN.finditer(flags):
         start, end = found.span()
         flagged.append((start + offset, end + offset, flags[start]))
-    return tinted, flagged
+    return flagged
 
 
 def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharFormat]]) -> None:
@@ -479,27 +543,29 @@ def _lay_over(document: QTextDocument, runs: Sequence[tuple[int, int, QTextCharF
         block.layout().setFormats(ranges)
 
 
-def _tint_rects(
-    document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]
-) -> tuple[list[tuple[QRectF, QColor]], list[float]]:
-    """The rectangles of ``tints`` line by line, as the document is laid out now, and
-    their tops (in order: the pages' tints are found by bisecting them).
+def _tint_rects(document: QTextDocument, tints: Sequence[tuple[int, int, QColor]]) -> TintRects:
+    """The rectangles of ``tints`` line by line, as the document is laid out now.
 
-    50,000 tints take two ``cursorToX`` each: the rest of the work per tint is
-    kept to a few list look-ups (the lines' ends, tops and heights, and their
+    50,000 tints take two ``cursorToX`` each and a QRectF (about 1 µs apiece,
+    most of the time this takes): the rest of the work per tint is kept to a
+    few list look-ups (the lines' ends, tops and heights, and their
     ``cursorToX``, are read once per block; a block's tints come in order, so
     the line of each is found by going on from the last one's).
     """
-    rects: list[tuple[QRectF, QColor]] = []
+    rects: list[QRectF] = []
     rect_tops: list[float] = []
-    append, append_top = rects.append, rect_tops.append
+    numbers = bytearray()  # each rectangle's colour, a number in palette
+    palette: list[QColor] = []
+    number_of: dict[int, int] = {}  # id(colour) -> its number: the tints share a few QColors
+    append, append_top, append_number = rects.append, rect_tops.append, numbers.append
     index, count = 0, len(tints)
     carried = -1  # where the current tint goes on in the next block (-1: at its start)
+    find_block = document.findBlock
     while index < count:
         start, end, colour = tints[index]
         if carried > start:
             start = carried
-        block = document.findBlock(start)
+        block = find_block(start)
         if not block.isValid():
             break
         block_start = block.position()
@@ -507,7 +573,7 @@ def _tint_rects(
         layout = block.layout()
         origin = layout.position()
         left_edge, top_edge = origin.x(), origin.y()
-        lines = [layout.lineAt(number) for number in range(layout.lineCount())]
+        lines = [layout.lineAt(n) for n in range(layout.lineCount())]
         if not lines:  # not laid out: nothing to tint in this block
             carried = block_end + 1
             while index < count and tints[index][1] <= carried:
@@ -519,34 +585,48 @@ def _tint_rects(
         heights = [line.height() for line in lines]
         to_x = [line.cursorToX for line in lines]
         last_line = len(lines) - 1
-        number = 0  # the line of the tint's start
+        line_number = 0  # the line of the tint's start, and what is read of it:
+        next_start = starts[1] if last_line else _FAR
+        line_end = ends[0]
+        x = to_x[0]
+        top = tops[0]
+        height = heights[0]
         while True:  # the tints in this block
             low = start - block_start
             high = (end if end < block_end else block_end) - block_start
-            while number < last_line and starts[number + 1] <= low:
-                number += 1
-            if high <= ends[number]:  # on one line, as nearly all are
-                x = to_x[number]
+            if low >= next_start:
+                while line_number < last_line and starts[line_number + 1] <= low:
+                    line_number += 1
+                next_start = starts[line_number + 1] if line_number < last_line else _FAR
+                line_end = ends[line_number]
+                x = to_x[line_number]
+                top = tops[line_number]
+                height = heights[line_number]
+            number = number_of.get(id(colour))
+            if number is None:
+                number = number_of[id(colour)] = len(palette)
+                palette.append(colour)
+            if high <= line_end:  # on one line, as nearly all are
                 left = x(low)[0]
                 right = x(high)[0]
-                if right < left:  # right to left
+                if right < left:
                     left, right = right, left
                 if right > left:
-                    top = tops[number]
-                    append((QRectF(left_edge + left, top, right - left, heights[number]), colour))
+                    append(QRectF(left_edge + left, top, right - left, height))
                     append_top(top)
+                    append_number(number)
             else:
-                line = number
+                line = line_number
                 while line <= last_line and starts[line] < high:
-                    x = to_x[line]
-                    left = x(low if low > starts[line] else starts[line])[0]
-                    right = x(high if high < ends[line] else ends[line])[0]
+                    xl = to_x[line]
+                    left = xl(low if low > starts[line] else starts[line])[0]
+                    right = xl(high if high < ends[line] else ends[line])[0]
                     if right < left:
                         left, right = right, left
                     if right > left:
-                        rect = QRectF(left_edge + left, tops[line], right - left, heights[line])
-                        append((rect, colour))
+                        append(QRectF(left_edge + left, tops[line], right - left, heights[line]))
                         append_top(tops[line])
+                        append_number(number)
                     line += 1
             if end > block_end + 1:  # on into the next block
                 carried = block_end + 1
@@ -558,7 +638,7 @@ def _tint_rects(
             start, end, colour = tints[index]
             if start > block_end:
                 break
-    return rects, rect_tops
+    return TintRects(rects, numbers, palette, rect_tops)
 
 
 # ------------------------------------------------------------------ output
@@ -580,8 +660,11 @@ def print_letter(
     device: QPagedPaintDevice,
     options: PrintOptions = PrintOptions(),
     looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> int:
     """Lay out and print ``letter`` on ``device`` (a QPrinter, a QPdfWriter); the page count.
+
+    ``looks`` without their tints come with ``tint_later`` (see :meth:`PrintDocument.paginate`).
 
     Painted page by page from the one document, laid out for the device
     (``QTextDocument.print_`` would first copy a long letter's document),
@@ -594,7 +677,7 @@ def print_letter(
     footer_font.setPointSizeF(BODY_POINTS - 2)
     footer_height = 2.5 * QFontMetricsF(footer_font, device).height()
     page = QSizeF(area.width(), max(area.height() - footer_height, area.height() / 2))
-    pages = printed.paginate(page, device)
+    pages = printed.paginate(page, device, tint_later)
     painter = QPainter()
     if not painter.begin(device):
         raise EpistolaError("the printer or PDF file could not be started")
@@ -615,24 +698,30 @@ def print_letter(
     return pages
 
 
-def _paint_tints(painter: QPainter, tints: Sequence[tuple[QRectF, QColor]]) -> None:
-    """Fill ``tints``, one call per colour."""
-    if not tints:
+def _paint_tints(painter: QPainter, laid: TintRects, first: int, last: int) -> None:
+    """Fill ``laid``'s rectangles ``first`` to ``last``, one call per colour, in the order the
+    colours first come there."""
+    if first >= last:
         return
-    by_colour: dict[int, tuple[QColor, list[QRectF]]] = {}
-    for rect, colour in tints:  # the tints share a few QColor objects
-        by_colour.setdefault(id(colour), (colour, []))[1].append(rect)
+    rects = laid.rects[first:last]
+    numbers = laid.numbers[first:last]
     painter.setPen(Qt.PenStyle.NoPen)
-    for colour, rects in by_colour.values():
-        painter.setBrush(colour)
-        painter.drawRects(rects)
+    colours = dict.fromkeys(numbers)  # in order of first appearance
+    for number in colours:
+        painter.setBrush(laid.palette[number])
+        painter.drawRects(
+            rects if len(colours) == 1 else list(compress(rects, map(number.__eq__, numbers)))
+        )
     painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def pdf_bytes(
-    letter: Letter, options: PrintOptions = PrintOptions(), looks: LetterLooks | None = None
+    letter: Letter,
+    options: PrintOptions = PrintOptions(),
+    looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> bytes:
-    """The letter as a PDF, in memory (``looks``: see :func:`build_document`)."""
+    """The letter as a PDF, in memory (``looks``, ``tint_later``: see :func:`print_letter`)."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
@@ -640,7 +729,7 @@ def pdf_bytes(
     writer.setResolution(300)
     writer.setTitle(options.title or letter.title)
     writer.setCreator(f"Epistola {__version__}")
-    print_letter(letter, writer, options, looks)
+    print_letter(letter, writer, options, looks, tint_later)
     del writer  # finishes the PDF
     buffer.close()
     data = bytes(QByteArray(buffer.data()))
@@ -654,11 +743,12 @@ def write_pdf(
     path: str | os.PathLike[str],
     options: PrintOptions = PrintOptions(),
     looks: LetterLooks | None = None,
+    tint_later: TintLater | None = None,
 ) -> None:
     """Write the letter as a PDF to ``path`` atomically; EpistolaError when that fails."""
     from viewer.exports import write_export
 
-    write_export(path, pdf_bytes(letter, options, looks))
+    write_export(path, pdf_bytes(letter, options, looks, tint_later))
 
 
 def print_letter_cli(
@@ -687,23 +777,28 @@ def print_letter_cli(
     # They are let go before it is on again, or its first pass would scan them all.
     with paused_gc():
         _application = QGuiApplication.instance() or QGuiApplication(["epistola"])
-        looks = None
+        looks = tint_later = None
         try:
             if pending is not None:
-                source = pending.result()
+                # The worker works the tints out while the document is laid out.
+                source = pending.early_result()
                 letter, edition, looks = source.letter, source.edition, source.looks
+                if looks is not None and looks.tint is None:
+                    tint_later = pending.tint
             else:
                 letter, edition = read_for_print(file, reading, register_dirs)
         except EpistolaError as error:
             return fail(str(error))
-        unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
-        if unknown:
-            return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
-        options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
         try:
-            write_pdf(letter, out, options, looks)
+            unknown = [entity_id for entity_id in selected if letter.entity(entity_id) is None]
+            if unknown:
+                return fail(f"{file}: no entity {', '.join(map(repr, unknown))} in this letter")
+            options = PrintOptions(selected=tuple(selected), page_size=page_size, edition=edition)
+            write_pdf(letter, out, options, looks, tint_later)
         except EpistolaError as error:
             return fail(str(error))
         finally:
-            del letter, looks
+            if pending is not None:
+                pending.discard()  # a worker still running after a failure
+            del letter, looks, tint_later
     return 0
