@@ -1,13 +1,21 @@
-"""viewer.tei.classify's fast look for letter markup against the regular expression it speeds up."""
+"""viewer.tei.classify's sniff: its fast look for letter markup, and reading a file's head."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import random
 
+import pytest
 from testdata import CORPUS, LETTERHEADS, require
 
-from viewer.tei.classify import _COMMENT, _LETTER_MARKUP, SNIFF_BYTES, _has_letter_markup
+from viewer.tei.classify import (
+    _COMMENT,
+    _LETTER_MARKUP,
+    SNIFF_BYTES,
+    _has_letter_markup,
+    read_head,
+)
 
 
 def _expected(head: bytes) -> bool:
@@ -60,3 +68,23 @@ def test_fast_look_agrees_on_the_test_corpus() -> None:
     for path in files:
         head = path.read_bytes()[:SNIFF_BYTES]
         assert _has_letter_markup(head) is _expected(head), path
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 4095, SNIFF_BYTES - 1, SNIFF_BYTES, SNIFF_BYTES + 1, 200_000]
+)
+def test_read_head_reads_the_first_bytes_of_a_file(size: int, tmp_path) -> None:
+    path = tmp_path / "f.xml"
+    data = bytes(random.Random(size).randrange(256) for _ in range(size))
+    path.write_bytes(data)
+    assert read_head(path) == data[:SNIFF_BYTES]
+    assert read_head(str(path), 10) == data[:10]
+
+
+def test_read_head_refuses_what_is_not_a_regular_file(tmp_path) -> None:
+    assert read_head(tmp_path) is None
+    assert read_head(tmp_path / "missing.xml") is None
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.xml"
+        os.mkfifo(fifo)
+        assert read_head(fifo) is None  # at once: nobody writes to it

@@ -145,6 +145,8 @@ def read_head(path: str | os.PathLike[str], size: int = SNIFF_BYTES) -> bytes | 
 
     Opened non-blocking and checked before reading, so that a named pipe or a
     device called ``*.xml`` is refused at once instead of blocking the caller.
+    Read with ``os.read`` (no buffered file object: register discovery reads
+    the head of every file of a collection).
     """
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -153,14 +155,22 @@ def read_head(path: str | os.PathLike[str], size: int = SNIFF_BYTES) -> bytes | 
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        with os.fdopen(descriptor, "rb", closefd=True) as stream:
-            descriptor = -1
-            return stream.read(size)
+        head = os.read(descriptor, size)
+        if 0 < len(head) < size:  # a short read before the end: read on
+            chunks = [head]
+            remaining = size - len(head)
+            while remaining > 0:
+                chunk = os.read(descriptor, remaining)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            head = b"".join(chunks)
+        return head
     except OSError:
         return None
     finally:
-        if descriptor >= 0:
-            os.close(descriptor)
+        os.close(descriptor)
 
 
 def sniff_file(path: str | os.PathLike[str]) -> str | None:
