@@ -68,3 +68,42 @@ def test_a_document_type_declaration_goes_to_the_full_reader(padding: int, tmp_p
     fast = extract_file(str(path), catalog, "normalised", stats)
     assert_agrees(_index_one(str(path), catalog, "normalised"), fast)
     assert stats == Counter({"document type declaration": 1})
+
+
+# The letter's own entries are found by tags in any namespace: entries in another
+# namespace must stay out, and letters without a namespace must keep theirs.
+def _letter_with_entries(namespace: str, back: str) -> bytes:
+    xmlns = f' xmlns="{namespace}"' if namespace else ""
+    return (
+        f'<TEI{xmlns} xmlns:x="urn:other"><teiHeader><fileDesc><titleStmt><title>T</title>'
+        "</titleStmt></fileDesc></teiHeader><text><body><p>"
+        '<persName ref="#a">Anna</persName> <persName ref="#f">Fremd</persName> '
+        '<placeName ref="#w">Wien</placeName></p>'
+        f"</body><back>{back}</back></text></TEI>"
+    ).encode()
+
+
+BACKS = {
+    "plain": '<listPerson><person xml:id="a"><persName>Anna Weber</persName></person>'
+    '</listPerson><listPlace><place xml:id="w"><placeName>Wien</placeName></place></listPlace>',
+    "foreign-entries": '<listPerson><x:person xml:id="a"><persName>Anna X</persName></x:person>'
+    '<person xml:id="f"><persName>Fremd</persName></person><x:listPerson><person xml:id="w">'
+    "<persName>Wien als Person</persName></person></x:listPerson></listPerson>",
+    "foreign-list": '<x:listPlace><place xml:id="w"><placeName>Wien</placeName></place>'
+    '</x:listPlace><listPerson><person xml:id="a"><x:persName>X</x:persName><persName>Anna'
+    "</persName></person></listPerson>",
+}
+
+
+@pytest.mark.parametrize("namespace", ["http://www.tei-c.org/ns/1.0", ""])
+@pytest.mark.parametrize("back", sorted(BACKS))
+def test_own_entries_in_any_namespace_read_as_the_full_reader(namespace, back, tmp_path):
+    path = tmp_path / "letter.xml"
+    path.write_bytes(_letter_with_entries(namespace, BACKS[back]))
+    catalog = RegisterCatalog()
+    stats: Counter = Counter()
+    fast = extract_file(str(path), catalog, "normalised", stats)
+    full = _index_one(str(path), catalog, "normalised")
+    assert full["kind"] == "letter"
+    assert_agrees(full, fast)
+    assert stats["fast"] == 1
