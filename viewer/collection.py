@@ -1387,6 +1387,22 @@ def process_context(preload: Sequence[str] = ("viewer.collection", "viewer.tei")
     return context
 
 
+def start_process_server(context) -> None:
+    """Start ``context``'s forkserver now, if it has one (else the first worker does).
+
+    The server imports the ``preload`` modules (the parser) before it forks a
+    worker: started early, it does so on another core while this process does
+    other work (register discovery). Failing here changes nothing: starting a
+    worker starts it again and reports what goes wrong.
+    """
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    with contextlib.suppress(Exception):
+        forkserver.ensure_running()
+
+
 def _batches(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -1412,6 +1428,8 @@ def _run_processes(
 
     remaining = list(todo)
     batch_size = max(1, min(16, len(todo) // (workers * 8)))
+    # The worker processes' server imports the parser while discovery runs here.
+    start_process_server(process_context())
     # Register discovery walks up and scans the folders beside the letters' (a home
     # folder's, say): done here once for all the workers, not once in each.
     discovered = RegisterCatalog(extra_folders=register_dirs).discover_folders(

@@ -9,6 +9,7 @@ phrase pattern of a query, and the keys that order the collection register.
 from __future__ import annotations
 
 import bisect
+import codecs
 import re
 import threading
 
@@ -21,7 +22,6 @@ _FOLD_TABLE: dict[int, str] = {}
 _FOLD_LOCK = threading.Lock()
 # What the full-text index takes as a word: letters and digits (FTS5's unicode61 rule).
 _WORD = re.compile(r"[^\W_]+")
-_LATIN_MARKS = re.compile("[\u0300-\u036f]+")
 
 
 def _fold_table(text: str) -> dict[int, str]:
@@ -44,19 +44,34 @@ def fold_fast(text: str) -> str:
 def fold_for_index(text: str) -> str:
     """:func:`fold`, in a few C calls: several times faster on long texts.
 
-    Latin diacritics (U+0300-U+036F) go in one regex pass; any other
-    combining mark left after NFKD (Hebrew points, say) is found among the
-    text's distinct characters and dropped too, so the result is ``fold``'s.
+    Folding goes character by character (casefold, NFKD and dropping marks
+    never look at a character's neighbours, but for combining marks, which are
+    dropped), so the text is folded in pieces: its ASCII letters are lowered
+    in one pass over its UTF-8 bytes (which leaves every other character as it
+    is), then the ASCII codec copies the ASCII and hands each run of other
+    characters to :func:`_fold_run`, whose folded UTF-8 it copies in. German
+    or French text has a short run every few words, and the same runs recur.
     """
-    if not text:
-        return ""
-    import unicodedata
+    if text.isascii():
+        return text.lower()
+    lowered = text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
+    return lowered.encode("ascii", _FOLD_RUNS_HANDLER).decode("utf-8", "surrogatepass")
 
-    folded = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
-    if folded.isascii():
-        return folded
-    marks = {ord(ch): None for ch in set(folded) if unicodedata.combining(ch)}
-    return folded.translate(marks) if marks else folded
+
+def _fold_run(error: UnicodeEncodeError) -> tuple[bytes, int]:
+    """The codec error handler :func:`fold_for_index` uses: a run of non-ASCII text, folded."""
+    run = error.object[error.start : error.end]
+    folded = _FOLDED_RUNS.get(run)
+    if folded is None:
+        if len(_FOLDED_RUNS) >= 100_000:  # bounded, whatever the texts hold
+            _FOLDED_RUNS.clear()
+        folded = _FOLDED_RUNS[run] = fold(run).encode("utf-8", "surrogatepass")
+    return folded, error.end
+
+
+_FOLDED_RUNS: dict[str, bytes] = {}
+_FOLD_RUNS_HANDLER = "epistola.fold-runs"
+codecs.register_error(_FOLD_RUNS_HANDLER, _fold_run)
 
 
 def sort_key(value: str) -> str:

@@ -15,7 +15,7 @@ Every figure is a median against a baseline measured in the same run:
 * cold index in two worker processes, against a bare lxml parse of the same
   files on the same two cores; with ``--cpu``, also the CPU time of a cold
   index read in one process against a bare parse's (steadier than wall time
-  when others share the machine);
+  when others share the machine; medians of ``--runs``, measured in turn);
 * re-opening, in a fresh process, to a painted letter list (the collection as
   its database has it, as the window shows it first), against a fresh process
   painting an empty window; the peak memory of both; and the check of the
@@ -319,22 +319,25 @@ def search_latency(index) -> dict[str, float]:
     return {"median": median(times) * 1000, "max": max(times) * 1000}
 
 
-def cpu_ratio(folder: Path, cache: Path) -> tuple[float, float]:
+def cpu_ratio(folder: Path, cache: Path, runs: int = 1) -> tuple[float, float]:
     """CPU seconds of a cold index read here, in one process, and of a bare lxml parse.
 
-    Unlike wall time, CPU time hardly changes with what else the machine runs: it
-    shows the indexing's own cost when other work shares the two cores.
+    Unlike wall time, CPU time changes less with what else the machine runs: it
+    shows the indexing's own cost when other work shares the two cores. Medians
+    of ``runs``, the two measured in turn (a busier spell slows both).
     """
     files = sorted(str(p) for p in folder.rglob("*.xml"))
-    started = time.process_time()
-    _bare_parse(files)
-    bare = time.process_time() - started
-    shutil.rmtree(cache, ignore_errors=True)
-    started = time.process_time()
-    index_folder(folder, cache_dir=cache, workers=1, mode="serial").close()
-    seconds = time.process_time() - started
-    shutil.rmtree(cache, ignore_errors=True)
-    return seconds, bare
+    bares, indexes = [], []
+    for _ in range(runs):
+        started = time.process_time()
+        _bare_parse(files)
+        bares.append(time.process_time() - started)
+        shutil.rmtree(cache, ignore_errors=True)
+        started = time.process_time()
+        index_folder(folder, cache_dir=cache, workers=1, mode="serial").close()
+        indexes.append(time.process_time() - started)
+        shutil.rmtree(cache, ignore_errors=True)
+    return median(indexes), median(bares)
 
 
 def measure_size(scratch: Path, letters: int, runs: int, workers: int, cpu: bool = False) -> dict:
@@ -359,7 +362,7 @@ def measure_size(scratch: Path, letters: int, runs: int, workers: int, cpu: bool
     result["bare"] = median(bare)
     result["cold"] = median(cold)
     if cpu:
-        result["cpu"] = cpu_ratio(folder, scratch / f"cpu-cache-{letters}")
+        result["cpu"] = cpu_ratio(folder, scratch / f"cpu-cache-{letters}", cold_runs)
     database = index.store.path
     result["database_mb"] = (
         sum(

@@ -29,7 +29,8 @@ without the full reader's Python walk over every element of the letter:
   (:func:`_simple_entity`), others through a cache keyed by their markup;
 - a letterhead (a minority of letters) is read by the existing letterhead
   parser over a text walk of the letterhead elements only;
-- the metadata is read by the reader's own code (without the source line).
+- the metadata is read as the reader reads it (without the source line), by
+  :func:`viewer.tei.index_metadata.index_metadata`, which decides two costly steps sooner.
 
 Entity ids, counts, kinds and names, the mention total, title, dates, parties,
 letterhead records and register files equal the full reader's (the agreement
@@ -68,8 +69,8 @@ from viewer.tei.classify import (
     sniff,
     tree_kind,
 )
+from viewer.tei.index_metadata import index_metadata
 from viewer.tei.letterhead import read_letterheads
-from viewer.tei.metadata import read_metadata
 from viewer.tei.reader import READINGS, letter_from_tree, letter_parts
 from viewer.tei.registers import (
     _OWN_NAMES,
@@ -211,7 +212,11 @@ def _extract(path: str, catalog, reading: str, stats: Counter) -> dict:
     if reading not in READINGS:
         raise EpistolaError(f"unknown reading {reading!r} (use one of {', '.join(READINGS)})")
     with paused_gc():
-        letter = _letter_dict(tree, path, reading, registers, stats, data, tree_says_letter)
+        # (The head is all of a small file: then the bytes are known to declare no DTD.)
+        no_doctype = plain and len(head) == len(data)
+        letter = _letter_dict(
+            tree, path, reading, registers, stats, data, tree_says_letter, no_doctype
+        )
     return {
         "kind": "letter",
         "letter": letter,
@@ -263,11 +268,12 @@ def _letter_dict(
     stats: Counter,
     data: bytes,
     known_letter: bool = False,
+    no_doctype: bool = False,
 ) -> dict:
     root, text_element = letter_parts(tree, file, known_letter=known_letter)
 
     letterhead_elements = _LETTERHEAD_ELEMENTS(text_element) if b"letterhead" in data else []
-    reason = _needs_full_reader(data, letterhead_elements)
+    reason = _needs_full_reader(data, letterhead_elements, no_doctype)
     if reason is not None:
         stats[reason] += 1
         letter = letter_from_tree(tree, file, reading=reading, registers=registers)
@@ -278,18 +284,23 @@ def _letter_dict(
     resolver = Resolver(local_index, registers)
     reach = _Reach(text_element, reading, letterhead_elements)
     # The metadata first: its parties' entities are built with their variant names.
-    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
+    metadata = index_metadata(root, resolver.resolve_all, resolver.names_of)
     local_index.variants = False
     with_letterheads = bool(letterhead_elements)
+    # Each scan of the bytes for a word costs about a microsecond per KB: once each.
+    has_choice = b"choice" in data
+    has_line_references = b"lineReference" in data
     text, found = None, None
-    if _records_follow_reach(text_element, data, letterhead_elements):
+    if _records_follow_reach(
+        text_element, data, letterhead_elements, has_choice, has_line_references
+    ):
         text, records = text_and_mentions(tree, reading, with_letterheads)
         found = _count_records(records, resolver, _DateSurfaces(tree.getroot(), reach).surface)
     if found is None:
         stats["fast, mentions walked"] += 1
         found = _count_mentions(reach.mentions(), resolver, reading)
     counts, total, date_names = found
-    if b"lineReference" in data:
+    if has_line_references:
         for note in _LINE_REFERENCE_NOTES(text_element):
             if not _is_line_reference_note(note) or not reach.place(note):
                 continue
@@ -346,7 +357,7 @@ def _letter_dict(
         "text": text,
         "letterheads": [record.to_json() for record in letterheads],
     }
-    if b"choice" in data:
+    if has_choice:
         other = search_text(tree, _OTHER_READING[reading])
         if other != text:
             result["altText"] = other
@@ -354,22 +365,32 @@ def _letter_dict(
 
 
 def _records_follow_reach(
-    text_element: etree._Element, data: bytes, letterhead_elements: list[etree._Element]
+    text_element: etree._Element,
+    data: bytes,
+    letterhead_elements: list[etree._Element],
+    has_choice: bool | None = None,
+    has_line_references: bool | None = None,
 ) -> bool:
     """Whether the stylesheet's walk reaches the mentions :class:`_Reach` finds (nearly always).
 
     It does not where a letterhead is itself a note or a mention, holds a line
     reference note, a figure's description stands outside a figure, or a
     ``choice`` has a child in another namespace (the reader passes it over).
+    ``has_choice`` and ``has_line_references``: whether those words are in
+    ``data``, where the caller knows.
     """
+    if has_choice is None:
+        has_choice = b"choice" in data
+    if has_line_references is None:
+        has_line_references = b"lineReference" in data
     for element in letterhead_elements:
         if local(element) in _MENTION_OR_NOTE:
             return False
-    if letterhead_elements and b"lineReference" in data:
+    if letterhead_elements and has_line_references:
         return False
     if b"figDesc" in data and _LOOSE_FIGURE_DESCRIPTIONS(text_element):
         return False
-    return not (b"choice" in data and b"xmlns:" in data and _FOREIGN_CHOICES(text_element))
+    return not (has_choice and b"xmlns:" in data and _FOREIGN_CHOICES(text_element))
 
 
 _MENTION_OR_NOTE = frozenset({*MENTION_ELEMENTS, "note"})
@@ -542,22 +563,41 @@ _NAMED: dict[str, bool] = {}  # names recur letter after letter
 _ALPHANUMERIC = re.compile(r"[^\W_]")
 
 
-def _needs_full_reader(data: bytes, letterhead_elements: list[etree._Element]) -> str | None:
-    """Why this letter is read by the full reader, or None (the usual case)."""
-    if b"<!DOCTYPE" in data:
+def _needs_full_reader(
+    data: bytes, letterhead_elements: list[etree._Element], no_doctype: bool = False
+) -> str | None:
+    """Why this letter is read by the full reader, or None (the usual case).
+
+    ``no_doctype``: the caller knows that ``data`` holds no ``<!DOCTYPE``.
+    """
+    if not no_doctype and b"<!DOCTYPE" in data:
         # Entity references (declared or from an external DTD) stay in the tree unexpanded
         # and read as "&name;": the full reader shows them so.
         return "document type declaration"
     if b"\x00" in data[:4]:
         return "not an ASCII-compatible encoding"
-    if (b"\xef\xb7" in data and _MARK_BYTES.search(data)) or (
-        b"&#" in data and _MARK_REFERENCES.search(data)
+    # (A two-byte needle is scanned a byte at a time; one byte is a memchr, and
+    # 0xEF, the first byte of U+F000-U+FFFF, is rare in letters.)
+    if (b"\xef" in data and b"\xef\xb7" in data and _MARK_BYTES.search(data)) or (
+        _has_character_reference(data) and _MARK_REFERENCES.search(data)
     ):
         return "noncharacters in the text"
     for element in letterhead_elements:
         if any(local(a) == "note" for a in element.iterancestors()):
             return "letterhead inside a note"
     return None
+
+
+def _has_character_reference(data: bytes) -> bool:
+    """``b"&#" in data``, found from the ampersands (a memchr each; a letter has few)."""
+    at = data.find(b"&")
+    for _ in range(64):
+        if at < 0:
+            return False
+        if data[at + 1 : at + 2] == b"#":
+            return True
+        at = data.find(b"&", at + 1)
+    return at >= 0 and b"&#" in data[at:]
 
 
 class _LocalIndex(LazyRegisterIndex):
@@ -583,7 +623,9 @@ class _LocalIndex(LazyRegisterIndex):
         for element in _entry_candidates(root):
             # As _is_register_entry and entry_kind (called only where the kind needs it);
             # xml_id and local inline: this runs once per entry of every letter.
-            name = _ENTRY_TAG_NAMES[element.tag]
+            name = _ENTRY_TAG_NAMES.get(element.tag)
+            if name is None:
+                continue  # in another namespace (the candidates' tags match any)
             if ENTRY_KINDS[name] is None and entry_kind(element) is None:
                 continue
             own_id = element.get(XML_ID) or element.get("id")
@@ -707,13 +749,19 @@ def _cached_entity(
 _LISTS_INSIDE = frozenset({"listPerson", "listOrg", "listPlace", "listEvent", "listBibl"})
 
 
-_ENTRY_TAGS = tei_tags(*ENTRY_KINDS)
+# Any namespace or none ("{*}"): half the tags of tei_tags, and lxml's iter sets up its
+# matcher by the tag, several microseconds for two dozen, for each element iterated.
+_ENTRY_TAGS = [f"{{*}}{name}" for name in ENTRY_KINDS]
 _ENTRY_TAG_NAMES = {tag: name for name in ENTRY_KINDS for tag in tei_tags(name)}
 _ID_ONLY_ENTRIES = frozenset({"bibl", "biblStruct", "item", "figure"})  # see _is_register_entry
 
 
 def _entry_candidates(root: etree._Element) -> list[etree._Element]:
-    """Entry elements in document order, outside the letter's body (lxml filters in C)."""
+    """Entry elements in document order, outside the letter's body (lxml filters in C).
+
+    Elements of an entry's name in another namespace are among them (the caller
+    passes them over).
+    """
     found: list[etree._Element] = []
     for child in root:
         if local(child) == "text":
