@@ -76,6 +76,9 @@ def hostile_letter(folder: Path, file_url: str, http_url: str) -> tuple[Path, di
 @pytest.fixture
 def letter_file(tmp_path, marker, watch, listener):
     picture = (marker.parent / "picture.png").as_uri()
+    # A repository's root stops register discovery here: walking up, it would otherwise
+    # reach the other tests' folders beside this one (test_resolution's broken register).
+    (tmp_path / ".git").mkdir()
     path, expected = hostile_letter(tmp_path, picture, listener.url)
     yield path, expected
     assert watch.opened() == [], "something opened the file an <img> in the letter names"
