@@ -29,8 +29,7 @@ without the full reader's Python walk over every element of the letter:
   (:func:`_simple_entity`), others through a cache keyed by their markup;
 - a letterhead (a minority of letters) is read by the existing letterhead
   parser over a text walk of the letterhead elements only;
-- the metadata is read as the reader reads it (without the source line), by
-  :func:`viewer.tei.index_metadata.index_metadata`, which decides two costly steps sooner.
+- the metadata is read as the reader reads it (without the source line).
 
 Entity ids, counts, kinds and names, the mention total, title, dates, parties,
 letterhead records and register files equal the full reader's (the agreement
@@ -69,8 +68,8 @@ from viewer.tei.classify import (
     sniff,
     tree_kind,
 )
-from viewer.tei.index_metadata import index_metadata
 from viewer.tei.letterhead import read_letterheads
+from viewer.tei.metadata import read_metadata
 from viewer.tei.reader import READINGS, letter_from_tree, letter_parts
 from viewer.tei.registers import (
     _OWN_NAMES,
@@ -284,7 +283,7 @@ def _letter_dict(
     resolver = Resolver(local_index, registers)
     reach = _Reach(text_element, reading, letterhead_elements)
     # The metadata first: its parties' entities are built with their variant names.
-    metadata = index_metadata(root, resolver.resolve_all, resolver.names_of)
+    metadata = read_metadata(root, resolver.resolve_all, resolver.names_of, with_source=False)
     local_index.variants = False
     with_letterheads = bool(letterhead_elements)
     # Each scan of the bytes for a word costs about a microsecond per KB: once each.

@@ -225,24 +225,35 @@ def choose_title(header: etree._Element | None) -> etree._Element | None:
 
     Series and monograph titles (``level="s|m|j"``) and dates typed as titles
     lose; a title naming both parties beats one naming only the recipient.
+    The first title with the least (structural rank, parties named, shouting)
+    wins; the rank comes first, so only the titles of the least rank are split
+    into parties (an edition's "level a" title usually stands alone), and each
+    title's text is read once: the collection index reads every letter's.
     """
-    titles = [t for t in children(find_path(header, "fileDesc", "titleStmt"), "title")]
-    titles = [t for t in titles if plain_text(t)]
-    if not titles:
-        return None
-
-    def score(title: etree._Element) -> tuple[int, int, int]:
+    ranked: list[tuple[int, etree._Element, str]] = []
+    for title in children(find_path(header, "fileDesc", "titleStmt"), "title"):
+        title_text = plain_text(title)
+        if not title_text:
+            continue
         level = (title.get("level") or "").lower()
         kind = (title.get("type") or "").lower()
         structural = 0 if level == "a" or kind == "main" else 2 if level in ("s", "m", "j") else 1
         if kind in ("iso-date", "date", "sub", "short", "desc") or title.get("when-iso"):
             structural = 3
-        sender, recipient = title_parties(plain_text(title))
-        parties = 0 if sender and recipient else 1 if recipient else 2
-        shouting = 1 if plain_text(title).isupper() else 0
-        return (structural, parties, shouting)
+        ranked.append((structural, title, title_text))
+    if not ranked:
+        return None
+    least = min(rank for rank, _title, _text in ranked)
+    tied = [(title, title_text) for rank, title, title_text in ranked if rank == least]
+    if len(tied) == 1:
+        return tied[0][0]
 
-    return min(titles, key=score)
+    def rest(candidate: tuple[etree._Element, str]) -> tuple[int, int]:
+        sender, recipient = title_parties(candidate[1])
+        parties = 0 if sender and recipient else 1 if recipient else 2
+        return (parties, 1 if candidate[1].isupper() else 0)
+
+    return min(tied, key=rest)[0]
 
 
 _NUMBER = r"(?:\d+[a-z]?\.\s*)?"
@@ -309,12 +320,21 @@ def _contradicts(
     sides: tuple[str, str],
     entity_names: EntityNames,
 ) -> bool:
-    """True when every party matches the title's other side clearly better than its own."""
+    """True when every party matches the title's other side clearly better than its own.
+
+    The first party settles it at once (False) when all its name's words stand on its
+    own side: that is a full match (1.0), which the other side cannot beat, and the
+    entities' other names need not be looked up.
+    """
     sender_side, recipient_side = sides
     labelled = [(p, sender_side, recipient_side) for p in senders] + [
         (p, recipient_side, sender_side) for p in recipients
     ]
     if not labelled:
+        return False
+    first_party, first_own, _other = labelled[0]
+    words = _tokens(first_party.name)
+    if words and words <= _tokens(first_own):
         return False
     strong = False
     for party, own, other in labelled:
