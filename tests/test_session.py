@@ -432,3 +432,22 @@ def test_a_rest_whose_letter_was_replaced_before_it_started_is_not_read(session,
     assert not session.complete
     runner.finish()
     assert session.complete and session.letter.file == "long2.xml"
+
+
+# ------------------------------------------------------- an entity for Copy
+
+
+def test_an_entity_is_named_by_the_open_letter_or_read_from_a_letter_naming_it(
+    session, loader
+) -> None:
+    recorder = Recorder(session)
+    assert session.entity_named("p.d", ["b.xml"]).name == "P.D"  # nothing open: read
+    assert loader.calls[-1] == ("b.xml", "normalised", False)  # whole, in the reading
+    assert session.letter is None and recorder.events == []  # shown nowhere
+    session.open("a.xml")
+    calls = len(loader.calls)
+    assert session.entity_named("p.b", ["b.xml"]).name == "P.B"  # the open letter has it
+    assert len(loader.calls) == calls  # nothing read
+    assert session.entity_named("p.d", []) is None  # no letter names it
+    assert session.entity_named("p.x", ["gone.xml"]) is None  # unreadable: None
+    assert session.letter.file == "a.xml"

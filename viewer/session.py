@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
 from typing import Any
 
 from viewer.errors import EpistolaError
 from viewer.filtering import Selection, known_ids
-from viewer.model import Letter, StagedLetter
+from viewer.model import Entity, Letter, StagedLetter
 from viewer.records import MutableRecord, Record, frozen, mutable
 
 EVENTS = (
@@ -182,6 +182,21 @@ class Session:
     @property
     def caret(self) -> int:
         return self._caret
+
+    def entity_named(self, entity_id: str, files: Sequence[str]) -> Entity | None:
+        """The entity ``entity_id`` as the open letter has it, else as the first of ``files``
+        (letters naming it) reads in this reading; None where it cannot be read. What the
+        collection register's Copy takes an entity's authority URIs from: the collection's
+        index keeps none. Shows nothing and leaves the session as it is."""
+        shown = self._letter.entity(entity_id) if self._letter is not None else None
+        if shown is not None or not files:
+            return shown
+        try:
+            return self._loader(os.fspath(files[0]), self._reading, staged=False).letter.entity(
+                entity_id
+            )
+        except (EpistolaError, OSError):
+            return None
 
     # ---------------------------------------------------------------- operations
     def open(self, path: str, *, keep: str = CLEAR, staged: bool = True) -> bool:

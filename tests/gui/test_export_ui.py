@@ -358,18 +358,26 @@ def test_copy_on_a_panel_row_copies_the_name_and_authority(
 
 
 @pytest.mark.slow
-def test_copy_on_a_register_row_copies_the_name(corpus_window, qtbot) -> None:
+def test_copy_on_a_register_row_copies_the_name_and_authority_uri(corpus_window, qtbot) -> None:
     window = corpus_window
     register = window.register_panel
-    entity = register.model.entity_at(
-        next(row for row in range(register.model.rowCount()) if register.model.entity_at(row))
+    assert window.session.letter is not None and not window.session.letter.entity(
+        "Oppenheim-Abraham-von"
+    )  # the open letter does not name him: Copy reads a letter of the collection that does
+    register.search.setText("Oppenheim")
+    row = next(
+        row
+        for row in range(register.model.rowCount())
+        if register.model.entity_at(row) is not None
+        and register.model.entity_at(row).id == "Oppenheim-Abraham-von"
     )
+    entity = register.model.entity_at(row)
     menu = register.row_menu(entity)
     texts = [action.text() for action in menu.actions()]
     clipboard = QApplication.clipboard()
     clipboard.clear()
     menu.actions()[texts.index("Copy")].trigger()
-    assert clipboard.text() == entity.name
+    assert clipboard.text() == "Abraham von Oppenheim https://d-nb.info/gnd/117742147"
     menu.actions()[texts.index("Copy id")].trigger()
     assert clipboard.text() == entity.id
     with qtbot.waitSignal(register.entitiesActivated) as chosen:

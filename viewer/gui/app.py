@@ -356,7 +356,11 @@ def build(
         return WindowParts(
             side_panel=SidePanel(),
             facsimile=facsimile,
-            collection=collection_parts(catalog, cache_dir) if collection else None,
+            collection=(
+                collection_parts(catalog, cache_dir, named_entity=session.entity_named)
+                if collection
+                else None
+            ),
         )
 
     window = MainWindow(
@@ -382,8 +386,9 @@ def build(
     return window, settings, handler
 
 
-def collection_parts(catalog, cache_dir=None):
-    """The collection's panels and indexer, for MainWindow.attach_collection."""
+def collection_parts(catalog, cache_dir=None, named_entity=None):
+    """The collection's panels and indexer, for MainWindow.attach_collection.
+    ``named_entity``: see :class:`viewer.gui.collection_ui.RegisterPanel`."""
     from PySide6.QtCore import QCoreApplication
 
     from viewer.gui.collection_ui import Indexer, LetterListPanel, RegisterPanel, SearchPanel
@@ -396,7 +401,11 @@ def collection_parts(catalog, cache_dir=None):
     if app is not None:
         app.aboutToQuit.connect(indexer.shutdown)
     return CollectionParts(
-        LetterListPanel(), RegisterPanel(), SearchPanel(), indexer, LetterheadsPanel()
+        LetterListPanel(),
+        RegisterPanel(named_entity=named_entity),
+        SearchPanel(),
+        indexer,
+        LetterheadsPanel(),
     )
 
 
@@ -420,7 +429,9 @@ def attach_collection(window, paths: list[str]) -> None:
     start reading ``paths`` as the collection."""
     window.ensure_built()
     if window.indexer is None:
-        window.attach_collection(collection_parts(window.catalog))
+        window.attach_collection(
+            collection_parts(window.catalog, named_entity=window.session.entity_named)
+        )
     window.open_paths(paths, open_letter=False)
 
 

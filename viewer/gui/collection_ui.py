@@ -82,7 +82,7 @@ from viewer.gui.panels import plain_tooltip
 
 if TYPE_CHECKING:
     from viewer.collection import CollectionIndex, Hit, LetterSummary
-    from viewer.model import Letter
+    from viewer.model import Entity, Letter
 
 SEARCH_LIMIT = 1000
 LIST_WIDTH = 320
@@ -778,10 +778,19 @@ class RegisterPanel(QWidget):
 
     entitiesActivated = Signal(list, bool)  # ids, additive (Ctrl+click)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        named_entity: Callable[[str, Sequence[str]], Entity | None] | None = None,
+    ) -> None:
+        """``named_entity(entity_id, files)``: the entity as the first of ``files`` (letters
+        naming it) reads it, or None; Copy takes its authority URIs from there, since the
+        collection's index keeps none (None: Copy gives the name alone)."""
         super().__init__(parent)
         self.setObjectName("collectionRegister")
         self.index: CollectionIndex | None = None
+        self._named_entity = named_entity
         self._last: tuple[str, str | None, tuple[str, ...]] | None = None
         self._last_positions: list[int] = []
         self._recent: dict[tuple[tuple[str, ...], str | None], list[int]] = {}
@@ -976,15 +985,25 @@ class RegisterPanel(QWidget):
             self.row_menu(entity).exec(self.view.viewport().mapToGlobal(pos))
 
     def row_menu(self, entity) -> QMenu:
-        """The context menu of an entity's row. Copy gives its name: the collection's
-        register keeps no authority URIs (the side panel's Copy adds them)."""
+        """The context menu of an entity's row (Copy: see :meth:`reference`)."""
         menu = QMenu(self)
         menu.addAction("Select", lambda: self.entitiesActivated.emit([entity.id], False))
         menu.addAction("Add to selection", lambda: self.entitiesActivated.emit([entity.id], True))
         menu.addSeparator()
-        menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(entity.name))
+        menu.addAction("Copy", lambda: QGuiApplication.clipboard().setText(self.reference(entity)))
         menu.addAction("Copy id", lambda: QGuiApplication.clipboard().setText(entity.id))
         return menu
+
+    def reference(self, entity) -> str:
+        """What Copy puts on the clipboard for a row: the name and authority URIs, as the
+        side panel's Copy gives them, read from a letter that names the entity (the
+        collection's index keeps no URIs); the name alone where none can be read."""
+        from viewer.gui.printing import entity_reference
+
+        if self._named_entity is None or self.index is None:
+            return entity.name
+        found = self._named_entity(entity.id, self.index.entity_letters(entity.id)[:1])
+        return entity_reference(found) if found is not None else entity.name
 
     def activate(self, entity_id: str, additive: bool = False) -> bool:
         """Choose ``entity_id`` as a click on its row would (keyboard actions, tests)."""
