@@ -728,3 +728,37 @@ def test_index_of_something_that_is_not_a_folder_exits_2(tmp_path: Path) -> None
     assert result.stdout == b""
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and "is not a folder" in lines[0]
+
+
+def test_loose_files_are_searched_in_both_readings_as_a_folders_letters_are(
+    tmp_path: Path,
+) -> None:
+    from viewer.collection import index_files
+    from viewer.tei import read_letter
+
+    folder = tmp_path / "loose"
+    folder.mkdir()
+    (folder / ".git").mkdir()  # register discovery stays here
+    path = folder / "choice.xml"
+    body = "Er <choice><sic>shreibt</sic><corr>schreibt</corr></choice> an Anna."
+    path.write_text(
+        letter_xml("Brief", ("a", "Anna Weber"), ("b", "Ben Berg"), "1890-01-02", body),
+        encoding="utf-8",
+    )
+    plain = folder / "plain.xml"
+    plain.write_text(
+        letter_xml("Karte", ("a", "Anna Weber"), ("b", "Ben Berg"), "1890-01-03", "Kein Fehler."),
+        encoding="utf-8",
+    )
+    read = index_files([path, plain])
+    given = index_files([path, plain], letters={str(path): read_letter(path)})  # as the window
+    folder_index = index_folder(folder, cache_dir=tmp_path / "cache")
+    for index in (read, folder_index):
+        for query in ("schreibt", "shreibt"):  # the normalised reading, then the diplomatic
+            assert [hit.file for hit in index.search(query)] == [str(path)], (index, query)
+        assert [hit.file for hit in index.search("Kein Fehler")] == [str(plain)]
+    # A letter handed over already read (the window's open one) is searched in its reading:
+    # reading its other one would load the parser into the window's process.
+    assert [hit.file for hit in given.search("schreibt")] == [str(path)]
+    assert given.search("shreibt") == []
+    assert [hit.file for hit in given.search("Kein Fehler")] == [str(plain)]

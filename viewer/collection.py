@@ -735,6 +735,20 @@ def letter_record(letter: Letter) -> dict:
     return letter_summary(letter, None)
 
 
+def _loose_record(path: str, letter: Letter) -> dict:
+    """:func:`letter_record`, with the text of the other reading where it differs, so that a
+    search in the other reading finds the loose files' text as it finds a folder's."""
+    if not letter.has_choices:
+        return letter_record(letter)
+    from viewer.tei.extract import other_reading_text
+
+    try:
+        alt_text = other_reading_text(path, letter)
+    except (EpistolaError, OSError):  # changed since it was read: searched in its reading only
+        alt_text = None
+    return letter_summary(letter, alt_text)
+
+
 def prepared(record: dict) -> dict:
     """``record`` with what the database derives from it made here (in a worker, in parallel)."""
     record["folded"] = fold_for_index(record["text"])
@@ -1260,9 +1274,11 @@ def index_files(
 
     Read here, one after the other, into memory: a handful of files. A file
     given by name is read as a letter even if it looks like something else,
-    so that its problem is reported rather than the file ignored. ``letters``:
+    so that its problem is reported rather than the file ignored. A letter
+    read here is searched in both readings, as a folder's are. ``letters``:
     letters already read whole in ``reading`` (the window's open one), by
-    absolute path, taken instead of reading their files again.
+    absolute path, taken instead of reading their files again; those are
+    searched in ``reading`` only (their other reading would need the parser).
     """
     if catalog is None:
         from viewer.tei.catalog import RegisterCatalog
@@ -1281,19 +1297,22 @@ def index_files(
             progress(done, len(paths))
         try:
             letter = known.get(os.path.abspath(path))
-            if letter is None:
-                # Imported here: a start whose letter list is only its open letter (the
+            if letter is not None:
+                # Its reading only: a start whose letter list is only its open letter (the
                 # letter read by a worker process) never imports the parser.
+                record = letter_record(letter)
+            else:
                 from viewer.tei import read_letter
 
                 letter = read_letter(path, reading=reading, registers=catalog.for_letter(path))
+                record = _loose_record(path, letter)
         except EpistolaError as error:
             errors.append(FileError(path, error.message))
             continue
         except (RecursionError, MemoryError, ValueError, TypeError) as error:
             errors.append(FileError(path, f"could not be read ({type(error).__name__})"))
             continue
-        records.append((path, {"kind": "letter", "letter": letter_record(letter)}))
+        records.append((path, {"kind": "letter", "letter": record}))
     if progress is not None and not cancelled:
         progress(len(paths), len(paths))
     folder = os.path.commonpath([os.path.abspath(p) for p in paths]) if paths else ""

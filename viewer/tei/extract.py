@@ -46,6 +46,7 @@ tree instead; ``stats`` counts why.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
@@ -102,6 +103,7 @@ from viewer.tei.xml import (
     XML_ID,
     local,
     parse_bytes,
+    parse_file,
     read_bounded,
     tei_tags,
 )
@@ -1018,6 +1020,17 @@ def _reached(element: etree._Element, ancestors: list[etree._Element], reading: 
 
 
 # ----------------------------------------------------------------- full reader
+
+
+def other_reading_text(path: str | os.PathLike[str], letter: Letter) -> str | None:
+    """The text of ``letter``'s other reading, read from its file ``path`` again, for a letter
+    the reader read in full (the collection's loose files): what the index searches in the
+    other reading. None where the two readings are the same text."""
+    if not letter.has_choices:
+        return None
+    file = os.fspath(path)
+    _root, text_element = letter_parts(parse_file(file), file)
+    return _alt_text(letter, text_element, letter.reading)
 
 
 def _alt_text(letter: Letter, text_element: etree._Element | None, reading: str) -> str | None:
