@@ -25,6 +25,18 @@ from viewer.forked import ForkedWork
 def boom():
     raise ValueError("the work failed")
 
+def discard_and_check(work):
+    # How long discard() took, and whether it reaped the worker (waitpid finds no child).
+    started = time.monotonic()
+    pid = work._pid
+    work.discard()
+    answer["seconds"] = time.monotonic() - started
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        answer["reaped"] = False
+    except ChildProcessError:
+        answer["reaped"] = True
+
 case = sys.argv[1]
 answer = {}
 if case == "answer":
@@ -38,15 +50,7 @@ elif case == "raises":
     answer["result"] = work.result()
 elif case == "discard":
     work = ForkedWork.start(lambda: time.sleep(60))
-    started = time.monotonic()
-    pid = work._pid
-    work.discard()
-    answer["seconds"] = time.monotonic() - started
-    try:
-        os.waitpid(pid, os.WNOHANG)
-        answer["reaped"] = False
-    except ChildProcessError:
-        answer["reaped"] = True
+    discard_and_check(work)
     answer["result"] = work.result()
 elif case == "staged":
     go_read, go_write = os.pipe()  # the worker's last part waits for the first to arrive
@@ -78,15 +82,7 @@ elif case == "staged-discard":
 
     work = ForkedWork.start_staged(staged)
     answer["first"] = work.part()
-    started = time.monotonic()
-    pid = work._pid
-    work.discard()
-    answer["seconds"] = time.monotonic() - started
-    try:
-        os.waitpid(pid, os.WNOHANG)
-        answer["reaped"] = False
-    except ChildProcessError:
-        answer["reaped"] = True
+    discard_and_check(work)
     answer["more"] = work.part()
 print(json.dumps(answer))
 """

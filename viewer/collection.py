@@ -738,8 +738,6 @@ def letter_record(letter: Letter) -> dict:
 def _loose_record(path: str, letter: Letter) -> dict:
     """:func:`letter_record`, with the text of the other reading where it differs, so that a
     search in the other reading finds the loose files' text as it finds a folder's."""
-    if not letter.has_choices:
-        return letter_record(letter)
     from viewer.tei.extract import other_reading_text
 
     try:

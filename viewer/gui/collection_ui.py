@@ -1002,7 +1002,7 @@ class RegisterPanel(QWidget):
 
         if self._named_entity is None or self.index is None:
             return entity.name
-        found = self._named_entity(entity.id, self.index.entity_letters(entity.id)[:1])
+        found = self._named_entity(entity.id, self.index.entity_letters(entity.id))
         return entity_reference(found) if found is not None else entity.name
 
     def activate(self, entity_id: str, additive: bool = False) -> bool:
