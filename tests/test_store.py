@@ -276,3 +276,36 @@ def test_letters_are_stored_in_the_collections_order_whatever_order_workers_fini
     assert [rel for _id, rel in rows] == sorted(rel for _id, rel in rows)
     hits = index.search("greetings", limit=10)
     assert [Path(h.file).name for h in hits] == [f"l{i:04}.xml" for i in range(10)]
+
+
+def test_index_json_lists_each_entitys_letters_by_path_after_files_are_added(
+    tmp_path: Path,
+) -> None:
+    # Letter ids follow the order files were stored in, not their paths: files added
+    # later (here with names that sort first, one of them not ASCII) must still come
+    # in path order, as SQL's BINARY collation orders them (UTF-8 bytes).
+    folder, cache = tmp_path / "letters", tmp_path / "cache"
+    write_letters(folder / "m", 4)
+    index_folder(folder, cache_dir=cache, mode="serial").close()
+    write_letters(folder / "Ä", 2)
+    write_letters(folder / "a", 2)
+    index = index_folder(folder, cache_dir=cache, mode="serial")
+    try:
+        entities = {entity["id"]: entity for entity in index.to_json()["entities"]}
+        with sqlite3.connect(index.store.path) as db:
+            expected = [
+                row[0]
+                for row in db.execute(
+                    "SELECT l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
+                    " JOIN entities e ON e.id = m.entity WHERE e.key = 'z' ORDER BY l.rel"
+                )
+            ]
+    finally:
+        index.close()
+    files = entities["z"]["letters"]
+    assert len(files) == 8
+    assert [Path(f).relative_to(folder).as_posix() for f in files] == expected
+    assert [Path(f).parent.name for f in files] == ["a", "a", "m", "m", "m", "m", "Ä", "Ä"]
+    assert entities["p0"]["letters"] == [
+        str(folder / name) for name in ("a/l0000.xml", "m/l0000.xml", "Ä/l0000.xml")
+    ]

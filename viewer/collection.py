@@ -632,13 +632,7 @@ class CollectionIndex:
     # -- output ----------------------------------------------------------------
     def to_json(self) -> dict:
         """The public ``--index`` shape; keys may be added, never renamed or dropped."""
-        letters_of: dict[str, list[str]] = {}
-        for key, file in self.store.all_entity_letters(self._prefix if self.folder else ""):
-            found = letters_of.get(key)
-            if found is None:
-                letters_of[key] = [file]
-            else:
-                found.append(file)
+        letters_of = self.store.entity_letter_lists(self._prefix if self.folder else "")
         kinds = self.store.kind_totals()
         return {
             "folder": self.folder,

@@ -420,14 +420,28 @@ class Store:
                 )
             ]
 
-    def all_entity_letters(self, prefix: str = "") -> list[tuple[str, str]]:
-        """(entity key, prefix + rel) of every mention row, by entity then path (``--index``)."""
+    def entity_letter_lists(self, prefix: str = "") -> dict[str, list[str]]:
+        """Entity key -> ``prefix + rel`` of each letter naming it, by path (``--index``).
+
+        The mention rows are read as they lie and grouped here: ordering them
+        all by key and path in SQL sorts every row of the table (seconds at
+        20,000 letters), where each entity's few paths sort in a moment.
+        """
         with self._reading() as db:
-            return db.execute(
-                "SELECT e.key, ? || l.rel FROM mentions m JOIN letters l ON l.id = m.letter"
-                " JOIN entities e ON e.id = m.entity ORDER BY e.key, l.rel",
-                (prefix,),
-            ).fetchall()
+            files = {
+                letter: prefix + rel for letter, rel in db.execute("SELECT id, rel FROM letters")
+            }
+            keys = dict(db.execute("SELECT id, key FROM entities"))
+            named_in: dict[int, list[str]] = {}
+            for entity, letter in db.execute("SELECT entity, letter FROM mentions"):
+                found = named_in.get(entity)
+                if found is None:
+                    named_in[entity] = [files[letter]]
+                else:
+                    found.append(files[letter])
+        # Paths compare as SQL's BINARY collation compares them: UTF-8 bytes keep the
+        # order of code points.
+        return {keys[entity]: sorted(paths) for entity, paths in named_in.items()}
 
     # -- reading: full text ----------------------------------------------------------
     def search_candidates_after(self, match: str, after: int, limit: int) -> list[int]:
