@@ -13,8 +13,9 @@ machine), each step measured in turn, round by round (medians of ``--runs``):
 
 * ``bare``: ``etree.parse`` of every file (the issue's baseline);
 * ``parse + text``: the parse, then the letter's text as libxml2 writes it in one
-  C call (``tostring(method="text")`` of the ``text`` element): the cheapest text
-  there is, cheaper than the reader's;
+  C call (``tostring(method="text")`` of the ``body`` element): the cheapest text
+  there is, cheaper than the reader's (which also has the notes, front and back
+  matter but not the register lists);
 * ``raw SQL``: that, with each letter's references counted by one compiled
   XPath (C), stored by the least any SQLite design of the issue's tables does:
   one row per letter and per mention, the text (for the hits' context) and
@@ -64,7 +65,7 @@ from viewer.tei.extract import search_text  # noqa: E402
 
 BATCH = 250
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_TEXT = etree.XPath("/*/*[local-name()='text'][1]")
+_BODY = etree.XPath("/*/*[local-name()='text'][1]/*[local-name()='body'][1]")
 _TITLE = etree.XPath("string(/*/*[local-name()='teiHeader']//*[local-name()='title'][1])")
 _REFERENCES = etree.XPath("/*/*[local-name()='text']//@ref", smart_strings=False)
 
@@ -76,7 +77,7 @@ def bare(files: list[str], _scratch: Path) -> None:
 
 def _parsed_text(path: str) -> tuple[etree._ElementTree, str]:
     tree = etree.parse(path, _PARSER)
-    found = _TEXT(tree)
+    found = _BODY(tree)
     return tree, etree.tostring(found[0], method="text", encoding="unicode") if found else ""
 
 
