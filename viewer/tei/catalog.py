@@ -178,7 +178,7 @@ class RegisterCatalog:
                 if stop_at_letter:
                     break
             elif kind is None and len(undecided) < MAX_FILES_PER_FOLDER:
-                undecided.append(path)
+                undecided.append(Path(path))
         registers: list[Path] = []
         if not (has_letters and stop_at_letter):
             for path in undecided:
@@ -195,10 +195,14 @@ class RegisterCatalog:
         return scan
 
     @staticmethod
-    def _xml_files(folder: Path, recursive: bool) -> Iterator[Path]:
-        """``*.xml`` files, breadth first, within the depth and entry budgets."""
+    def _xml_files(folder: Path, recursive: bool) -> Iterator[str]:
+        """``*.xml`` files, breadth first, within the depth and entry budgets.
+
+        Paths as strings: discovery sniffs every file of a collection's folders,
+        and a ``Path`` for each would cost more than the sniff's own parsing.
+        """
         budget = MAX_ENTRIES_SCANNED
-        pending: list[tuple[Path, int]] = [(folder, 0)]
+        pending: list[tuple[str, int]] = [(str(folder), 0)]
         while pending and budget > 0:
             current, depth = pending.pop(0)
             try:
@@ -215,9 +219,9 @@ class RegisterCatalog:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         if recursive and depth + 1 < MAX_DEPTH:
-                            pending.append((Path(entry.path), depth + 1))
+                            pending.append((entry.path, depth + 1))
                     elif entry.name.lower().endswith(".xml") and entry.is_file():
-                        yield Path(entry.path)
+                        yield entry.path
                 except OSError:
                     continue
 
