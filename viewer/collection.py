@@ -1379,13 +1379,16 @@ def _index_batch(paths: Sequence[str]) -> list[dict]:
     return [index_file(path, _worker_catalog, _worker_reading) for path in paths]
 
 
-def process_context(preload: Sequence[str] = ("viewer.collection", "viewer.tei")):
+def process_context(
+    preload: Sequence[str] = ("viewer.collection", "viewer.tei", "viewer.tei.extract"),
+):
     """The multiprocessing context for worker processes (indexing, exports).
 
     Never plain fork: the GUI indexes and exports from a thread, and forking a
     threaded process can deadlock the child. forkserver starts one clean server
     (with ``preload`` imported) and forks workers from it; spawn is the
-    portable fallback.
+    portable fallback. The index's workers need the extractor (with lxml): the
+    server imports it once, not each worker after its start.
     """
     import multiprocessing  # here, not at the top: the window's start-up never needs it
 
