@@ -391,3 +391,68 @@ def test_a_missing_header_still_reads() -> None:
     assert found.title == ""
     assert found.date is not None and found.date.when == "1890"
     assert first(root, "teiHeader") is None
+
+
+def plain_dateline_places(text, resolve):
+    """_dateline_places as it was (names by local())."""
+    for element in text.iter():
+        if local(element) != "dateline" and not (
+            local(element) == "div" and (element.get("type") or "").lower() == "dateline"
+        ):
+            continue
+        found = []
+        for place in element.iter():
+            name = local(place)
+            if name in ("placeName", "settlement") or (
+                name in ("name", "rs") and (place.get("type") or "").lower() == "place"
+            ):
+                party = metadata._party(place, resolve)
+                if party.name and party not in found:
+                    found.append(party)
+        if found:
+            return found
+    return []
+
+
+PLACE_SHAPES = {
+    "dateline": "<dateline><placeName ref='#w'>Wien</placeName>, 2. 1.</dateline>",
+    "div typed as a dateline": "<div type='DATELINE'><settlement>Graz</settlement></div>",
+    "div of another type first": "<div type='letter'><placeName>Linz</placeName>"
+    "<dateline><rs type='Place'>Ischl</rs><name type='person'>Anna</name></dateline></div>",
+    "foreign dateline": "<f:dateline><placeName>X</placeName></f:dateline>",
+    "empty dateline, then one": "<dateline>2. 1.</dateline><dateline><placeName>Bern"
+    "</placeName><placeName>Bern</placeName></dateline>",
+    "none": "<p><placeName>Wien</placeName></p>",
+}
+
+
+@pytest.mark.parametrize("tei", [True, False])
+@pytest.mark.parametrize("shape", sorted(PLACE_SHAPES))
+def test_dateline_places_are_the_plain_ones(shape, tei) -> None:
+    text = _tree(f"<text><body>{PLACE_SHAPES[shape]}</body></text>", tei=tei)[0]
+    calls: list[list] = [[], []]
+
+    def resolver(found):
+        def resolve(references):
+            found.append(references)
+            return tuple(token for _attribute, token in references), ()
+
+        return resolve
+
+    assert metadata._dateline_places(text, resolver(calls[0])) == plain_dateline_places(
+        text, resolver(calls[1])
+    )
+    assert calls[0] == calls[1]  # the same references resolved, in the same order
+
+
+def test_the_first_header_and_text_are_read() -> None:
+    root = _tree(
+        "&e;<teiHeader><fileDesc><titleStmt><title>Erster</title></titleStmt></fileDesc>"
+        "</teiHeader><teiHeader><fileDesc><titleStmt><title>Zweiter</title></titleStmt>"
+        "</fileDesc></teiHeader><f:text><dateline><date when='1800'>x</date></dateline></f:text>"
+        "<text><dateline><date when='1890'>1890</date></dateline></text>"
+        "<text><dateline><date when='1900'>1900</date></dateline></text>"
+    )
+    found = metadata.read_metadata(root, lambda refs: ((), ()))
+    assert found.title == "Erster"
+    assert found.date is not None and found.date.when == "1890"

@@ -61,6 +61,8 @@ _ACTION_CHILDREN = {tag: name for name in (*_PARTY_ELEMENTS, "placeName") for ta
 _HEADER_PARTS = {tag: name for name in ("fileDesc", "profileDesc") for tag in tei_tags(name)}
 _FILE_DESC_PARTS = {tag: name for name in ("titleStmt", "sourceDesc") for tag in tei_tags(name)}
 _CORRESP_DESC_TAGS = _tags("correspDesc")
+_TEI_HEADER_TAGS = _tags("teiHeader")
+_TEXT_TAGS = _tags("text")
 
 
 def _plain(element: etree._Element, skip: frozenset[str] = _NOTHING) -> str:
@@ -517,8 +519,13 @@ def read_metadata(
     with_source: bool = True,
 ) -> Metadata:
     """The letter's metadata; ``with_source=False`` leaves ``source`` empty (not needed)."""
-    header = first(root, "teiHeader")
-    text = first(root, "text")
+    header = text = None
+    for child in root:  # first(root, "teiHeader") and first(root, "text") in one pass
+        tag = child.tag
+        if header is None and tag in _TEI_HEADER_TAGS:
+            header = child
+        elif text is None and tag in _TEXT_TAGS:
+            text = child
     title_stmt, source_desc, correspondence = _header_parts(header)
     titles = _titles(title_stmt)
     title_element, _title_text = _choose_title(titles)
@@ -715,15 +722,17 @@ def _header_date(
 
 
 _DATELINE_TAGS = tei_tags("dateline", "div")
+_DATELINE_TAG_SET = _tags("dateline")
 
 
 def _dateline_places(text: etree._Element, resolve: ResolveReferences) -> list[Party]:
     # Only datelines and divs matter; lxml picks them out without a Python call per element.
     for element in text.iter(*_DATELINE_TAGS):
-        if local(element) != "dateline" and not (
-            local(element) == "div" and (element.get("type") or "").lower() == "dateline"
+        if (
+            element.tag not in _DATELINE_TAG_SET
+            and (element.get("type") or "").lower() != "dateline"
         ):
-            continue
+            continue  # a div of another type
         found: list[Party] = []
         for place in element.iter():
             name = local(place)
