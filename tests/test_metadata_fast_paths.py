@@ -188,6 +188,11 @@ DATE_SHAPES = {
     "<closer><date>2</date><date>3</date></closer><dateline>Ort</dateline>",
     "entities and empty dates": "<dateline>&e;<date/>&e;<date>&e;</date></dateline>",
     "nothing": "<p>text</p>",
+    "no date, a div typed as a dateline": "<opener>Dear</opener><div type='letter'>"
+    "<div type=' dateline'>x</div><div type='Dateline'>Wien</div></div>",
+    "no date, no dateline": "<opener>Dear</opener><div type='letter'><p>x</p></div>"
+    "<closer>Yours</closer>",
+    "a date outside any dateline only": "<p><date>1890</date></p><opener>Dear</opener>",
 }
 
 

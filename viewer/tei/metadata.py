@@ -235,6 +235,8 @@ def _outside_notes(element: etree._Element, stop: etree._Element) -> bool:
 
 
 _WRITTEN_DATE_TAGS = tei_tags("dateline", "div", "opener", "closer")
+_DATE_OR_DATELINE_TAGS = tei_tags("date", "dateline")
+_DIV_TAGS = tei_tags("div")
 _WRITTEN_DATE_NAMES = {
     tag: name for name in ("dateline", "div", "opener", "closer") for tag in tei_tags(name)
 }
@@ -246,6 +248,10 @@ def _written_dates(text: etree._Element) -> Iterator[list[etree._Element]]:
     A generator: its readers stop at the first group (or the first with a value),
     and the letter's later openers and closers are not looked at.
     """
+    if next(text.iter(*_DATE_OR_DATELINE_TAGS), None) is None and not any(
+        (div.get("type") or "").lower() == "dateline" for div in text.iter(*_DIV_TAGS)
+    ):
+        return  # no date and no dateline: no group (one scan in C, where most letters stop)
     # Only these elements matter; lxml picks them out without a Python call per element.
     for element in text.iter(*_WRITTEN_DATE_TAGS):
         name = _WRITTEN_DATE_NAMES[element.tag]
