@@ -274,10 +274,6 @@ def _written_dates(text: etree._Element) -> Iterator[list[etree._Element]]:
             yield [element]
 
 
-def descendants_except_self(element: etree._Element, name: str) -> list[etree._Element]:
-    return [d for d in descendants(element, name) if d is not element]
-
-
 _NOT_WRITTEN = frozenset({"note", "placeName", "name"})
 
 
@@ -534,7 +530,7 @@ def read_metadata(
             text = child
     title_stmt, source_desc, correspondence = _header_parts(header)
     titles = _titles(title_stmt)
-    title_element, _title_text = _choose_title(titles)
+    title_element, _text = _choose_title(titles)
     title = _plain(title_element, _NO_NOTES) if title_element is not None else ""
     # Each title-like element is read (text, parties) at most once.
     read: dict[etree._Element, _TitleReading] = {}
