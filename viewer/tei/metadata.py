@@ -390,7 +390,7 @@ _WORD = re.compile(r"\w+")
 # A party's names and a title's sides recur letter after letter (an edition's main
 # correspondent in each): each text is split into words once, up to this many texts.
 _TOKENS: dict[str, frozenset[str]] = {}
-_TOKENS_LIMIT = 20_000
+_TOKENS_LIMIT = 4_096  # about 5 MB at most (long sides), far less for names
 
 
 def _tokens(text: str) -> frozenset[str]:
