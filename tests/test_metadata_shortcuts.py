@@ -1,13 +1,19 @@
 """read_metadata's two shortcuts (choose_title ranks before it splits titles into parties;
 _contradicts is settled by a first party named wholly on its own side) give the Metadata
 that the plain versions below, as they were before, give: on every corpus letter and on
-constructed headers of the shapes the shortcuts decide."""
+constructed headers of the shapes the shortcuts decide.
+
+The plain reading also leaves out read_metadata's fast paths and caches (text-only
+elements read without plain_text's walk, written dates yielded lazily, each title read
+once, a party's words cached; see test_metadata_fast_paths.py), so the comparison, the
+order of resolution included, covers them too."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from test_metadata_fast_paths import plain_tokens, plain_written_dates
 from testdata import CORPUS, DATA, LETTERHEADS, require
 
 import viewer.tei.metadata as metadata
@@ -42,6 +48,22 @@ def plain_choose_title(header):
     return min(titles, key=score)
 
 
+def plain_choose_among(titles):
+    """read_metadata's choice among the title statement's titles, by plain_choose_title."""
+    titles = [t for t in titles if plain_text(t)]
+    if not titles:
+        return None, ""
+    header = titles[0].getparent().getparent().getparent()  # the titles' own header
+    chosen = plain_choose_title(header)
+    return chosen, plain_text(chosen)
+
+
+def plain_read_title(element, _read):
+    """A title-like element read afresh each time (no reading shared)."""
+    text = plain_text(element, skip=frozenset({"note"}))
+    return text, title_parties(text)
+
+
 def plain_contradicts(senders, recipients, sides, entity_names):
     """_contradicts as it was: every party's names looked up until one settles it."""
     sender_side, recipient_side = sides
@@ -67,8 +89,12 @@ def _both(data: bytes, file: str, catalog: RegisterCatalog):
     for plain in (True, False):
         with pytest.MonkeyPatch.context() as patch:
             if plain:
-                patch.setattr(metadata, "choose_title", plain_choose_title)
+                patch.setattr(metadata, "_choose_title", plain_choose_among)
                 patch.setattr(metadata, "_contradicts", plain_contradicts)
+                patch.setattr(metadata, "_plain", plain_text)
+                patch.setattr(metadata, "_tokens", plain_tokens)
+                patch.setattr(metadata, "_written_dates", plain_written_dates)
+                patch.setattr(metadata, "_read_title", plain_read_title)
             tree = parse_bytes(data, file)
             root, _text = letter_parts(tree, file)
             resolver = Resolver(_LocalIndex(root), catalog.for_letter(file))

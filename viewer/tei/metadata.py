@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -24,7 +24,6 @@ from lxml import etree
 from viewer.model import Diagnostic, LetterDate, Party
 from viewer.tei.text import references_of
 from viewer.tei.xml import (
-    children,
     descendants,
     find_path,
     first,
@@ -42,6 +41,75 @@ _PARTY_ELEMENTS = ("persName", "orgName", "name", "rs", "persona")
 _SENT = ("sent", "sending", "sender", "written", "sender_", "from")
 _RECEIVED = ("received", "receiving", "recipient", "addressee", "to")
 _DATE_ATTRIBUTES = ("when", "when-iso", "notBefore", "notAfter", "from", "to")
+_NO_NOTES = frozenset({"note"})
+_NOTHING = frozenset()
+
+
+def _tags(*names: str) -> frozenset[str]:
+    return frozenset(tei_tags(*names))
+
+
+# The collection index reads every letter's metadata: lxml's tags are compared with
+# these sets (TEI namespace or none, what local() accepts) instead of a local() call each.
+_LB_TAGS = _tags("lb")
+_DATE_TAGS = tei_tags("date")
+_DATE_TAG_SET = frozenset(_DATE_TAGS)
+_TITLE_TAGS = _tags("title")
+_NOTE_TAGS = _tags("note", "supplied")
+_CORRESP_ACTION_TAGS = _tags("correspAction")
+_ACTION_CHILDREN = {tag: name for name in (*_PARTY_ELEMENTS, "placeName") for tag in tei_tags(name)}
+_HEADER_PARTS = {tag: name for name in ("fileDesc", "profileDesc") for tag in tei_tags(name)}
+_FILE_DESC_PARTS = {tag: name for name in ("titleStmt", "sourceDesc") for tag in tei_tags(name)}
+_CORRESP_DESC_TAGS = _tags("correspDesc")
+_TEI_HEADER_TAGS = _tags("teiHeader")
+_TEXT_TAGS = _tags("text")
+
+
+def _plain(element: etree._Element, skip: frozenset[str] = _NOTHING) -> str:
+    """``plain_text(element, skip)``; an element holding only text is read without the walk."""
+    if (
+        not len(element)
+        and element.tag not in _LB_TAGS
+        and (not skip or local(element) not in skip)
+    ):
+        text = element.text
+        # str.split's whitespace is norm_space's \s (the same Unicode class).
+        return " ".join(text.split()) if text else ""
+    return plain_text(element, skip)
+
+
+def _first_tagged(element: etree._Element | None, tags: frozenset[str]) -> etree._Element | None:
+    """``first(element, name)`` for the tags of one name."""
+    if element is not None:
+        for child in element:
+            if child.tag in tags:
+                return child
+    return None
+
+
+def _header_parts(
+    header: etree._Element | None,
+) -> tuple[etree._Element | None, etree._Element | None, etree._Element | None]:
+    """(titleStmt, sourceDesc, correspDesc) as ``find_path`` finds them: the first of each."""
+    if header is None:
+        return None, None, None
+    found: dict[str, etree._Element] = {}
+    for child in header:
+        name = _HEADER_PARTS.get(child.tag)
+        if name is not None and name not in found:
+            found[name] = child
+    parts: dict[str, etree._Element] = {}
+    file_desc = found.get("fileDesc")
+    if file_desc is not None:
+        for child in file_desc:
+            name = _FILE_DESC_PARTS.get(child.tag)
+            if name is not None and name not in parts:
+                parts[name] = child
+    return (
+        parts.get("titleStmt"),
+        parts.get("sourceDesc"),
+        _first_tagged(found.get("profileDesc"), _CORRESP_DESC_TAGS),
+    )
 
 
 @dataclass
@@ -115,7 +183,7 @@ def letter_date(element: etree._Element | None) -> LetterDate | None:
     when = iso_date(element.get("when") or element.get("when-iso"))
     low = iso_date(element.get("notBefore") or element.get("from"))
     high = iso_date(element.get("notAfter") or element.get("to"))
-    text = plain_text(element, skip=frozenset({"note"}))
+    text = _plain(element, _NO_NOTES)
     if not text:
         if when:
             text = when
@@ -160,21 +228,33 @@ def _outside_notes(element: etree._Element, stop: etree._Element) -> bool:
     """Not inside a note or an editor's supplement (not written in the letter)."""
     parent = element.getparent()
     while parent is not None and parent is not stop:
-        if local(parent) in ("note", "supplied"):
+        if parent.tag in _NOTE_TAGS:
             return False
         parent = parent.getparent()
     return True
 
 
 _WRITTEN_DATE_TAGS = tei_tags("dateline", "div", "opener", "closer")
+_DATE_OR_DATELINE_TAGS = tei_tags("date", "dateline")
+_DIV_TAGS = tei_tags("div")
+_WRITTEN_DATE_NAMES = {
+    tag: name for name in ("dateline", "div", "opener", "closer") for tag in tei_tags(name)
+}
 
 
-def _written_dates(text: etree._Element) -> list[list[etree._Element]]:
-    """The dates the letter writes in its datelines, openers and closers, in order."""
-    found: list[list[etree._Element]] = []
+def _written_dates(text: etree._Element) -> Iterator[list[etree._Element]]:
+    """The dates the letter writes in its datelines, openers and closers, in order.
+
+    A generator: its readers stop at the first group (or the first with a value),
+    and the letter's later openers and closers are not looked at.
+    """
+    if next(text.iter(*_DATE_OR_DATELINE_TAGS), None) is None and not any(
+        (div.get("type") or "").lower() == "dateline" for div in text.iter(*_DIV_TAGS)
+    ):
+        return  # no date and no dateline: no group (one scan in C, where most letters stop)
     # Only these elements matter; lxml picks them out without a Python call per element.
     for element in text.iter(*_WRITTEN_DATE_TAGS):
-        name = local(element)
+        name = _WRITTEN_DATE_NAMES[element.tag]
         is_dateline = name == "dateline" or (
             name == "div" and (element.get("type") or "").lower() == "dateline"
         )
@@ -184,18 +264,17 @@ def _written_dates(text: etree._Element) -> list[list[etree._Element]]:
             continue
         dates = [
             d
-            for d in descendants(element, "date")
-            if _outside_notes(d, element) and not descendants_except_self(d, "date")
+            for d in element.iter(*_DATE_TAGS)
+            if _outside_notes(d, element)
+            and not (len(d) and next(d.iterdescendants(*_DATE_TAGS), None) is not None)
         ]
         if dates:
-            found.append(dates)
+            yield dates
         elif is_dateline:
-            found.append([element])
-    return found
+            yield [element]
 
 
-def descendants_except_self(element: etree._Element, name: str) -> list[etree._Element]:
-    return [d for d in descendants(element, name) if d is not element]
+_NOT_WRITTEN = frozenset({"note", "placeName", "name"})
 
 
 def _written_text(text: etree._Element | None, date: LetterDate) -> str | None:
@@ -206,11 +285,11 @@ def _written_text(text: etree._Element | None, date: LetterDate) -> str | None:
         if len(group) != 1:
             return None  # several dates in one dateline: the header's text says it better
         element = group[0]
-        if local(element) != "date":
-            written = plain_text(element, skip=frozenset({"note", "placeName", "name"}))
+        if element.tag not in _DATE_TAG_SET:
+            written = plain_text(element, skip=_NOT_WRITTEN)
             return written.strip(" ,") or None if not date.text or date.text == date.when else None
         if _agrees(element, date):
-            return plain_text(element, skip=frozenset({"note"})) or None
+            return _plain(element, _NO_NOTES) or None
         return None
     return None
 
@@ -230,9 +309,19 @@ def choose_title(header: etree._Element | None) -> etree._Element | None:
     into parties (an edition's "level a" title usually stands alone), and each
     title's text is read once: the collection index reads every letter's.
     """
+    return _choose_title(_titles(_header_parts(header)[0]))[0]
+
+
+def _titles(title_stmt: etree._Element | None) -> list[etree._Element]:
+    """The title statement's ``title`` children, as ``children(title_stmt, "title")``."""
+    return [c for c in title_stmt if c.tag in _TITLE_TAGS] if title_stmt is not None else []
+
+
+def _choose_title(titles: list[etree._Element]) -> tuple[etree._Element | None, str]:
+    """:func:`choose_title`'s choice among ``titles``, and its text (nothing skipped)."""
     ranked: list[tuple[int, etree._Element, str]] = []
-    for title in children(find_path(header, "fileDesc", "titleStmt"), "title"):
-        title_text = plain_text(title)
+    for title in titles:
+        title_text = _plain(title)
         if not title_text:
             continue
         level = (title.get("level") or "").lower()
@@ -242,18 +331,18 @@ def choose_title(header: etree._Element | None) -> etree._Element | None:
             structural = 3
         ranked.append((structural, title, title_text))
     if not ranked:
-        return None
+        return None, ""
     least = min(rank for rank, _title, _text in ranked)
     tied = [(title, title_text) for rank, title, title_text in ranked if rank == least]
     if len(tied) == 1:
-        return tied[0][0]
+        return tied[0]
 
     def rest(candidate: tuple[etree._Element, str]) -> tuple[int, int]:
         sender, recipient = title_parties(candidate[1])
         parties = 0 if sender and recipient else 1 if recipient else 2
         return (parties, 1 if candidate[1].isupper() else 0)
 
-    return min(tied, key=rest)[0]
+    return min(tied, key=rest)
 
 
 _NUMBER = r"(?:\d+[a-z]?\.\s*)?"
@@ -297,10 +386,25 @@ _STOPWORDS = frozenset(
 )  # fmt: skip
 
 
-def _tokens(text: str) -> set[str]:
+_WORD = re.compile(r"\w+")
+# A party's names and a title's sides recur letter after letter (an edition's main
+# correspondent in each): each text is split into words once, up to this many texts.
+_TOKENS: dict[str, frozenset[str]] = {}
+_TOKENS_LIMIT = 4_096  # about 5 MB at most (long sides), far less for names
+
+
+def _tokens(text: str) -> frozenset[str]:
+    try:
+        return _TOKENS[text]
+    except KeyError:
+        pass
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return {t for t in re.findall(r"\w+", folded) if len(t) > 1 and t not in _STOPWORDS}
+    tokens = frozenset(t for t in _WORD.findall(folded) if len(t) > 1 and t not in _STOPWORDS)
+    if len(_TOKENS) >= _TOKENS_LIMIT:
+        _TOKENS.clear()
+    _TOKENS[text] = tokens
+    return tokens
 
 
 def _match(names: list[str], side: str) -> float:
@@ -346,20 +450,39 @@ def _contradicts(
     return strong
 
 
-def _title_sides(candidates: list[etree._Element]) -> tuple[str, str] | None:
+_TitleReading = tuple[str, tuple[str | None, str | None]]
+
+
+def _read_title(
+    element: etree._Element, read: dict[etree._Element, _TitleReading]
+) -> _TitleReading:
+    """(text without notes, :func:`title_parties` of it) of a title-like element, read once."""
+    reading = read.get(element)
+    if reading is None:
+        text = _plain(element, _NO_NOTES)
+        reading = read[element] = (text, title_parties(text))
+    return reading
+
+
+def _title_sides(
+    candidates: list[etree._Element], read: dict[etree._Element, _TitleReading] | None = None
+) -> tuple[str, str] | None:
+    read = {} if read is None else read
     for element in candidates:
-        sender, recipient = title_parties(plain_text(element, skip=frozenset({"note"})))
+        sender, recipient = _read_title(element, read)[1]
         if sender and recipient:
             return sender, recipient
     return None
 
 
 def _parties_from_title(
-    element: etree._Element, resolve: ResolveReferences, want: str
+    element: etree._Element,
+    resolve: ResolveReferences,
+    want: str,
+    read: dict[etree._Element, _TitleReading],
 ) -> list[Party]:
     """Parties named on one side ("sender"/"recipient") of a title or head element."""
-    text = plain_text(element, skip=frozenset({"note"}))
-    sender, recipient = title_parties(text)
+    text, (sender, recipient) = _read_title(element, read)
     wanted = sender if want == "sender" else recipient
     if not wanted:
         return []
@@ -387,7 +510,7 @@ def _parties_from_title(
 
 def _party(element: etree._Element, resolve: ResolveReferences) -> Party:
     ids, _ = resolve(references_of(element))
-    return Party(name=plain_text(element), entities=ids)
+    return Party(name=_plain(element), entities=ids)
 
 
 def read_metadata(
@@ -398,10 +521,19 @@ def read_metadata(
     with_source: bool = True,
 ) -> Metadata:
     """The letter's metadata; ``with_source=False`` leaves ``source`` empty (not needed)."""
-    header = first(root, "teiHeader")
-    text = first(root, "text")
-    title_element = choose_title(header)
-    title = plain_text(title_element, skip=frozenset({"note"})) if title_element is not None else ""
+    header = text = None
+    for child in root:  # first(root, "teiHeader") and first(root, "text") in one pass
+        tag = child.tag
+        if header is None and tag in _TEI_HEADER_TAGS:
+            header = child
+        elif text is None and tag in _TEXT_TAGS:
+            text = child
+    title_stmt, source_desc, correspondence = _header_parts(header)
+    titles = _titles(title_stmt)
+    title_element, _text = _choose_title(titles)
+    title = _plain(title_element, _NO_NOTES) if title_element is not None else ""
+    # Each title-like element is read (text, parties) at most once.
+    read: dict[etree._Element, _TitleReading] = {}
     notes: list[str] = []
     diagnostics: list[Diagnostic] = []
 
@@ -410,15 +542,14 @@ def read_metadata(
     places: list[Party] = []
     date: LetterDate | None = None
 
-    correspondence = find_path(header, "profileDesc", "correspDesc")
     if correspondence is not None:
         senders, recipients, places, date = _read_correspondence(correspondence, resolve)
 
-    head = _manuscript_head(header)
-    title_like = _title_like(header, title_element, head)
+    head = _head_of(source_desc)
+    title_like = _title_like_among(titles, title_element, head)
 
     if senders or recipients:
-        sides = _title_sides(title_like)
+        sides = _title_sides(title_like, read)
         if sides is not None and _contradicts(senders, recipients, sides, entity_names):
             senders, recipients = recipients, senders
             diagnostics.append(
@@ -433,20 +564,20 @@ def read_metadata(
             )
 
     if not senders:
-        author = find_path(header, "fileDesc", "titleStmt", "author")
-        if author is not None and plain_text(author):
+        author = first(title_stmt, "author")
+        if author is not None and _plain(author):
             inner = first(author, *_PARTY_ELEMENTS)
             senders.append(_party(inner if inner is not None else author, resolve))
             notes.append("sender taken from the title statement's author")
     if not senders:
         for element in title_like:
-            senders = _parties_from_title(element, resolve, "sender")
+            senders = _parties_from_title(element, resolve, "sender", read)
             if senders:
                 notes.append("sender taken from the title")
                 break
     if not recipients:
         for element in title_like:
-            recipients = _parties_from_title(element, resolve, "recipient")
+            recipients = _parties_from_title(element, resolve, "recipient", read)
             if recipients:
                 notes.append("recipient taken from the title")
                 break
@@ -486,13 +617,18 @@ def _title_like(
     header: etree._Element, title_element: etree._Element | None, head: etree._Element | None
 ) -> list[etree._Element]:
     """What names the parties in words: the chosen title, the manuscript's head, other titles."""
+    return _title_like_among(_titles(_header_parts(header)[0]), title_element, head)
+
+
+def _title_like_among(
+    titles: list[etree._Element],
+    title_element: etree._Element | None,
+    head: etree._Element | None,
+) -> list[etree._Element]:
+    """:func:`_title_like`, given the title statement's titles."""
     title_like = [e for e in (title_element, head) if e is not None]
     if title_element is not None:
-        title_like.extend(
-            t
-            for t in children(find_path(header, "fileDesc", "titleStmt"), "title")
-            if t is not title_element
-        )
+        title_like.extend(t for t in titles if t is not title_element)
     return title_like
 
 
@@ -519,12 +655,17 @@ def _read_correspondence(
     places: list[Party] = []
     date: LetterDate | None = None
     for action in correspondence:
-        if local(action) != "correspAction":
+        if action.tag not in _CORRESP_ACTION_TAGS:
             continue
         action_type = (action.get("type") or "").lower()
+        dates: list[etree._Element] = []
         for child in action:
-            name = local(child)
-            if name in _PARTY_ELEMENTS:
+            name = _ACTION_CHILDREN.get(child.tag)
+            if name is None:
+                if child.tag in _DATE_TAG_SET:
+                    dates.append(child)
+                continue
+            if name != "placeName":
                 party = _party(child, resolve)
                 if not party.name and not party.entities:
                     continue
@@ -537,20 +678,27 @@ def _read_correspondence(
                     senders.append(party)
                 elif action_type in _RECEIVED:
                     recipients.append(party)
-            elif name == "placeName":
+            else:
                 party = _party(child, resolve)
                 if party.name and party not in places:
                     places.append(party)
         if date is None and action_type not in _RECEIVED:
-            date = _combined_date(children(action, "date"))
+            date = _combined_date(dates)
     return senders, recipients, places, date
 
 
 def _manuscript_head(header: etree._Element | None) -> etree._Element | None:
-    source = find_path(header, "fileDesc", "sourceDesc")
+    return _head_of(find_path(header, "fileDesc", "sourceDesc"))
+
+
+_MS_DESC_TAGS = tei_tags("msDesc")
+
+
+def _head_of(source: etree._Element | None) -> etree._Element | None:
+    """The first ``head`` of a manuscript description in the source description."""
     if source is None:
         return None
-    for description in descendants(source, "msDesc"):
+    for description in source.iter(*_MS_DESC_TAGS):
         head = first(description, "head")
         if head is not None:
             return head
@@ -576,15 +724,17 @@ def _header_date(
 
 
 _DATELINE_TAGS = tei_tags("dateline", "div")
+_DATELINE_TAG_SET = _tags("dateline")
 
 
 def _dateline_places(text: etree._Element, resolve: ResolveReferences) -> list[Party]:
     # Only datelines and divs matter; lxml picks them out without a Python call per element.
     for element in text.iter(*_DATELINE_TAGS):
-        if local(element) != "dateline" and not (
-            local(element) == "div" and (element.get("type") or "").lower() == "dateline"
+        if (
+            element.tag not in _DATELINE_TAG_SET
+            and (element.get("type") or "").lower() != "dateline"
         ):
-            continue
+            continue  # a div of another type
         found: list[Party] = []
         for place in element.iter():
             name = local(place)

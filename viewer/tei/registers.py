@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from viewer.model import Entity
-from viewer.tei.xml import children, local, norm_space, plain_text, xml_id
+from viewer.tei.xml import children, local, norm_space, plain_text, tei_tags, xml_id
 
 ENTRY_KINDS = {
     "person": "person",
@@ -176,11 +176,17 @@ _OWN_NAMES = {
 _NAME_PARTS = frozenset({"forename", "surname", "nameLink", "roleName", "addName", "genName"})
 
 
+# Tags (TEI namespace or none, what local() accepts) compared as sets: a register
+# file's entries are read by the thousand.
+_OWN_NAME_TAGS = {name: frozenset(tei_tags(*own)) for name, own in _OWN_NAMES.items()}
+_NAME_ELEMENT_TAGS = frozenset(tei_tags(*NAME_ELEMENTS))
+
+
 def _names(element: etree._Element) -> list[etree._Element]:
-    own = _OWN_NAMES.get(local(element) or "")
-    found = children(element, *own) if own else []
+    own = _OWN_NAME_TAGS.get(local(element) or "")
+    found = [c for c in element if c.tag in own] if own else []
     if not found:
-        found = children(element, *NAME_ELEMENTS)
+        found = [c for c in element if c.tag in _NAME_ELEMENT_TAGS]
     if not found and local(element) in ("bibl", "biblStruct", "figure"):
         found = [el for el in element.iter() if local(el) == "title"][:3]
     if not found and local(element) == "figure":
@@ -195,18 +201,27 @@ def _name_text(element: etree._Element) -> str:
     a ``roleName`` before the names stays in front ("Sir William Elford"),
     roles after them are descriptions, not part of the name.
     """
-    parts = [c for c in element if local(c) is not None]
-    mixed = any((c.tail or "").strip() for c in element) or (element.text or "").strip()
-    names = {local(c) for c in parts}
-    if mixed or not names & {"surname", "forename"} or not names <= _NAME_PARTS:
+    text = element.text
+    if text and not text.isspace():
+        return _spaced_text(element)  # mixed content: words as they stand
+    parts: list[tuple[etree._Element, str]] = []
+    for child in element:
+        tail = child.tail
+        if tail and not tail.isspace():
+            return _spaced_text(element)
+        name = local(child)
+        if name is not None:
+            parts.append((child, name))
+    names = {name for _child, name in parts}
+    if not names & {"surname", "forename"} or not names <= _NAME_PARTS:
         return _spaced_text(element)
-    first_name = next(i for i, c in enumerate(parts) if local(c) in ("surname", "forename"))
+    first_name = next(i for i, (_c, name) in enumerate(parts) if name in ("surname", "forename"))
     # A part may nest parts ("<surname><nameLink>de</nameLink>Mariana</surname>"): words.
-    leading = [_spaced_text(c) for c in parts[:first_name]]
+    leading = [_spaced_text(c) for c, _name in parts[:first_name]]
     rest = parts[first_name:]
-    forenames = [_spaced_text(c) for c in rest if local(c) == "forename"]
-    surnames = [_spaced_text(c) for c in rest if local(c) in ("surname", "nameLink")]
-    additions = [_spaced_text(c) for c in rest if local(c) in ("addName", "genName")]
+    forenames = [_spaced_text(c) for c, name in rest if name == "forename"]
+    surnames = [_spaced_text(c) for c, name in rest if name in ("surname", "nameLink")]
+    additions = [_spaced_text(c) for c, name in rest if name in ("addName", "genName")]
     name = norm_space(" ".join(leading + forenames + surnames))
     if additions:
         name = f"{name}, {' '.join(additions)}"
@@ -215,6 +230,9 @@ def _name_text(element: etree._Element) -> str:
 
 def _spaced_text(element: etree._Element) -> str:
     """Text where adjacent child elements count as separate words (register names)."""
+    if not len(element):  # text only (most name parts): no pieces to join
+        text = " ".join(element.text.split()) if element.text else ""
+        return text.replace(" ,", ",").replace("( ", "(").replace(" )", ")")
     pieces: list[str] = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str):
@@ -258,11 +276,10 @@ def entity_from_element(
     if not identifier:
         return None
     names = _names(element)
-    preferred = next(
-        (n for t in _PREFERRED_NAME_TYPES for n in names if (n.get("type") or "") == t), None
-    )
-    others = [n for n in names if n is not preferred]
-    ordered = ([preferred] if preferred is not None else []) + others
+    # The first name of the first preferred type, in _PREFERRED_NAME_TYPES' order.
+    types = [n.get("type") for n in names]
+    preferred = next((names[types.index(t)] for t in _PREFERRED_NAME_TYPES if t in types), None)
+    ordered = names if preferred is None else [preferred] + [n for n in names if n is not preferred]
     texts: list[str] = []
     for name_element in ordered:
         text = _name_text(name_element)
