@@ -1099,9 +1099,15 @@ def text_and_mentions(
     raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
     if _B_RECORD not in raw:
         return _normalise(raw).decode("utf-8", "replace"), []
-    records = _INNERMOST.findall(raw)
-    text, marks = _RECORD_MARKS.subn(b"", raw)  # two marks a record: its header and its end
-    if marks != 2 * len(records):
+    # Text, header, text, None (an end), text...: where no mention holds another, each
+    # header is followed by its mention's text and its end.
+    parts = _RECORD_SPLIT.split(raw)
+    text = b"".join(parts[0::2])
+    headers, texts = parts[1::2], parts[2::2]
+    ends = headers[1::2]
+    if len(headers) % 2 == 0 and ends.count(None) == len(ends) and None not in headers[0::2]:
+        records = list(zip(headers[0::2], texts[0::2], strict=True))
+    else:
         records = _nested_records(raw)  # a mention inside another
     return _normalise(text).decode("utf-8", "replace"), records
 
@@ -1112,7 +1118,7 @@ _B_RECORD, _B_FIELD, _B_RECORD_TEXT, _B_RECORD_END = (
     m.encode() for m in (_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END)
 )
 # A record's header (up to its text) or its end; a header holds no mark, and is matched
-# as in _INNERMOST below.
+# as in _RECORD_SPLIT below.
 _RECORD_MARKS = re.compile(
     re.escape(_B_RECORD)
     + rb"[^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+"
@@ -1161,14 +1167,11 @@ def _mention_template() -> str:
 """
 
 
-# A record holding no other: its header and its text, matched in C (possessive runs of
-# bytes up to the next mark, not a lazy ".*?" that tries the mark at every byte).
-_INNERMOST = re.compile(
-    re.escape(_B_RECORD)
-    + rb"([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)"
-    + re.escape(_B_RECORD_TEXT)
-    + rb"([^\xef]*+(?:\xef(?!\xb7[\x9a\x9d])[^\xef]*+)*+)"
-    + re.escape(_B_RECORD_END)
+# A record's header (captured) or its end, matched in C: the marks' two lead bytes first
+# (the engine looks for a literal prefix fast), then possessive runs of bytes up to the
+# next mark, not a lazy ".*?" that tries the mark at every byte.
+_RECORD_SPLIT = re.compile(
+    rb"\xef\xb7(?:\x9a([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)\xef\xb7\x9c|\x9d)"
 )
 
 
