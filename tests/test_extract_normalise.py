@@ -81,7 +81,8 @@ def reference_normalise(raw: bytes) -> bytes:
 _LABELS = [b"", b"1", b"a", b"*", b"12", "\u00fc".encode()]
 _PIECES = [
     b"Wort", b"und", b"x", "Stra\u00dfe".encode(), "\u2014".encode(), "\u201e".encode(),
-    b" ", b"  ", b"\n", b"\n   ", b"\t", b"\r\n", b".", b",", b")", b"]", b"!", b"(",
+    b" ", b"  ", b"\n", b"\n   ", b"\t", b"\r\n", b"\x0b", b"\x0c", b"\x1c", b".", b",", b")",
+    b"]", b"!", b"(",
     "\u00bb".encode(),
     b"\xc2\xa0", b"\xc2\x85", b"\xe2\x80\x83", b"\xe2\x80\xa8", b"\xe2\x80\xaf", b"\xe2\x81\x9f",
     b"\xe3\x80\x80", b"\xe1\x9a\x80", "\u00ab".encode(), "\u3001".encode(), "\u1680x".encode(),

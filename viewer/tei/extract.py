@@ -1282,9 +1282,15 @@ _SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]])")
 
 # Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the
 # general punctuation spaces and separators, medium mathematical, ideographic, ogham.
-# Their lead bytes are looked for first (a memchr each; most letters have none of them).
-_OTHER_SPACES = re.compile(
-    rb"\xc2[\xa0\x85]|\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)|\xe3\x80\x80|\xe1\x9a\x80"
+# Their lead bytes are looked for first (a memchr each; most letters have none but
+# \xe2, the lead byte of dashes and quotation marks), each then with a pattern starting
+# with it: the regular expression engine scans for a literal prefix quickly, and tries
+# a pattern of alternatives (without one) at every byte.
+_OTHER_SPACES = (
+    (b"\xc2", re.compile(rb"\xc2[\xa0\x85]")),
+    (b"\xe2", re.compile(rb"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)")),
+    (b"\xe3", re.compile(rb"\xe3\x80\x80")),
+    (b"\xe1", re.compile(rb"\xe1\x9a\x80")),
 )
 # A run of line and block marks (no spaces before them by then) and a space after it: a
 # blank line if any of them is a block's, else a line break. Each starts with the marks'
@@ -1293,6 +1299,8 @@ _BLOCK_RUN = re.compile(
     rb"\xef\xb7(?:\x90|\x91(?:\xef\xb7\x91)*+\xef\xb7\x90)(?:\xef\xb7[\x90\x91])*+ ?"
 )
 _LINE_RUN = re.compile(rb"\xef\xb7\x91(?:\xef\xb7\x91)*+ ?")
+_ASCII_SPACES = bytes.maketrans(b"\t\n\r\x0b\x0c", b"     ")
+_SPACES = re.compile(b"  +")
 
 
 def _normalise(raw: bytes) -> bytes:
@@ -1304,10 +1312,13 @@ def _normalise(raw: bytes) -> bytes:
     once: a scan costs about a microsecond per KB, and an edition's letter holds
     ten of them.
     """
-    if b"\xc2" in raw or b"\xe2" in raw or b"\xe3" in raw or b"\xe1" in raw:
-        raw = _OTHER_SPACES.sub(b" ", raw)
+    for lead, spaces in _OTHER_SPACES:
+        if lead in raw:
+            raw = spaces.sub(b" ", raw)
     raw = _SOFT_BEFORE_CLOSING.sub(_B_SOFT, raw)
-    text = b" ".join(raw.split())
+    # b" ".join(raw.split()) without a bytes object for each word: ASCII whitespace (what
+    # bytes.split splits at) becomes spaces, runs of them one.
+    text = _SPACES.sub(b" ", raw.translate(_ASCII_SPACES)).strip(b" ")
     if _B_SOFT in text:
         text = text.replace(b" " + _B_SOFT, b"").replace(_B_SOFT, b"")
     if _B_JOIN in text:
