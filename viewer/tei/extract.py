@@ -1268,10 +1268,11 @@ _B_BLOCK, _B_LINE, _B_JOIN, _B_SOFT = (m.encode() for m in (_BLOCK, _LINE, _JOIN
 _B_NOTE, _B_NOTE_END, _B_NOTE_BODY = (m.encode() for m in (_NOTE, _NOTE_END, _NOTE_BODY))
 _B_FLAG, _B_OPEN, _B_CLOSE = (m.encode() for m in (_FLAG, _OPEN, _CLOSE))
 # A note's marker and its text, which the reader writes after the letter's.
+# (Each part up to the first mark that ends it, as a lazy ".*?" would match it, in
+# possessive runs of bytes that the engine does not try the mark after one by one.)
 _NOTE_TEXTS = re.compile(
-    re.escape(_B_NOTE) + b"(.*?)" + re.escape(_B_NOTE_END) + re.escape(_B_OPEN)
-    + b"(.*?)" + re.escape(_B_CLOSE),
-    re.S,
+    re.escape(_B_NOTE) + rb"([^\xef]*+(?:\xef(?!\xb7\x95)[^\xef]*+)*+)" + re.escape(_B_NOTE_END)
+    + re.escape(_B_OPEN) + rb"([^\xef]*+(?:\xef(?!\xb7\x99)[^\xef]*+)*+)" + re.escape(_B_CLOSE)
 )  # fmt: skip
 # Whitespace holding a line break of the source, before closing punctuation: the reader
 # drops the space it would make ("<hi>devote</hi>\n   ." reads "devote."). It does so only
