@@ -1106,10 +1106,8 @@ def text_and_mentions(
     writes it, with the marks (see :func:`_count_records`).
     """
     raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
-    if _B_RECORD not in raw:
-        return _normalise(raw).decode("utf-8", "replace"), []
     # Text, header, text, None (an end), text...: where no mention holds another, each
-    # header is followed by its mention's text and its end.
+    # header is followed by its mention's text and its end (no record: the text alone).
     parts = _RECORD_SPLIT.split(raw)
     text = b"".join(parts[0::2])
     headers, texts = parts[1::2], parts[2::2]
