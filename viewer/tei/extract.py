@@ -508,8 +508,17 @@ def _local_pointers(ids: tuple[str, ...] | None, resolver: Resolver) -> tuple[st
         if entity_id not in elements:
             return None
     for entity_id in ids:
-        entity = by_id.get(entity_id) or local_index.get(entity_id)
-        if entity is None or entity.id != entity_id:
+        entity = by_id.get(entity_id)
+        if entity is None:
+            # local_index.get(entity_id), without its calls and look-ups that are known here.
+            element = elements[entity_id]
+            entity = _simple_entity(element, entity_id) or _cached_entity(
+                element, local_index.variants, local_index._contexts
+            )
+            if entity is None:
+                return None
+            by_id[entity_id] = entity
+        if entity.id != entity_id:
             return None
         used[entity_id] = entity
     return ids
@@ -1097,14 +1106,17 @@ def text_and_mentions(
     writes it, with the marks (see :func:`_count_records`).
     """
     raw = _notes_after(bytes(_stylesheets()[reading, letterheads, True](tree)))
-    if _B_RECORD not in raw:
-        return _normalise(raw).decode("utf-8", "replace"), []
-    records = _INNERMOST.findall(raw)
-    if len(records) != raw.count(_B_RECORD):
+    # Text, header, text, None (an end), text...: where no mention holds another, each
+    # header is followed by its mention's text and its end (no record: the text alone).
+    parts = _RECORD_SPLIT.split(raw)
+    text = b"".join(parts[0::2])
+    headers, texts = parts[1::2], parts[2::2]
+    ends = headers[1::2]
+    if len(headers) % 2 == 0 and ends.count(None) == len(ends) and None not in headers[0::2]:
+        records = list(zip(headers[0::2], texts[0::2], strict=True))
+    else:
         records = _nested_records(raw)  # a mention inside another
-    parts = raw.replace(_B_RECORD_END, b"").split(_B_RECORD)
-    raw = parts[0] + b"".join([part.partition(_B_RECORD_TEXT)[2] for part in parts[1:]])
-    return _normalise(raw).decode("utf-8", "replace"), records
+    return _normalise(text).decode("utf-8", "replace"), records
 
 
 # A mention's record: a header of fields, then the mention's text, then its end.
@@ -1112,9 +1124,14 @@ _RECORD, _FIELD, _RECORD_TEXT, _RECORD_END = "\ufdda", "\ufddb", "\ufddc", "\ufd
 _B_RECORD, _B_FIELD, _B_RECORD_TEXT, _B_RECORD_END = (
     m.encode() for m in (_RECORD, _FIELD, _RECORD_TEXT, _RECORD_END)
 )
+# A record's header (up to its text) or its end; a header holds no mark, and is matched
+# as in _RECORD_SPLIT below.
 _RECORD_MARKS = re.compile(
-    re.escape(_B_RECORD) + b".*?" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
-    re.S,
+    re.escape(_B_RECORD)
+    + rb"[^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+"
+    + re.escape(_B_RECORD_TEXT)
+    + b"|"
+    + re.escape(_B_RECORD_END)
 )
 _RECORD_PIECES = re.compile(
     re.escape(_B_RECORD) + b"(.*?)" + re.escape(_B_RECORD_TEXT) + b"|" + re.escape(_B_RECORD_END),
@@ -1157,14 +1174,11 @@ def _mention_template() -> str:
 """
 
 
-# A record holding no other: its header and its text, matched in C (possessive runs of
-# bytes up to the next mark, not a lazy ".*?" that tries the mark at every byte).
-_INNERMOST = re.compile(
-    re.escape(_B_RECORD)
-    + rb"([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)"
-    + re.escape(_B_RECORD_TEXT)
-    + rb"([^\xef]*+(?:\xef(?!\xb7[\x9a\x9d])[^\xef]*+)*+)"
-    + re.escape(_B_RECORD_END)
+# A record's header (captured) or its end, matched in C: the marks' two lead bytes first
+# (the engine looks for a literal prefix fast), then possessive runs of bytes up to the
+# next mark, not a lazy ".*?" that tries the mark at every byte.
+_RECORD_SPLIT = re.compile(
+    rb"\xef\xb7(?:\x9a([^\xef]*+(?:\xef(?!\xb7\x9c)[^\xef]*+)*+)\xef\xb7\x9c|\x9d)"
 )
 
 
@@ -1252,10 +1266,11 @@ _B_BLOCK, _B_LINE, _B_JOIN, _B_SOFT = (m.encode() for m in (_BLOCK, _LINE, _JOIN
 _B_NOTE, _B_NOTE_END, _B_NOTE_BODY = (m.encode() for m in (_NOTE, _NOTE_END, _NOTE_BODY))
 _B_FLAG, _B_OPEN, _B_CLOSE = (m.encode() for m in (_FLAG, _OPEN, _CLOSE))
 # A note's marker and its text, which the reader writes after the letter's.
+# (Each part up to the first mark that ends it, as a lazy ".*?" would match it, in
+# possessive runs of bytes that the engine does not try the mark after one by one.)
 _NOTE_TEXTS = re.compile(
-    re.escape(_B_NOTE) + b"(.*?)" + re.escape(_B_NOTE_END) + re.escape(_B_OPEN)
-    + b"(.*?)" + re.escape(_B_CLOSE),
-    re.S,
+    re.escape(_B_NOTE) + rb"([^\xef]*+(?:\xef(?!\xb7\x95)[^\xef]*+)*+)" + re.escape(_B_NOTE_END)
+    + re.escape(_B_OPEN) + rb"([^\xef]*+(?:\xef(?!\xb7\x99)[^\xef]*+)*+)" + re.escape(_B_CLOSE)
 )  # fmt: skip
 # Whitespace holding a line break of the source, before closing punctuation: the reader
 # drops the space it would make ("<hi>devote</hi>\n   ." reads "devote."). It does so only
@@ -1266,10 +1281,25 @@ _SOFT_BEFORE_CLOSING = re.compile(rb"\n\s*+(?=[.,;:!?)\]])")
 
 # Whitespace to the reader (Python's \\s) beyond ASCII: no-break space, NEL, the
 # general punctuation spaces and separators, medium mathematical, ideographic, ogham.
+# Their lead bytes are looked for first (a memchr each; most letters have none but
+# \xe2, the lead byte of dashes and quotation marks), each then with a pattern starting
+# with it: the regular expression engine scans for a literal prefix quickly, and tries
+# a pattern of alternatives (without one) at every byte.
 _OTHER_SPACES = (
-    b"\xc2\xa0", b"\xc2\x85", b"\xe2\x81\x9f", b"\xe3\x80\x80", b"\xe1\x9a\x80"
-)  # fmt: skip
-_GENERAL_SPACES = re.compile(rb"\xe2\x80[\x80-\x8a\xa8\xa9\xaf]")
+    (b"\xc2", re.compile(rb"\xc2[\xa0\x85]")),
+    (b"\xe2", re.compile(rb"\xe2(?:\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)")),
+    (b"\xe3", re.compile(rb"\xe3\x80\x80")),
+    (b"\xe1", re.compile(rb"\xe1\x9a\x80")),
+)
+# A run of line and block marks (no spaces before them by then) and a space after it: a
+# blank line if any of them is a block's, else a line break. Each starts with the marks'
+# two lead bytes, which the regular expression engine looks for at C speed.
+_BLOCK_RUN = re.compile(
+    rb"\xef\xb7(?:\x90|\x91(?:\xef\xb7\x91)*+\xef\xb7\x90)(?:\xef\xb7[\x90\x91])*+ ?"
+)
+_LINE_RUN = re.compile(rb"\xef\xb7\x91(?:\xef\xb7\x91)*+ ?")
+_ASCII_SPACES = bytes.maketrans(b"\t\n\r\x0b\x0c", b"     ")
+_SPACES = re.compile(b"  +")
 
 
 def _normalise(raw: bytes) -> bytes:
@@ -1277,44 +1307,66 @@ def _normalise(raw: bytes) -> bytes:
 
     ``bytes.split`` collapses the whitespace (other spaces become ASCII first); the
     marks are then plain byte sequences between single spaces, and a few
-    replacements finish. All of it runs in C, at one byte a character: a regular
-    expression starting with a repeated mark would not.
+    replacements finish. All of it runs in C, and each step looks at the text
+    once: a scan costs about a microsecond per KB, and an edition's letter holds
+    ten of them.
     """
-    for space in _OTHER_SPACES:
-        if space in raw:
-            raw = raw.replace(space, b" ")
-    if b"\xe2\x80" in raw:
-        raw = _GENERAL_SPACES.sub(b" ", raw)
+    for lead, spaces in _OTHER_SPACES:
+        if lead in raw:
+            raw = spaces.sub(b" ", raw)
     raw = _SOFT_BEFORE_CLOSING.sub(_B_SOFT, raw)
-    text = b" ".join(raw.split())
+    # b" ".join(raw.split()) without a bytes object for each word: ASCII whitespace (what
+    # bytes.split splits at) becomes spaces, runs of them one.
+    text = _SPACES.sub(b" ", raw.translate(_ASCII_SPACES)).strip(b" ")
     if _B_SOFT in text:
         text = text.replace(b" " + _B_SOFT, b"").replace(_B_SOFT, b"")
     if _B_JOIN in text:
         text = text.replace(b" " + _B_JOIN, _B_JOIN).replace(_B_JOIN + b" ", _B_JOIN)
         text = text.replace(_B_JOIN, b"")
-    if _B_NOTE in text:
-        text = _labelled(text, _B_NOTE, numbered=True, sticky=True)
-    if _B_FLAG in text:
-        text = _labelled(text, _B_FLAG, numbered=False, sticky=True)
-    if _B_NOTE_BODY in text:
-        text = _labelled(text, _B_NOTE_BODY, numbered=True, sticky=False)
-    for mark in (_B_LINE, _B_BLOCK):
-        if mark in text:
-            text = text.replace(b" " + mark, mark).replace(mark + b" ", mark)
-    # Runs of marks: a blank line if any of them is a block's, else one line break.
-    if _B_BLOCK in text:
-        text = _collapse(text, _B_LINE + _B_BLOCK, _B_BLOCK)
-        text = _collapse(text, _B_BLOCK + _B_LINE, _B_BLOCK)
-        text = _collapse(text, _B_BLOCK + _B_BLOCK, _B_BLOCK).replace(_B_BLOCK, b"\n\n")
-    if _B_LINE in text:
-        text = _collapse(text, _B_LINE + _B_LINE, _B_LINE).replace(_B_LINE, b"\n")
+    if _B_NOTE_END in text:
+        text = _note_labels(text)
+    # By now only line and block marks are left: no space before them, runs collapsed.
+    text = text.replace(b" " + _B_BLOCK, _B_BLOCK).replace(b" " + _B_LINE, _B_LINE)
+    text = _LINE_RUN.sub(b"\n", _BLOCK_RUN.sub(b"\n\n", text))
     return text.strip()
 
 
-def _collapse(text: bytes, pair: bytes, single: bytes) -> bytes:
-    while pair in text:
-        text = text.replace(pair, single)
-    return text
+_NOTE_MARK, _FLAG_MARK, _NOTE_BODY_MARK = _B_NOTE[2], _B_FLAG[2], _B_NOTE_BODY[2]
+
+
+def _note_labels(text: bytes) -> bytes:
+    """The note markers, flags and notes' labels of ``text``, each as :func:`_labelled` writes
+    them, in one pass (it makes one pass for each kind).
+
+    Each of them ends with the same mark, which follows its label. A flag (rare)
+    sticks to its word after the markers have stuck to theirs: where there is
+    one, the passes for each kind are made in turn.
+    """
+    pieces = text.split(_B_NOTE_END)
+    out: list[bytes] = []
+    markers = bodies = 0
+    head = pieces[0]
+    for piece in pieces[1:]:
+        at = head.rfind(b"\xef\xb7")  # the mark before the label (a label holds no mark)
+        kind, before, label = head[at + 2], head[:at], head[at + 3 :]
+        if kind == _NOTE_MARK:
+            markers += 1
+            if before.endswith(b" "):
+                before = before[:-1]
+                if not piece.startswith(b" "):
+                    piece = b" " + piece
+            label = label or str(markers).encode()
+        elif kind == _NOTE_BODY_MARK:
+            bodies += 1
+            label = label or str(bodies).encode()
+        else:
+            text = _labelled(text, _B_NOTE, numbered=True, sticky=True)
+            text = _labelled(text, _B_FLAG, numbered=False, sticky=True)
+            return _labelled(text, _B_NOTE_BODY, numbered=True, sticky=False)
+        out += (before, b"[", label, b"]")
+        head = piece
+    out.append(head)
+    return b"".join(out)
 
 
 def _labelled(text: bytes, mark: bytes, *, numbered: bool, sticky: bool) -> bytes:
