@@ -31,6 +31,12 @@ machine), each step measured in turn, round by round (medians of ``--runs``):
 * ``index``: the real cold index, read in this process (``index_folder``,
   serial).
 
+With ``--instructions`` each step runs once in a process of its own under
+valgrind's callgrind, which counts the instructions it executes (less those of
+a process that only starts and lists the files): counts, unlike times, repeat
+whatever else the machine runs. Use small collections (``--letters 300
+--schnitzler 150``): callgrind runs about fifty times slower.
+
 ``floor`` leaves out everything else the index must do: the reader's text
 (line breaks, notes, readings), metadata, entity names and kinds from the
 registers, letterheads, register discovery. With two cores and no serial
@@ -42,9 +48,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -180,6 +188,51 @@ STEPS = (
 )
 
 
+def _child(step: str, folder: str, scratch: str) -> None:
+    """One step over ``folder``'s letters (``none``: only the start and the listing)."""
+    files = sorted(str(p) for p in Path(folder).rglob("*.xml"))
+    if step != "none":
+        dict(STEPS)[step](files, Path(scratch))
+
+
+def _instructions(step: str, folder: Path, scratch: Path) -> int:
+    """Instructions a process running ``step`` executes, as callgrind counts them."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            step,
+            str(folder),
+            str(scratch),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode or found is None:
+        raise SystemExit(f"callgrind failed on {step}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def measure_instructions(name: str, folder: Path, scratch: Path) -> None:
+    letters = sum(1 for _ in folder.rglob("*.xml"))
+    start = _instructions("none", folder, scratch)
+    counts = {step: _instructions(step, folder, scratch) - start for step, _ in STEPS}
+    print(f"\n{name}: {letters:,} letters (instructions, callgrind, one process each)")
+    print("| step | instructions per letter | against bare |")
+    print("|---|---|---|")
+    for step, _ in STEPS:
+        print(
+            f"| {step} | {counts[step] / letters / 1e6:.3f} M | "
+            f"{counts[step] / counts['bare']:.2f}× |"
+        )
+
+
 def measure(name: str, folder: Path, scratch: Path, runs: int) -> None:
     files = sorted(str(p) for p in folder.rglob("*.xml"))
     times: dict[str, list[float]] = {step: [] for step, _ in STEPS}
@@ -204,7 +257,15 @@ def main() -> int:
     parser.add_argument("--letters", type=int, default=5000, help="generated letters (0: none)")
     parser.add_argument("--schnitzler", type=int, default=4420, help="look-alikes (0: none)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions with callgrind"
+    )
     args = parser.parse_args()
+    run = (
+        (lambda name, folder, scratch: measure_instructions(name, folder, scratch))
+        if args.instructions
+        else (lambda name, folder, scratch: measure(name, folder, scratch, args.runs))
+    )
     print(f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="epistola-floor-") as scratch_name:
         scratch = Path(scratch_name)
@@ -213,13 +274,16 @@ def main() -> int:
             generated = scratch / "generated"
             generated.mkdir()
             write_scale_collection(generated, args.letters)
-            measure("generated letters", generated, scratch, args.runs)
+            run("generated letters", generated, scratch)
         if args.schnitzler:
             lookalike = scratch / "schnitzler" / "L"
             write_schnitzler_lookalike(lookalike, args.schnitzler)
-            measure("Schnitzler look-alike", lookalike.parent, scratch, args.runs)
+            run("Schnitzler look-alike", lookalike.parent, scratch)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:2] == ["--child"]:
+        _child(*sys.argv[2:5])
+    else:
+        sys.exit(main())
