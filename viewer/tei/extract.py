@@ -113,6 +113,7 @@ _CHOICE_SHOWN = {
     "diplomatic": ("sic", "orig", "abbr", "am"),
 }
 _OTHER_READING = {"normalised": "diplomatic", "diplomatic": "normalised"}
+_CHOICE_TAGS = tuple(tei_tags("choice"))
 # Elements whose content the reader's walk never reads as text: the skipped ones, those
 # with a handler that ignores the content, and figure descriptions (read as a label).
 _UNWALKED = frozenset(
@@ -319,7 +320,7 @@ def _letter_dict(
             letterhead_elements, reading, file, resolver, metadata.senders
         )
 
-    all_counts: dict[str, int] = dict.fromkeys(letterhead_ids, 0)
+    all_counts: dict[str, int] = dict.fromkeys(sorted(letterhead_ids), 0)  # a set: fixed order
     for party in (*metadata.senders, *metadata.recipients, *metadata.places):
         for entity_id in party.entities:
             all_counts.setdefault(entity_id, 0)
@@ -358,11 +359,26 @@ def _letter_dict(
         "text": text,
         "letterheads": [record.to_json() for record in letterheads],
     }
-    if has_choice:
+    if has_choice and _reaches_other_side(reach, text_element, reading):
         other = search_text(tree, _OTHER_READING[reading])
         if other != text:
             result["altText"] = other
     return result
+
+
+def _reaches_other_side(reach: _Reach, text_element: etree._Element, reading: str) -> bool:
+    """Whether the walk reaches a ``choice`` with a side the other reading shows.
+
+    The reader keeps the other reading's text only for such a letter
+    (``Letter.has_choices``); the word "choice" in its bytes is not enough: a
+    letter saying it, with a hyphenated line break, reads differently in the
+    other reading but has no other text.
+    """
+    other_side = _CHOICE_SHOWN[_OTHER_READING[reading]]
+    return any(
+        any(local(child) in other_side for child in choice) and reach.place(choice)
+        for choice in text_element.iter(*_CHOICE_TAGS)
+    )
 
 
 def _records_follow_reach(
