@@ -613,19 +613,12 @@ def read_metadata(
     )
 
 
-def _title_like(
-    header: etree._Element, title_element: etree._Element | None, head: etree._Element | None
-) -> list[etree._Element]:
-    """What names the parties in words: the chosen title, the manuscript's head, other titles."""
-    return _title_like_among(_titles(_header_parts(header)[0]), title_element, head)
-
-
 def _title_like_among(
     titles: list[etree._Element],
     title_element: etree._Element | None,
     head: etree._Element | None,
 ) -> list[etree._Element]:
-    """:func:`_title_like`, given the title statement's titles."""
+    """What names the parties in words: the chosen title, the manuscript's head, other titles."""
     title_like = [e for e in (title_element, head) if e is not None]
     if title_element is not None:
         title_like.extend(t for t in titles if t is not title_element)
@@ -643,7 +636,10 @@ def labels_contradict_title(
     The check :func:`read_metadata` makes, for readers that take the parties
     from ``correspDesc`` themselves (the CMIF export).
     """
-    sides = _title_sides(_title_like(header, choose_title(header), _manuscript_head(header)))
+    title_stmt, source_desc, _correspondence = _header_parts(header)
+    titles = _titles(title_stmt)
+    title_like = _title_like_among(titles, _choose_title(titles)[0], _head_of(source_desc))
+    sides = _title_sides(title_like)
     return sides is not None and _contradicts(senders, recipients, sides, entity_names)
 
 
@@ -685,10 +681,6 @@ def _read_correspondence(
         if date is None and action_type not in _RECEIVED:
             date = _combined_date(dates)
     return senders, recipients, places, date
-
-
-def _manuscript_head(header: etree._Element | None) -> etree._Element | None:
-    return _head_of(find_path(header, "fileDesc", "sourceDesc"))
 
 
 _MS_DESC_TAGS = tei_tags("msDesc")
