@@ -524,17 +524,8 @@ def _local_pointers(ids: tuple[str, ...] | None, resolver: Resolver) -> tuple[st
         if entity_id not in elements:
             return None
     for entity_id in ids:
-        entity = by_id.get(entity_id)
-        if entity is None:
-            # local_index.get(entity_id), without its calls and look-ups that are known here.
-            element = elements[entity_id]
-            entity = _simple_entity(element, entity_id) or _cached_entity(
-                element, local_index.variants, local_index._contexts
-            )
-            if entity is None:
-                return None
-            by_id[entity_id] = entity
-        if entity.id != entity_id:
+        entity = by_id.get(entity_id) or local_index.get(entity_id)
+        if entity is None or entity.id != entity_id:
             return None
         used[entity_id] = entity
     return ids
